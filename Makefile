@@ -1,0 +1,119 @@
+# Makefile - build, test, run and benchmark wikicrawl.
+#
+#   make        build/wikicrawl (optimised)       make test   install what is missing, build with
+#   make run    install, build, start `serve`                  ASan+UBSan, run every test
+#   make bench  benchmarks -> BENCHMARKS.md        make fuzz   bounded libFuzzer runs (clang)
+#   make format clang-format the C sources         make clean
+#
+# Targets that need Debian packages first run scripts/deps.sh (installs what is missing when run as
+# root, otherwise says what to install) and then re-enter make, so that pkg-config is asked only
+# once the libraries are there.
+
+PKGS      := libmicrohttpd libcurl jansson libxml-2.0 hiredis
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CC        := gcc
+STD       := -std=c11 -D_GNU_SOURCE
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+             -Wvla -Wpointer-arith
+REL_FLAGS  := -O2 -g
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PYTHON    := /usr/bin/python3
+
+LIB_SRC   := $(wildcard lib/*.c)
+SVC_SRC   := $(wildcard service/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+C_SOURCES := $(wildcard lib/*.[ch] service/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
+
+REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
+REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o)
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
+ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all build test check unit e2e lint run bench fuzz fuzz-build format clean deps-build \
+        deps-test deps-bench test-containers
+
+all:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory build
+
+build: build/wikicrawl
+
+build/wikicrawl: $(REL_LIB_OBJ) $(REL_SVC_OBJ)
+	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/asan/wikicrawl: $(ASAN_LIB_OBJ) $(ASAN_SVC_OBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(REL_FLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP -c $< -o $@
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP -c $< -o $@
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(ASAN_FLAGS) $(PKG_CFLAGS) -Ilib -o $@ $^ \
+	    $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- tests ---------------------------------------------------------------------------------------
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory check
+
+check: lint unit e2e
+
+unit: $(UNIT_BIN)
+	@tests/run_unit.sh $(UNIT_BIN)
+
+e2e: build/asan/wikicrawl build/wikicrawl
+	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+lint:
+	@echo "lint: clang-format and cppcheck over lib/ service/ tests/ bench/"
+	@clang-format --dry-run -Werror $(C_SOURCES)
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --std=c11 --inline-suppr -D__GNUC__ -Ilib lib service
+
+format:
+	clang-format -i $(C_SOURCES)
+
+# ---- run, bench, fuzz ----------------------------------------------------------------------------
+
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory build
+	@scripts/run.sh
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
+	@bench/run.sh
+
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(STD) $(WARN) -Wno-missing-prototypes $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ilib -o $@ $^ \
+	    $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+clean:
+	rm -rf build
