@@ -22,6 +22,7 @@ int wc_buf_reserve(struct wc_buf *b, size_t extra)
         return WC_ENOMEM;
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0';
     return 0;
 }
 

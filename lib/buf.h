@@ -12,7 +12,10 @@ struct wc_buf {
     size_t cap;
 };
 
-#define WC_BUF_INIT {NULL, 0, 0}
+#define WC_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Prototypes */
 

@@ -1,0 +1,254 @@
+/* mwparse.c - one MediaWiki action=parse answer to a crawl record and an outcome */
+#include "mwparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *wc_outcome_name(enum wc_outcome outcome)
+{
+    switch (outcome) {
+    case WC_OUTCOME_OK:
+        return "ok";
+    case WC_OUTCOME_DISAMBIGUATION:
+        return "disambiguation";
+    case WC_OUTCOME_MISSING:
+        return "missing";
+    case WC_OUTCOME_INVALID:
+        return "invalid";
+    case WC_OUTCOME_FAILED:
+        return "failed";
+    case WC_OUTCOME_RETRYABLE:
+        return "retryable";
+    }
+    return "failed";
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Error codes from MediaWiki's ApiParse and ApiMain (1.39; docs at mediawiki.org/wiki/API:Errors
+ * and API:Etiquette for maxlag). */
+enum wc_outcome mwparse_classify_code(const char *code)
+{
+    static const char *const missing[] = {"missingtitle", "nosuchpageid", "nosuchrevid", NULL};
+    static const char *const invalid[] = {"invalidtitle",    "invalid-title", "badtitle",
+                                          "pagecannotexist", "title-invalid", NULL};
+    static const char *const retryable[] = {"maxlag",  "ratelimited",        "readonly",
+                                            "timeout", "internal_api_error", NULL};
+    for (size_t i = 0; missing[i]; i++)
+        if (strcmp(code, missing[i]) == 0)
+            return WC_OUTCOME_MISSING;
+    for (size_t i = 0; invalid[i]; i++)
+        if (starts_with(code, invalid[i]))
+            return WC_OUTCOME_INVALID;
+    /* internal_api_error_DBQueryError and the like carry the exception class as a suffix. */
+    for (size_t i = 0; retryable[i]; i++)
+        if (starts_with(code, retryable[i]))
+            return WC_OUTCOME_RETRYABLE;
+    return WC_OUTCOME_FAILED;
+}
+
+static void set_result(struct mw_result *res, enum wc_outcome outcome, const char *code,
+                       const char *detail)
+{
+    res->outcome = outcome;
+    snprintf(res->code, sizeof res->code, "%s", code ? code : "");
+    snprintf(res->detail, sizeof res->detail, "%s", detail ? detail : "");
+}
+
+/* The API's own error, formatversion 1 or 2 ({"error": {...}}) or errorformat=plaintext
+ * ({"errors": [{...}]}). Returns 1 when the answer was an error. */
+static int classify_api_error(json_t *root, struct mw_result *res)
+{
+    json_t *error = json_object_get(root, "error");
+    if (!json_is_object(error)) {
+        json_t *errors = json_object_get(root, "errors");
+        error = json_is_array(errors) ? json_array_get(errors, 0) : NULL;
+    }
+    if (!json_is_object(error))
+        return 0;
+    const char *code = json_string_value(json_object_get(error, "code"));
+    const char *info = json_string_value(json_object_get(error, "info"));
+    if (info == NULL)
+        info = json_string_value(json_object_get(error, "text"));
+    if (code == NULL)
+        code = "unknown_error";
+    set_result(res, mwparse_classify_code(code), code, info);
+    return 1;
+}
+
+/* Borrow the string field `key` of every object in `array` (formatversion 2 names) or, failing
+ * that, `alt_key` (formatversion 1 puts the value under "*"). Entries with `skip_key` are left out
+ * when skip_key is not NULL. Bare strings in the array are taken as they are. */
+static int collect_strings(json_t *array, const char *key, const char *alt_key,
+                           const char *skip_key, struct wc_strv *out)
+{
+    out->n = 0;
+    out->items = NULL;
+    if (!json_is_array(array) || json_array_size(array) == 0)
+        return 0;
+    out->items = malloc(json_array_size(array) * sizeof *out->items);
+    if (out->items == NULL)
+        return WC_ENOMEM;
+    size_t i;
+    json_t *entry;
+    json_array_foreach(array, i, entry)
+    {
+        const char *value = NULL;
+        if (json_is_string(entry)) {
+            value = json_string_value(entry);
+        } else if (json_is_object(entry)) {
+            if (skip_key && json_object_get(entry, skip_key))
+                continue;
+            value = json_string_value(json_object_get(entry, key));
+            if (value == NULL && alt_key)
+                value = json_string_value(json_object_get(entry, alt_key));
+        }
+        if (value)
+            out->items[out->n++] = value;
+    }
+    return 0;
+}
+
+static int is_disambiguation_category(const char *name)
+{
+    return name &&
+           (strcmp(name, "Disambiguation_pages") == 0 || strcmp(name, "Disambiguation pages") == 0);
+}
+
+/* A disambiguation page: in the category (hidden or not: the rule is about the page, not about
+ * what the record shows), or flagged by the Disambiguator extension's page property, which
+ * formatversion 1 lists as [{"name": "disambiguation", "*": ""}] and 2 as {"disambiguation": ""}.
+ */
+static int is_disambiguation(json_t *parse)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(parse, "categories"), i, entry)
+    {
+        const char *name = json_string_value(json_object_get(entry, "category"));
+        if (name == NULL)
+            name = json_string_value(json_object_get(entry, "*"));
+        if (is_disambiguation_category(name))
+            return 1;
+    }
+    json_t *props = json_object_get(parse, "properties");
+    if (json_is_object(props) && json_object_get(props, "disambiguation"))
+        return 1;
+    json_array_foreach(props, i, entry)
+    {
+        const char *name = json_string_value(json_object_get(entry, "name"));
+        if (name && strcmp(name, "disambiguation") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int build_record(struct html_text *x, json_t *root, json_t *parse, const char *title,
+                        struct wc_record **out, struct mw_result *res, struct wc_error *err)
+{
+    int rc = WC_ENOMEM;
+    struct wc_buf text = WC_BUF_INIT;
+    struct wc_record *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        goto out;
+
+    json_t *pageid = json_object_get(parse, "pageid");
+    json_t *html = json_object_get(parse, "text");
+    if (json_is_object(html))
+        html = json_object_get(html, "*");
+    if (!json_is_integer(pageid) || !json_is_string(html)) {
+        set_result(res, WC_OUTCOME_FAILED, "bad_answer",
+                   "the parse answer has no integer pageid or no text");
+        rc = 0;
+        goto out;
+    }
+    if (asprintf(&r->page_id, "%" JSON_INTEGER_FORMAT, json_integer_value(pageid)) < 0) {
+        r->page_id = NULL;
+        goto out;
+    }
+    r->page_title = strdup(title);
+    if (r->page_title == NULL)
+        goto out;
+    rc = html_text_extract(x, json_string_value(html), json_string_length(html), &text, err);
+    if (rc != 0)
+        goto out;
+    r->page_text = wc_buf_detach(&text, &r->page_text_len);
+    rc = WC_ENOMEM;
+    if (r->page_text == NULL)
+        goto out;
+    if (collect_strings(json_object_get(parse, "categories"), "category", "*", "hidden",
+                        &r->category) != 0 ||
+        collect_strings(json_object_get(parse, "links"), "title", "*", NULL, &r->links) != 0 ||
+        collect_strings(json_object_get(parse, "externallinks"), NULL, NULL, NULL,
+                        &r->external_links) != 0 ||
+        collect_strings(json_object_get(parse, "sections"), "line", NULL, NULL, &r->sections) != 0)
+        goto out;
+    json_t *redirects = json_object_get(parse, "redirects");
+    r->redirects_page = json_string_value(json_object_get(json_array_get(redirects, 0), "to"));
+    r->answer = json_incref(root);
+    set_result(res, WC_OUTCOME_OK, NULL, NULL);
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    if (rc == WC_ENOMEM)
+        wc_error_set(err, rc, "out of memory building the record");
+    wc_buf_free(&text);
+    wc_record_free(r);
+    return rc;
+}
+
+int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_status,
+                   const char *title, struct wc_record **out, struct mw_result *res,
+                   struct wc_error *err)
+{
+    *out = NULL;
+    if (http_status == 429 || (http_status >= 500 && http_status <= 599)) {
+        char code[16];
+        snprintf(code, sizeof code, "http_%ld", http_status);
+        set_result(res, WC_OUTCOME_RETRYABLE, code, "the wiki answered with a retryable status");
+        return 0;
+    }
+
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (root == NULL) {
+        /* jansson stops at the end of a cut-off body: "premature end of input"/"unexpected
+         * end". Anything else is a body that is not JSON at all (an HTML error page...). */
+        int truncated = len > 0 && (size_t)jerr.position >= len;
+        if (http_status >= 200 && http_status <= 299) {
+            char detail[300];
+            snprintf(detail, sizeof detail, "%s body: %s", truncated ? "truncated" : "non-JSON",
+                     jerr.text);
+            set_result(res, WC_OUTCOME_RETRYABLE, truncated ? "truncated" : "bad_json", detail);
+        } else {
+            char code[16];
+            snprintf(code, sizeof code, "http_%ld", http_status);
+            set_result(res, WC_OUTCOME_FAILED, code, "the wiki answered with an error status");
+        }
+        return 0;
+    }
+
+    int rc = 0;
+    json_t *parse = json_object_get(root, "parse");
+    if (classify_api_error(root, res)) {
+        /* classified */
+    } else if (!json_is_object(parse)) {
+        set_result(res, WC_OUTCOME_FAILED, "bad_answer", "the answer has neither parse nor error");
+    } else if (http_status < 200 || http_status > 299) {
+        char code[16];
+        snprintf(code, sizeof code, "http_%ld", http_status);
+        set_result(res, WC_OUTCOME_FAILED, code, "a parse answer with an error status");
+    } else if (is_disambiguation(parse)) {
+        set_result(res, WC_OUTCOME_DISAMBIGUATION, "disambiguation",
+                   "a disambiguation page (dropped from the results)");
+    } else {
+        rc = build_record(x, root, parse, title, out, res, err);
+    }
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* record.h - one crawl result: the record of the notebook's Spark schema */
+#ifndef WC_RECORD_H
+#define WC_RECORD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* A list of borrowed strings. items is owned by the struct; the strings are not. */
+struct wc_strv {
+    const char **items;
+    size_t n;
+};
+
+/* The record. Field names and order are the contract with the Spark schema:
+ *   page_id string, page_title string, page_text string, category array<string>,
+ *   links array<string>, external_links array<string>, sections array<string>,
+ *   redirects_page string or null.
+ *
+ * Ownership: the record owns page_title, page_text and the items arrays, and holds one reference to
+ * `answer` (the parsed MediaWiki answer, may be NULL); every other string borrows from `answer`.
+ * wc_record_free() releases all of it. */
+struct wc_record {
+    char *page_id;
+    char *page_title;
+    char *page_text;
+    size_t page_text_len;
+    struct wc_strv category;
+    struct wc_strv links;
+    struct wc_strv external_links;
+    struct wc_strv sections;
+    const char *redirects_page; /* NULL when the submitted title was not a redirect */
+    json_t *answer;
+};
+
+/* Prototypes */
+
+/* Free the record and everything it owns; NULL is fine. */
+void wc_record_free(struct wc_record *r);
+
+#endif
