@@ -1,0 +1,60 @@
+/* keys.h - the Redis key layout (documented in docs/redis.md) */
+#ifndef WC_KEYS_H
+#define WC_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Every key of one job shares the hash tag {JOBID}, so a job's keys live in one Redis Cluster
+ * slot and one Lua script may touch them all. The queue's keys share the tag {queue}.
+ *
+ *   wikicrawl:{queue}:pending              LIST   chunk references "JOBID/SEQ", FIFO
+ *   wikicrawl:{queue}:processing:WORKER    LIST   references a live worker holds
+ *   wikicrawl:{queue}:workers              ZSET   worker id -> last heartbeat (ms)
+ *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
+ *   wikicrawl:{queue}:idem:KEY             STRING job id of an Idempotency-Key
+ *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
+ *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
+ *   wikicrawl:{JOBID}:seen                 SET    titles seen while the upload streams
+ *   wikicrawl:{JOBID}:outcome              HASH   title -> outcome (the exactly-once guard)
+ *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON)
+ *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (JSON)
+ *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
+ */
+
+#define KEYS_JOB_ID_LEN 32 /* lower-case hex */
+#define KEYS_MAX 512       /* room for any key this module builds */
+
+enum keys_job_part {
+    KEYS_JOB = 0,
+    KEYS_CHUNKS,
+    KEYS_SEEN,
+    KEYS_OUTCOME,
+    KEYS_RESULTS,
+    KEYS_ERRORS,
+    KEYS_DONE,
+    KEYS_JOB_PARTS
+};
+
+/* Prototypes */
+
+/* Write the key of one part of a job into out (KEYS_MAX bytes). Returns its length, or WC_ELIMIT. */
+int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
+
+/* "wikicrawl:{queue}:NAME" (NAME: pending, workers, stats). Returns the length, or WC_ELIMIT. */
+int keys_queue(char *out, size_t size, const char *name);
+
+/* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */
+int keys_processing(char *out, size_t size, const char *worker_id);
+
+/* "wikicrawl:{queue}:idem:KEY". Returns the length, or WC_ELIMIT. */
+int keys_idempotency(char *out, size_t size, const char *key);
+
+/* The prefix every processing list starts with, for scripts that build those names. */
+#define KEYS_PROCESSING_PREFIX "wikicrawl:{queue}:processing:"
+
+/* True when id has the form of a job id (32 lower-case hex digits): anything else is refused
+ * before it can reach a key name. */
+bool keys_job_id_valid(const char *id);
+
+#endif
