@@ -1,0 +1,188 @@
+/* config.c - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
+
+/* Roles a setting applies to. */
+#define FOR_API 1
+#define FOR_WORKER 2
+#define FOR_SERVE 4
+#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE)
+
+struct option_spec {
+    const char *flag;
+    const char *env;
+    enum option_type type;
+    size_t offset;
+    size_t size; /* for strings */
+    const char *fallback;
+    long min, max;
+    int roles;
+    const char *help;
+};
+
+#define STR(field) OPT_STRING, offsetof(struct wc_config, field), sizeof(((struct wc_config *)0)->field)
+#define INT(field) OPT_INT, offsetof(struct wc_config, field), 0
+#define LONG(field) OPT_LONG, offsetof(struct wc_config, field), 0
+
+#define DEFAULT_USER_AGENT                                                                         \
+    "wikicrawl/0.1 (https://github.com/wikicrawl/wikicrawl; set --user-agent to your contact)"
+
+static const struct option_spec specs[] = {
+    {"listen", "WIKICRAWL_LISTEN", STR(listen), "127.0.0.1:8080", 0, 0, FOR_API | FOR_SERVE,
+     "HTTP address to listen on, host:port"},
+    {"redis", "WIKICRAWL_REDIS", STR(redis), "", 0, 0, FOR_ALL,
+     "redis://[:password@]host:port/db or a unix socket path; empty: serve starts its own "
+     "redis-server in --data-dir (api and worker then use redis://127.0.0.1:6379/0)"},
+    {"workers", "WIKICRAWL_WORKERS", INT(workers), "0", 0, 1024, FOR_WORKER | FOR_SERVE,
+     "worker processes; 0 means one per CPU"},
+    {"wiki", "WIKICRAWL_WIKI", STR(wiki), "https://en.wikipedia.org/w/api.php", 0, 0,
+     FOR_WORKER | FOR_SERVE, "MediaWiki api.php URL (server configuration only)"},
+    {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
+     "default titles per chunk (a job may ask for 1..1000)"},
+    {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000,
+     FOR_ALL, "seconds a finished job and its results are kept"},
+    {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), DEFAULT_USER_AGENT, 0, 0,
+     FOR_WORKER | FOR_SERVE, "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
+    {"data-dir", "WIKICRAWL_DATA_DIR", STR(data_dir), "./var", 0, 0, FOR_SERVE,
+     "directory of the embedded Redis (socket, AOF, log)"},
+    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256,
+     FOR_WORKER | FOR_SERVE, "requests in flight per worker"},
+    {"max-attempts", "WIKICRAWL_MAX_ATTEMPTS", INT(max_attempts), "5", 1, 100,
+     FOR_WORKER | FOR_SERVE, "requests per title before it is recorded as failed"},
+    {"timeout-ms", "WIKICRAWL_TIMEOUT_MS", LONG(timeout_ms), "60000", 100, 3600000,
+     FOR_WORKER | FOR_SERVE, "whole-request timeout"},
+    {"connect-timeout-ms", "WIKICRAWL_CONNECT_TIMEOUT_MS", LONG(connect_timeout_ms), "10000",
+     100, 600000, FOR_WORKER | FOR_SERVE, "connect timeout"},
+    {"retry-base-ms", "WIKICRAWL_RETRY_BASE_MS", LONG(retry_base_ms), "500", 1, 600000,
+     FOR_WORKER | FOR_SERVE, "retry backoff base (full jitter, doubling, capped at 30 s)"},
+    {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE,
+     "maxlag sent with every request; -1 to not send it"},
+    {"recycle-after", "WIKICRAWL_RECYCLE_AFTER", INT(recycle_after), "1000", 0, INT_MAX,
+     FOR_WORKER | FOR_SERVE, "chunks a worker handles before it is replaced; 0 never"},
+    {"max-body-bytes", "WIKICRAWL_MAX_BODY_BYTES", LONG(max_body_bytes), "1073741824", 1,
+     LONG_MAX, FOR_API | FOR_SERVE, "largest POST /v1/jobs body"},
+    {"max-titles", "WIKICRAWL_MAX_TITLES", LONG(max_titles), "10000000", 1, LONG_MAX,
+     FOR_API | FOR_SERVE, "most titles in one job"},
+    {"max-title-bytes", "WIKICRAWL_MAX_TITLE_BYTES", INT(max_title_bytes), "255", 1, 4096,
+     FOR_API | FOR_SERVE, "longest title accepted (MediaWiki's limit is 255)"},
+    {"max-connections", "WIKICRAWL_MAX_CONNECTIONS", INT(max_connections), "512", 1, 65536,
+     FOR_API | FOR_SERVE, "concurrent HTTP connections"},
+    {"connection-timeout", "WIKICRAWL_CONNECTION_TIMEOUT", INT(connection_timeout), "30", 1,
+     3600, FOR_API | FOR_SERVE, "seconds an idle or stalled HTTP connection is kept"},
+    {"log-level", "WIKICRAWL_LOG_LEVEL", STR(log_level), "info", 0, 0, FOR_ALL,
+     "debug, info, warn or error"},
+};
+
+#define N_SPECS (sizeof specs / sizeof specs[0])
+
+static int role_bit(enum config_role role)
+{
+    return role == CONFIG_API ? FOR_API : role == CONFIG_WORKER ? FOR_WORKER : FOR_SERVE;
+}
+
+static int set_value(struct wc_config *cfg, const struct option_spec *s, const char *value,
+                     const char *source)
+{
+    char *field = (char *)cfg + s->offset;
+    if (s->type == OPT_STRING) {
+        if (strlen(value) >= s->size) {
+            fprintf(stderr, "wikicrawl: %s is too long (at most %zu bytes)\n", source,
+                    s->size - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || n < s->min || n > s->max) {
+        fprintf(stderr, "wikicrawl: %s must be a whole number from %ld to %ld, not '%s'\n",
+                source, s->min, s->max, value);
+        return -1;
+    }
+    if (s->type == OPT_INT)
+        *(int *)field = (int)n;
+    else
+        *(long *)field = n;
+    return 0;
+}
+
+int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)
+{
+    memset(cfg, 0, sizeof *cfg);
+    struct option long_options[N_SPECS + 2];
+    for (size_t i = 0; i < N_SPECS; i++) {
+        if (set_value(cfg, &specs[i], specs[i].fallback, specs[i].flag) != 0)
+            return -1;
+        const char *env = getenv(specs[i].env);
+        if (env && set_value(cfg, &specs[i], env, specs[i].env) != 0)
+            return -1;
+        long_options[i] = (struct option){specs[i].flag, required_argument, NULL, (int)i};
+    }
+    long_options[N_SPECS] = (struct option){"help", no_argument, NULL, 'h'};
+    long_options[N_SPECS + 1] = (struct option){NULL, 0, NULL, 0};
+
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        if (opt == 'h') {
+            config_print_help(stdout, role);
+            return 1;
+        }
+        if (opt < 0 || (size_t)opt >= N_SPECS || !(specs[opt].roles & role_bit(role))) {
+            config_print_help(stderr, role);
+            return -1;
+        }
+        char source[64];
+        snprintf(source, sizeof source, "--%s", specs[opt].flag);
+        if (set_value(cfg, &specs[opt], optarg, source) != 0)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "wikicrawl: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (cfg->workers == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->workers = cpus > 0 ? (int)cpus : 1;
+    }
+    if (cfg->redis[0] == '\0' && role != CONFIG_SERVE)
+        snprintf(cfg->redis, sizeof cfg->redis, "redis://127.0.0.1:6379/0");
+    return 0;
+}
+
+void config_print_help(FILE *out, enum config_role role)
+{
+    static const char *const names[] = {"serve", "api", "worker"};
+    static const char *const what[] = {
+        "front end and worker pool in one supervised process tree",
+        "HTTP front end only",
+        "worker pool only (more machines on the same Redis)",
+    };
+    fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\nOptions (flag, environment, default):\n",
+            names[role], what[role]);
+    for (size_t i = 0; i < N_SPECS; i++) {
+        if (!(specs[i].roles & role_bit(role)))
+            continue;
+        fprintf(out, "  --%-20s %s (default: %s)\n  %-22s   %s\n", specs[i].flag, specs[i].env,
+                specs[i].fallback[0] ? specs[i].fallback : "none", "", specs[i].help);
+    }
+}
+
+void config_print_markdown(FILE *out)
+{
+    fprintf(out, "| flag | environment | default | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < N_SPECS; i++)
+        fprintf(out, "| `--%s` | `%s` | `%s` | %s |\n", specs[i].flag, specs[i].env,
+                specs[i].fallback, specs[i].help);
+}

@@ -1,0 +1,53 @@
+/* config.h - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
+#ifndef WC_CONFIG_H
+#define WC_CONFIG_H
+
+#include <stdio.h>
+
+/* Every setting has a flag and an environment variable; the flag wins, then the variable, then
+ * the default. The table in config.c is the single source: --help and the README are written from
+ * it. */
+struct wc_config {
+    char listen[256];       /* --listen host:port (127.0.0.1:8080) */
+    char redis[1024];       /* --redis URL or unix socket path; "" = embedded (serve only) */
+    int workers;            /* --workers (number of CPUs) */
+    char wiki[1024];        /* --wiki api.php URL */
+    int chunk_size;         /* --chunk-size (50) */
+    long result_ttl;        /* --result-ttl seconds (604800) */
+    char user_agent[512];   /* --user-agent */
+    char data_dir[1024];    /* --data-dir (./var) for the embedded Redis */
+    int concurrency;        /* --concurrency per worker (8) */
+    int max_attempts;       /* --max-attempts (5) */
+    long timeout_ms;        /* --timeout-ms per request (60000) */
+    long connect_timeout_ms;/* --connect-timeout-ms (10000) */
+    long retry_base_ms;     /* --retry-base-ms (500) */
+    int maxlag;             /* --maxlag (5) */
+    int recycle_after;      /* --recycle-after chunks per worker (1000) */
+    long max_body_bytes;    /* --max-body-bytes (1 GiB) */
+    long max_titles;        /* --max-titles per job (10,000,000) */
+    int max_title_bytes;    /* --max-title-bytes (255) */
+    int max_connections;    /* --max-connections (512) */
+    int connection_timeout; /* --connection-timeout seconds (30) */
+    char log_level[16];     /* --log-level debug|info|warn|error (info) */
+};
+
+/* Which process a command starts: the flags that apply differ. */
+enum config_role {
+    CONFIG_SERVE,
+    CONFIG_API,
+    CONFIG_WORKER,
+};
+
+/* Prototypes */
+
+/* Defaults, then environment, then argv (getopt_long from argv[1]). Returns 0, 1 when --help was
+ * printed, or -1 after printing a usage error to stderr. */
+int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv);
+
+/* Print the options table (flag, variable, default, description) as --help text. */
+void config_print_help(FILE *out, enum config_role role);
+
+/* Print the options table as a Markdown table (used to keep the README honest). */
+void config_print_markdown(FILE *out);
+
+#endif

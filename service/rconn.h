@@ -1,0 +1,42 @@
+/* rconn.h - Redis connections from a URL or socket path, and small helpers over hiredis */
+#ifndef WC_RCONN_H
+#define WC_RCONN_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "wc_error.h"
+
+/* Prototypes */
+
+/* Connect to spec: "redis://[:password@]host[:port][/db]", "unix:///path/to.sock[?db=N]", or a
+ * plain path (containing '/'). Sends AUTH and SELECT when the spec has them. timeout_ms bounds the
+ * connect and every later command (0: no command timeout, for blocking commands). Returns the
+ * context (caller frees with redisFree()) or NULL with err filled (WC_EREMOTE). */
+redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *err);
+
+/* Run a command given as an argument vector; NULL argv_len means NUL-terminated strings. Returns
+ * the reply (caller frees with freeReplyObject()) or NULL with err filled: WC_EREMOTE when the
+ * connection failed (the context is then unusable) or Redis answered an error. */
+redisReply *rconn_run(redisContext *c, int argc, const char **argv, const size_t *argv_len,
+                      struct wc_error *err);
+
+/* EVAL script with keys then args (all NUL-terminated except args, which may carry lengths).
+ * Same contract as rconn_run(). */
+redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const char **keys,
+                       int n_args, const char **args, const size_t *args_len,
+                       struct wc_error *err);
+
+/* Queue an EVAL without waiting for its reply (pipelining); read it with rconn_reply(). 0 or
+ * WC_ENOMEM. */
+int rconn_append_eval(redisContext *c, const char *script, int n_keys, const char **keys,
+                      int n_args, const char **args, const size_t *args_len);
+
+/* Read the next pipelined reply. Same contract as rconn_run(). */
+redisReply *rconn_reply(redisContext *c, struct wc_error *err);
+
+/* Milliseconds since the epoch (what job timestamps and heartbeats use). */
+long long rconn_now_ms(void);
+
+#endif
