@@ -1,0 +1,92 @@
+/* jobs.h - a job's life in Redis: status, the scripts that move it, the queue of chunks */
+#ifndef WC_JOBS_H
+#define WC_JOBS_H
+
+#include <hiredis.h>
+
+#include "buf.h"
+#include "keys.h"
+#include "wc_error.h"
+
+/* Status values stored in the job hash. receiving and committing are internal (the upload is
+ * still streaming, or its chunks are being queued) and shown to clients as "queued". */
+#define JOB_RECEIVING "receiving"
+#define JOB_COMMITTING "committing"
+#define JOB_QUEUED "queued"
+#define JOB_RUNNING "running"
+#define JOB_DONE "done"
+#define JOB_CANCELLED "cancelled"
+
+/* Seconds an unfinished upload's keys live: a front end that dies mid-upload leaves nothing
+ * behind for longer than this. */
+#define JOB_UPLOAD_TTL 3600
+
+/* Heartbeat period and the silence after which a worker's chunks go back to the queue. */
+#define WORKER_HEARTBEAT_MS 2000
+#define WORKER_DEAD_AFTER_MS 15000
+
+struct job_status {
+    char id[KEYS_JOB_ID_LEN + 1];
+    char status[16];
+    long long titles, duplicates, chunks, chunks_done;
+    long long pages, disambiguation, missing, invalid, failed, cache_hits;
+    long long created, started, finished; /* ms since the epoch; 0 when not yet */
+    long long n_results, n_errors;        /* entries in the results and errors streams */
+    long long chunk_size;
+    char owner[65]; /* API key owner tag, "" when access control is off */
+};
+
+/* All keys of one job, in the order the scripts expect them (enum keys_job_part). */
+struct job_keys {
+    char key[KEYS_JOB_PARTS][KEYS_MAX];
+    const char *ptr[KEYS_JOB_PARTS];
+};
+
+/* Prototypes */
+
+/* Fill every key name of job id. */
+void jobs_keys(struct job_keys *k, const char *id);
+
+/* Read a job. Returns 0 (found), 1 (no such job), or WC_EREMOTE. */
+int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err);
+
+/* The status as the API shows it: {"id","status","titles",...,"created","started","finished"}. */
+int jobs_status_json(const struct job_status *s, struct wc_buf *out);
+
+/* True when the job will change no more (done or cancelled). */
+int jobs_is_final(const struct job_status *s);
+
+/* Cancel: queued chunks are dropped, running ones stop at their next title, results stay for
+ * ttl seconds. Returns 0 (then *status_out holds the status after the call), 1 (no such job), or
+ * WC_EREMOTE. */
+int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
+                struct wc_error *err);
+
+/* Scripts, for callers that pipeline them (keys: struct job_keys order). */
+
+/* KEYS job outcome results errors; ARGV (title, outcome, payload)...: record each title's outcome
+ * once; a second write for a title is ignored. Entries get the stream ids 0-1, 0-2, ... in order,
+ * counted by the job's n_results / n_errors fields, so a cursor is a plain ordinal. Returns the number written, -1 for a job that is
+ * gone, -2 for one that is cancelled or done. */
+extern const char JOBS_SCRIPT_RECORD[];
+
+/* KEYS job; ARGV now_ms: a worker starts a chunk. Returns the status (nil: job gone). */
+extern const char JOBS_SCRIPT_START_CHUNK[];
+
+/* KEYS all job keys; ARGV seq now_ms ttl: a chunk is finished (once, however often called);
+ * finishes the job when it was the last. Returns the status after the call. */
+extern const char JOBS_SCRIPT_FINISH_CHUNK[];
+
+/* KEYS all job keys; ARGV upload_ttl: an upload is fully queued: committing -> queued, and the
+ * keys lose their upload TTL unless the job already finished. */
+extern const char JOBS_SCRIPT_COMMITTED[];
+
+/* KEYS workers pending; ARGV now_ms dead_after_ms processing_prefix [worker_id]: move the chunks of
+ * dead workers (or of worker_id, at once) back to the head of the queue. Returns chunks moved. */
+extern const char JOBS_SCRIPT_REAP[];
+
+/* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS. Returns the
+ * number of chunks moved or WC_EREMOTE. */
+long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err);
+
+#endif

@@ -1,0 +1,438 @@
+/* submit.c - one streaming upload of titles becoming a queued job */
+#include "submit.h"
+#include "buf.h"
+#include "chunk.h"
+#include "jobs.h"
+#include "json_write.h"
+#include "rconn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* Titles checked against the job's SET in one round trip. Bigger batches mean fewer round trips;
+ * the memory held is about BATCH_TITLES * max_title_bytes. */
+#define BATCH_TITLES 1000
+/* Chunk references pushed per RPUSH at commit. */
+#define COMMIT_REFS_PER_PUSH 1000
+
+struct entry {
+    size_t offset, len;           /* in batch_text */
+    uint64_t position;
+    enum titles_invalid_reason reason; /* 0: a valid title */
+};
+
+struct submission {
+    redisContext *redis;
+    struct submit_options opts;
+    struct job_keys keys;
+    struct titles_reader *reader;
+    struct wc_buf batch_text;
+    struct entry batch[BATCH_TITLES];
+    size_t n_batch;
+    struct chunk_builder chunk;
+    long long titles, duplicates, invalid, chunks;
+    int seen_title; /* for "chunk_size must come before titles" */
+    struct wc_error *err; /* the caller's, while inside feed/finish */
+};
+
+int submit_new_job_id(char *out, size_t size)
+{
+    unsigned char raw[KEYS_JOB_ID_LEN / 2];
+    if (size < KEYS_JOB_ID_LEN + 1 || getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return WC_EIO;
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+const char *submit_job_id(const struct submission *s)
+{
+    return s->keys.key[KEYS_JOB] + strlen("wikicrawl:{");
+}
+
+static int add_entry(struct submission *s, const char *text, size_t len, uint64_t position,
+                     enum titles_invalid_reason reason);
+
+static int on_title(void *ctx, const char *title, size_t len, uint64_t position)
+{
+    return add_entry(ctx, title, len, position, 0);
+}
+
+static int on_invalid(void *ctx, const char *raw, size_t len, uint64_t position,
+                      enum titles_invalid_reason reason)
+{
+    return add_entry(ctx, raw, len, position, reason);
+}
+
+static int on_option(void *ctx, const char *key, const char *value, size_t value_len)
+{
+    struct submission *s = ctx;
+    if (strcmp(key, "chunk_size") != 0)
+        return 0; /* unknown members are ignored, as JSON APIs usually do */
+    char copy[32];
+    if (value_len >= sizeof copy)
+        value_len = sizeof copy - 1;
+    memcpy(copy, value, value_len);
+    copy[value_len] = '\0';
+    char *end;
+    long n = strtol(copy, &end, 10);
+    if (*end != '\0' || n < 1 || n > CHUNK_MAX_SIZE)
+        return wc_error_set(s->err, WC_EINVAL, "chunk_size must be a whole number from 1 to %d",
+                            CHUNK_MAX_SIZE);
+    if (s->seen_title)
+        return wc_error_set(s->err, WC_EINVAL,
+                            "chunk_size must come before titles in the body (or use "
+                            "?chunk_size=)");
+    s->opts.chunk_size = (int)n;
+    return 0;
+}
+
+/* Read n pipelined replies, failing on the first error. */
+static int drain_replies(struct submission *s, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = rconn_reply(s->redis, rc ? NULL : s->err);
+        if (r == NULL) {
+            if (s->redis->err)
+                return WC_EREMOTE;
+            rc = WC_EREMOTE;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+static int queue_chunk_body(struct submission *s, size_t *n_pending)
+{
+    size_t len;
+    const char *body = chunk_builder_data(&s->chunk, &len);
+    char seq[32];
+    snprintf(seq, sizeof seq, "%lld", s->chunks);
+    const char *argv[] = {"HSET", s->keys.key[KEYS_CHUNKS], seq, body};
+    size_t lens[] = {4, strlen(argv[1]), strlen(seq), len};
+    if (redisAppendCommandArgv(s->redis, 4, argv, lens) != REDIS_OK)
+        return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+    (*n_pending)++;
+    s->chunks++;
+    chunk_builder_reset(&s->chunk);
+    return 0;
+}
+
+/* An invalid entry becomes an "invalid" outcome with its position and reason. */
+static int invalid_payload(struct submission *s, const struct entry *e, struct wc_buf *out)
+{
+    const char *text = s->batch_text.data + e->offset;
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s %llu: %s",
+             s->opts.format == TITLES_FORMAT_JSON ? "index" : "line",
+             (unsigned long long)e->position, titles_invalid_reason_message(e->reason));
+    if (wc_buf_puts(out, "{\"title\":") || json_write_string(out, text, e->len) ||
+        wc_buf_puts(out, ",\"outcome\":\"invalid\",\"detail\":") ||
+        json_write_cstring(out, detail) || wc_buf_putc(out, '}'))
+        return WC_ENOMEM;
+    return 0;
+}
+
+static int flush_batch(struct submission *s)
+{
+    int rc = 0;
+    struct wc_buf payloads = WC_BUF_INIT;
+    const char **args = NULL;
+    size_t *args_len = NULL;
+    size_t *payload_end = NULL;
+    if (s->n_batch == 0)
+        return 0;
+
+    /* Round trip 1: which entries are new to this job? */
+    for (size_t i = 0; i < s->n_batch; i++) {
+        const char *argv[] = {"SADD", s->keys.key[KEYS_SEEN], s->batch_text.data + s->batch[i].offset};
+        size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
+        if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
+            return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+    }
+    int is_new[BATCH_TITLES];
+    for (size_t i = 0; i < s->n_batch; i++) {
+        redisReply *r = rconn_reply(s->redis, rc ? NULL : s->err);
+        if (r == NULL && s->redis->err)
+            return WC_EREMOTE;
+        if (r == NULL)
+            rc = WC_EREMOTE;
+        is_new[i] = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+    }
+    if (rc)
+        return rc;
+
+    /* Round trip 2: chunk bodies, invalid outcomes, TTLs, all pipelined. */
+    size_t n_pending = 0, n_invalid = 0;
+    args = malloc(3 * s->n_batch * sizeof *args);
+    args_len = malloc(3 * s->n_batch * sizeof *args_len);
+    payload_end = malloc(s->n_batch * sizeof *payload_end);
+    if (args == NULL || args_len == NULL || payload_end == NULL) {
+        rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < s->n_batch; i++) {
+        const struct entry *e = &s->batch[i];
+        if (!is_new[i]) {
+            s->duplicates++;
+            continue;
+        }
+        if (++s->titles > s->opts.max_titles) {
+            rc = wc_error_set(s->err, WC_ELIMIT, "more than %ld titles in one job",
+                              s->opts.max_titles);
+            goto out;
+        }
+        if (e->reason != 0) {
+            if (invalid_payload(s, e, &payloads) != 0) {
+                rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+                goto out;
+            }
+            payload_end[n_invalid++] = payloads.len;
+            s->invalid++;
+            continue;
+        }
+        if (chunk_builder_add(&s->chunk, s->batch_text.data + e->offset, e->len) != 0) {
+            rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+            goto out;
+        }
+        if (s->chunk.n_titles >= (size_t)s->opts.chunk_size) {
+            rc = queue_chunk_body(s, &n_pending);
+            if (rc)
+                goto out;
+        }
+    }
+    if (n_invalid > 0) {
+        /* payloads grew while collecting: take the pointers only now. */
+        size_t start = 0, k = 0;
+        for (size_t i = 0; i < s->n_batch && k < n_invalid; i++) {
+            const struct entry *e = &s->batch[i];
+            if (!is_new[i] || e->reason == 0)
+                continue;
+            args[3 * k] = s->batch_text.data + e->offset;
+            args_len[3 * k] = e->len;
+            args[3 * k + 1] = "invalid";
+            args_len[3 * k + 1] = 7;
+            args[3 * k + 2] = payloads.data + start;
+            args_len[3 * k + 2] = payload_end[k] - start;
+            start = payload_end[k];
+            k++;
+        }
+        const char *keys[] = {s->keys.key[KEYS_JOB], s->keys.key[KEYS_OUTCOME],
+                              s->keys.key[KEYS_RESULTS], s->keys.key[KEYS_ERRORS]};
+        if (rconn_append_eval(s->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)(3 * n_invalid), args,
+                              args_len) != 0) {
+            rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+            goto out;
+        }
+        n_pending++;
+    }
+    /* Until the commit every key lives only JOB_UPLOAD_TTL: a front end that dies mid-upload
+     * leaves nothing behind for long. */
+    static const enum keys_job_part touched[] = {KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME,
+                                                 KEYS_ERRORS};
+    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++) {
+        if (redisAppendCommand(s->redis, "EXPIRE %s %d", s->keys.key[touched[i]],
+                               JOB_UPLOAD_TTL) != REDIS_OK) {
+            rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+            goto out;
+        }
+        n_pending++;
+    }
+out:
+    if (n_pending > 0) {
+        int drained = drain_replies(s, n_pending);
+        if (rc == 0)
+            rc = drained;
+    }
+    s->n_batch = 0;
+    wc_buf_reset(&s->batch_text);
+    wc_buf_free(&payloads);
+    free(args);
+    free(args_len);
+    free(payload_end);
+    return rc;
+}
+
+static int add_entry(struct submission *s, const char *text, size_t len, uint64_t position,
+                     enum titles_invalid_reason reason)
+{
+    s->seen_title = 1;
+    struct entry *e = &s->batch[s->n_batch];
+    e->offset = s->batch_text.len;
+    e->len = len;
+    e->position = position;
+    e->reason = reason;
+    /* Keep a NUL after each entry so it can be used as a C string too. */
+    if (wc_buf_append(&s->batch_text, text, len) != 0 || wc_buf_putc(&s->batch_text, '\0') != 0)
+        return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+    if (++s->n_batch == BATCH_TITLES)
+        return flush_batch(s);
+    return 0;
+}
+
+struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
+                                struct wc_error *err)
+{
+    struct submission *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        wc_error_set(err, WC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->redis = c;
+    s->opts = *opts;
+    chunk_builder_init(&s->chunk);
+    char id[KEYS_JOB_ID_LEN + 1];
+    if (submit_new_job_id(id, sizeof id) != 0) {
+        wc_error_set(err, WC_EIO, "no randomness for a job id");
+        goto fail;
+    }
+    jobs_keys(&s->keys, id);
+    struct titles_options topts = {opts->format, (size_t)opts->max_title_bytes};
+    struct titles_callbacks cb = {on_title, on_invalid, on_option, s};
+    s->reader = titles_reader_new(&topts, &cb);
+    if (s->reader == NULL) {
+        wc_error_set(err, WC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    char now[32], chunk_size[16];
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
+    const char *argv[] = {"HSET", s->keys.key[KEYS_JOB], "status", JOB_RECEIVING, "created", now,
+                          "chunk_size", chunk_size, "owner", opts->owner ? opts->owner : ""};
+    redisReply *r = rconn_run(c, 10, argv, NULL, err);
+    if (r == NULL)
+        goto fail;
+    freeReplyObject(r);
+    const char *expire[] = {"EXPIRE", s->keys.key[KEYS_JOB], "3600"};
+    r = rconn_run(c, 3, expire, NULL, err);
+    if (r == NULL)
+        goto fail;
+    freeReplyObject(r);
+    return s;
+fail:
+    submit_free(s);
+    return NULL;
+}
+
+int submit_feed(struct submission *s, const char *data, size_t len, struct wc_error *err)
+{
+    s->err = err;
+    int rc = titles_reader_feed(s->reader, data, len, err);
+    s->err = NULL;
+    return rc;
+}
+
+static int push_refs(struct submission *s)
+{
+    char pending[KEYS_MAX];
+    keys_queue(pending, sizeof pending, "pending");
+    const char *id = submit_job_id(s);
+    char refs[COMMIT_REFS_PER_PUSH][KEYS_JOB_ID_LEN + 24];
+    const char *argv[2 + COMMIT_REFS_PER_PUSH] = {"RPUSH", pending};
+    for (long long seq = 0; seq < s->chunks;) {
+        int n = 0;
+        for (; n < COMMIT_REFS_PER_PUSH && seq < s->chunks; n++, seq++) {
+            chunk_ref_format(refs[n], sizeof refs[n], id, (uint64_t)seq);
+            argv[2 + n] = refs[n];
+        }
+        redisReply *r = rconn_run(s->redis, 2 + n, argv, NULL, s->err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err)
+{
+    s->err = err;
+    int rc = titles_reader_finish(s->reader, err);
+    if (rc == 0)
+        rc = flush_batch(s);
+    size_t n_pending = 0;
+    if (rc == 0 && s->chunk.n_titles > 0)
+        rc = queue_chunk_body(s, &n_pending);
+    if (rc == 0 && n_pending > 0)
+        rc = drain_replies(s, n_pending);
+    if (rc != 0)
+        goto out;
+
+    /* committing: counters known, chunks being queued. A job without any valid title is done. */
+    char titles[32], duplicates[32], chunks[32], now[32], ttl[32];
+    snprintf(titles, sizeof titles, "%lld", s->titles);
+    snprintf(duplicates, sizeof duplicates, "%lld", s->duplicates);
+    snprintf(chunks, sizeof chunks, "%lld", s->chunks);
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
+    const char *argv[] = {"HSET",   s->keys.key[KEYS_JOB],
+                          "status", s->chunks ? JOB_COMMITTING : JOB_DONE,
+                          "titles", titles,
+                          "duplicates", duplicates,
+                          "chunks", chunks,
+                          "chunks_done", "0",
+                          "finished", s->chunks ? "0" : now};
+    redisReply *r = rconn_run(s->redis, 14, argv, NULL, err);
+    if (r == NULL) {
+        rc = WC_EREMOTE;
+        goto out;
+    }
+    freeReplyObject(r);
+    if (s->chunks == 0) {
+        for (int part = 0; part < KEYS_JOB_PARTS; part++) {
+            r = redisCommand(s->redis, "EXPIRE %s %s", s->keys.key[part], ttl);
+            freeReplyObject(r);
+        }
+    } else {
+        rc = push_refs(s);
+        if (rc != 0)
+            goto out;
+        char upload_ttl[16];
+        snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
+        const char *args[] = {upload_ttl};
+        r = rconn_eval(s->redis, JOBS_SCRIPT_COMMITTED, KEYS_JOB_PARTS, s->keys.ptr, 1, args, NULL,
+                       err);
+        if (r == NULL) {
+            rc = WC_EREMOTE;
+            goto out;
+        }
+        freeReplyObject(r);
+    }
+    /* The dedup SET has done its work. */
+    r = redisCommand(s->redis, "DEL %s", s->keys.key[KEYS_SEEN]);
+    freeReplyObject(r);
+
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", submit_job_id(s));
+    out->titles = s->titles;
+    out->chunks = s->chunks;
+    out->duplicates = s->duplicates;
+    out->invalid = s->invalid;
+out:
+    s->err = NULL;
+    return rc;
+}
+
+void submit_abort(struct submission *s)
+{
+    if (s == NULL || s->redis == NULL || s->redis->err)
+        return;
+    for (int part = 0; part < KEYS_JOB_PARTS; part++) {
+        redisReply *r = redisCommand(s->redis, "DEL %s", s->keys.key[part]);
+        freeReplyObject(r);
+    }
+}
+
+void submit_free(struct submission *s)
+{
+    if (s == NULL)
+        return;
+    titles_reader_free(s->reader);
+    chunk_builder_free(&s->chunk);
+    wc_buf_free(&s->batch_text);
+    free(s);
+}

@@ -1,0 +1,62 @@
+/* submit.h - one streaming upload of titles becoming a queued job */
+#ifndef WC_SUBMIT_H
+#define WC_SUBMIT_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "keys.h"
+#include "titles.h"
+#include "wc_error.h"
+
+/* The upload is parsed as it arrives; titles are deduplicated in Redis (a SET per job) and written
+ * as chunk bodies in batches, so the front end's memory does not depend on the upload's size.
+ * Nothing is queued for the workers until submit_finish(): a rejected upload leaves no job. */
+
+struct submit_options {
+    enum titles_format format;
+    int chunk_size;       /* 1..CHUNK_MAX_SIZE; a JSON body's "chunk_size" may override it */
+    long max_titles;      /* distinct entries (valid or not) */
+    int max_title_bytes;
+    long result_ttl;      /* seconds, for a job that is done at once (no valid title) */
+    const char *owner;    /* API key owner tag or "" */
+};
+
+struct submit_summary {
+    char id[KEYS_JOB_ID_LEN + 1];
+    long long titles;     /* distinct entries, invalid ones included */
+    long long chunks;
+    long long duplicates;
+    long long invalid;
+};
+
+struct submission;
+
+/* Prototypes */
+
+/* Create the job (status receiving, with a TTL until committed). The connection is borrowed for
+ * the submission's life. NULL with err filled on failure. */
+struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
+                                struct wc_error *err);
+
+/* The new job's id. */
+const char *submit_job_id(const struct submission *s);
+
+/* Feed upload bytes. Returns 0; WC_EPARSE (malformed JSON), WC_ELIMIT (too many titles),
+ * WC_EINVAL (a bad option in the body), WC_EREMOTE (Redis failed) with err filled. */
+int submit_feed(struct submission *s, const char *data, size_t len, struct wc_error *err);
+
+/* End of upload: write what is left and queue every chunk. The job is accepted only when this
+ * returns 0. Same errors as submit_feed(). */
+int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err);
+
+/* Delete everything the submission wrote (after an error). */
+void submit_abort(struct submission *s);
+
+void submit_free(struct submission *s);
+
+/* A new random job id (KEYS_JOB_ID_LEN hex digits + NUL). 0 or WC_EIO. */
+int submit_new_job_id(char *out, size_t size);
+
+#endif
