@@ -1,0 +1,74 @@
+/* crawl.h - fetch many titles concurrently from a MediaWiki API (libcurl multi), with retries */
+#ifndef WC_CRAWL_H
+#define WC_CRAWL_H
+
+#include <stddef.h>
+
+#include "mwparse.h"
+#include "wc_error.h"
+
+/* Every request is
+ *   GET <api_url>?action=parse&format=json&formatversion=2&redirects=1
+ *       &prop=text|categories|links|externallinks|sections|properties
+ *       &disablelimitreport=1&disableeditsection=1&disabletoc=1[&maxlag=N]&page=<url-encoded title>
+ * with the configured User-Agent and Accept-Encoding: gzip. The title is only ever a query
+ * parameter: nothing a client submits can change the host or path. */
+struct crawl_options {
+    const char *api_url;     /* required */
+    const char *user_agent;  /* required */
+    int concurrency;         /* transfers in flight per crawler; default 8 */
+    int max_attempts;        /* attempts per title before FAILED; default 5 */
+    long connect_timeout_ms; /* default 10000 */
+    long timeout_ms;         /* whole request; default 60000 */
+    long retry_base_ms;      /* backoff base: attempt k waits random(0, min(max, base*2^k)); 500 */
+    long retry_max_ms;       /* backoff cap; default 30000 */
+    int maxlag;              /* seconds sent as maxlag=; default 5; negative: not sent */
+};
+
+/* The final verdict on one title. For WC_OUTCOME_OK payload is the record's JSON object (exactly
+ * as record_json gives it); for every other outcome it is
+ *   {"title":"...","outcome":"missing|invalid|disambiguation|failed","detail":"<code>: <info>"}
+ * Neither has a trailing newline. RETRYABLE never reaches the callback: it is retried, and after
+ * max_attempts becomes FAILED with the last reason. Memory is valid during the call only. */
+struct crawl_result {
+    size_t index;       /* position of the title in the array given to crawl_run() */
+    const char *title;
+    enum wc_outcome outcome;
+    const char *payload;
+    size_t payload_len;
+    int attempts;       /* requests made for this title */
+    long fetch_ms;      /* time of the last request */
+};
+
+/* Callbacks; any may be NULL but on_result. A non-zero return from on_result or on_tick stops the
+ * run: in-flight transfers are abandoned and crawl_run() returns WC_ESTOP.
+ *
+ * acquire/release/on_throttle are the hooks of a fleet-wide limiter: acquire is asked before each
+ * request and answers 1 (go) or 0 (not now: *retry_in_ms says when to ask again); release is
+ * called when that request ends, whatever its result; on_throttle reports a 429 or maxlag answer
+ * and the wait the wiki asked for, so the limiter can slow everybody down. */
+struct crawl_callbacks {
+    int (*on_result)(void *ctx, const struct crawl_result *result);
+    int (*on_tick)(void *ctx); /* called at least every 250 ms while running */
+    int (*acquire)(void *ctx, long *retry_in_ms);
+    void (*release)(void *ctx);
+    void (*on_throttle)(void *ctx, long retry_after_ms);
+    void *ctx;
+};
+
+struct crawler;
+
+/* Prototypes */
+
+/* A crawler keeps its connections (and its html_text extractor) between runs. NULL on failure
+ * (err filled). Free with crawl_free(). curl_global_init() must have been called by the process. */
+struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err);
+
+/* Fetch titles[0..n) and call on_result exactly once per title, in completion order. Returns 0
+ * when every title got its verdict, WC_ESTOP when a callback stopped the run, WC_ENOMEM. */
+int crawl_run(struct crawler *c, const char *const *titles, size_t n,
+              const struct crawl_callbacks *cb, struct wc_error *err);
+
+void crawl_free(struct crawler *c);
+
+#endif

@@ -1,0 +1,468 @@
+/* worker.c - one worker process: claim chunks from Redis, crawl them, write the outcomes */
+#include "worker.h"
+#include "chunk.h"
+#include "crawl.h"
+#include "jobs.h"
+#include "keys.h"
+#include "log.h"
+#include "rconn.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REDIS_TIMEOUT_MS 10000
+#define CLAIM_BLOCK_SECONDS "1"
+#define REAP_EVERY_MS 5000
+#define CANCEL_CHECK_EVERY_MS 500
+#define FLUSH_EVERY_MS 200
+#define FLUSH_AT_RESULTS 16
+/* After a stop request, the chunk in hand may run this long before it is handed back. */
+#define STOP_GRACE_MS 20000
+
+/* Fetch latency buckets (seconds) for /metrics. */
+static const double latency_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+#define N_BUCKETS (sizeof latency_buckets / sizeof latency_buckets[0])
+
+struct worker {
+    const struct wc_config *cfg;
+    volatile sig_atomic_t *stop;
+    char id[300];
+    char processing[KEYS_MAX];
+    char pending[KEYS_MAX];
+    char workers[KEYS_MAX];
+    char stats[KEYS_MAX];
+    redisContext *redis;
+    struct crawler *crawler;
+    long long last_heartbeat, last_reap;
+    long long stop_deadline;
+};
+
+/* The chunk in hand. */
+struct chunk_run {
+    struct worker *w;
+    struct job_keys keys;
+    char job_id[KEYS_JOB_ID_LEN + 1];
+    /* results not yet written: (title, outcome, payload) triples */
+    struct wc_buf text;
+    size_t *ends;
+    size_t n_args, cap_args;
+    long long last_flush, last_cancel_check;
+    int cancelled;
+    int failed; /* Redis failed: stop and let the chunk be claimed again */
+    long long counts[WC_OUTCOME_COUNT];
+    long long requests;
+    long long bucket_counts[N_BUCKETS + 1];
+    double latency_sum;
+};
+
+void worker_id_for(char *out, size_t size, int pid)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(out, size, "%s:%d", host, pid);
+}
+
+static void heartbeat(struct worker *w, int force)
+{
+    long long now = rconn_now_ms();
+    if (!force && now - w->last_heartbeat < WORKER_HEARTBEAT_MS)
+        return;
+    w->last_heartbeat = now;
+    redisReply *r = redisCommand(w->redis, "ZADD %s %lld %s", w->workers, now, w->id);
+    freeReplyObject(r);
+    if (now - w->last_reap >= REAP_EVERY_MS) {
+        w->last_reap = now;
+        struct wc_error err = {0};
+        long long moved = jobs_reap(w->redis, NULL, &err);
+        if (moved > 0)
+            log_event(LOG_WARN, "chunks_requeued", "chunks=%lld msg=\"from silent workers\"",
+                      moved);
+    }
+}
+
+/* ---- writing outcomes -------------------------------------------------------------------- */
+
+static int push_arg(struct chunk_run *run, const char *s, size_t len)
+{
+    if (run->n_args == run->cap_args) {
+        size_t cap = run->cap_args ? run->cap_args * 2 : 48;
+        size_t *ends = realloc(run->ends, cap * sizeof *ends);
+        if (ends == NULL)
+            return WC_ENOMEM;
+        run->ends = ends;
+        run->cap_args = cap;
+    }
+    if (wc_buf_append(&run->text, s, len) != 0)
+        return WC_ENOMEM;
+    run->ends[run->n_args++] = run->text.len;
+    return 0;
+}
+
+/* Write the buffered outcomes in one script call. Returns 0, or -1 when the job is gone,
+ * cancelled or done (the chunk is then abandoned) or Redis failed. */
+static int flush_results(struct chunk_run *run)
+{
+    run->last_flush = rconn_now_ms();
+    if (run->n_args == 0)
+        return 0;
+    const char **args = malloc(run->n_args * sizeof *args);
+    size_t *lens = malloc(run->n_args * sizeof *lens);
+    int rc = -1;
+    if (args == NULL || lens == NULL)
+        goto out;
+    size_t start = 0;
+    for (size_t i = 0; i < run->n_args; i++) {
+        args[i] = run->text.data + start;
+        lens[i] = run->ends[i] - start;
+        start = run->ends[i];
+    }
+    const char *keys[] = {run->keys.ptr[KEYS_JOB], run->keys.ptr[KEYS_OUTCOME],
+                          run->keys.ptr[KEYS_RESULTS], run->keys.ptr[KEYS_ERRORS]};
+    struct wc_error err = {0};
+    redisReply *r = rconn_eval(run->w->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)run->n_args,
+                               args, lens, &err);
+    if (r == NULL) {
+        log_event(LOG_ERROR, "record_failed", "job=%s msg=\"%s\"", run->job_id, err.message);
+        run->failed = 1;
+        goto out;
+    }
+    if (r->type == REDIS_REPLY_INTEGER && r->integer < 0)
+        run->cancelled = 1;
+    else
+        rc = 0;
+    freeReplyObject(r);
+out:
+    free(args);
+    free(lens);
+    run->n_args = 0;
+    wc_buf_reset(&run->text);
+    return rc;
+}
+
+static void count_latency(struct chunk_run *run, long fetch_ms)
+{
+    double seconds = (double)fetch_ms / 1000.0;
+    size_t b = 0;
+    while (b < N_BUCKETS && seconds > latency_buckets[b])
+        b++;
+    run->bucket_counts[b]++;
+    run->latency_sum += seconds;
+}
+
+static int on_result(void *ctx, const struct crawl_result *res)
+{
+    struct chunk_run *run = ctx;
+    const char *outcome = wc_outcome_name(res->outcome);
+    if (push_arg(run, res->title, strlen(res->title)) != 0 ||
+        push_arg(run, outcome, strlen(outcome)) != 0 ||
+        push_arg(run, res->payload, res->payload_len) != 0)
+        return WC_ENOMEM;
+    run->counts[res->outcome]++;
+    run->requests += res->attempts;
+    count_latency(run, res->fetch_ms);
+    if (run->n_args >= 3 * FLUSH_AT_RESULTS ||
+        rconn_now_ms() - run->last_flush >= FLUSH_EVERY_MS)
+        return flush_results(run) == 0 ? 0 : 1;
+    return 0;
+}
+
+static int on_tick(void *ctx)
+{
+    struct chunk_run *run = ctx;
+    struct worker *w = run->w;
+    heartbeat(w, 0);
+    long long now = rconn_now_ms();
+    if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && flush_results(run) != 0)
+        return 1;
+    if (now - run->last_cancel_check >= CANCEL_CHECK_EVERY_MS) {
+        run->last_cancel_check = now;
+        redisReply *r = redisCommand(w->redis, "HGET %s status", run->keys.key[KEYS_JOB]);
+        if (r == NULL) {
+            run->failed = 1;
+            return 1;
+        }
+        if (r->type != REDIS_REPLY_STRING || strcmp(r->str, JOB_CANCELLED) == 0)
+            run->cancelled = 1;
+        freeReplyObject(r);
+        if (run->cancelled)
+            return 1;
+    }
+    if (*w->stop) {
+        if (w->stop_deadline == 0)
+            w->stop_deadline = now + STOP_GRACE_MS;
+        if (now >= w->stop_deadline)
+            return 1;
+    }
+    return 0;
+}
+
+static void write_stats(struct chunk_run *run, int chunk_finished)
+{
+    redisContext *c = run->w->redis;
+    const char *stats = run->w->stats;
+    size_t n = 0;
+    static const char *const names[WC_OUTCOME_COUNT] = {
+        "pages_ok", "pages_disambiguation", "pages_missing", "pages_invalid", "pages_failed",
+        "pages_retryable"};
+    for (int o = 0; o < WC_OUTCOME_COUNT; o++)
+        if (run->counts[o] && redisAppendCommand(c, "HINCRBY %s %s %lld", stats, names[o],
+                                                 run->counts[o]) == REDIS_OK)
+            n++;
+    if (chunk_finished && redisAppendCommand(c, "HINCRBY %s chunks_done 1", stats) == REDIS_OK)
+        n++;
+    if (run->requests &&
+        redisAppendCommand(c, "HINCRBY %s requests %lld", stats, run->requests) == REDIS_OK)
+        n++;
+    long long cumulative = 0;
+    for (size_t b = 0; b <= N_BUCKETS; b++) {
+        cumulative += run->bucket_counts[b];
+        char field[64];
+        if (b < N_BUCKETS)
+            snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"%g\"", latency_buckets[b]);
+        else
+            snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"+Inf\"");
+        if (cumulative && redisAppendCommand(c, "HINCRBY %s %s %lld", stats, field,
+                                             cumulative) == REDIS_OK)
+            n++;
+    }
+    if (cumulative) {
+        if (redisAppendCommand(c, "HINCRBYFLOAT %s fetch_seconds_sum %f", stats,
+                               run->latency_sum) == REDIS_OK)
+            n++;
+        if (redisAppendCommand(c, "HINCRBY %s fetch_seconds_count %lld", stats, cumulative) ==
+            REDIS_OK)
+            n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *reply = NULL;
+        if (redisGetReply(c, &reply) != REDIS_OK)
+            break;
+        freeReplyObject(reply);
+    }
+}
+
+/* ---- one chunk --------------------------------------------------------------------------- */
+
+/* Returns 0 when the chunk is settled (finished, cancelled, or gone) and may be acknowledged;
+ * 1 when it must go back to the queue (stopped mid-way, Redis failed). */
+static int process_chunk(struct worker *w, const char *ref, size_t ref_len)
+{
+    struct chunk_run run = {0};
+    run.w = w;
+    uint64_t seq;
+    if (chunk_ref_parse(ref, ref_len, run.job_id, sizeof run.job_id, &seq) != 0 ||
+        !keys_job_id_valid(run.job_id)) {
+        log_event(LOG_ERROR, "bad_chunk_ref", "ref=\"%.*s\"", (int)(ref_len > 80 ? 80 : ref_len),
+                  ref);
+        return 0;
+    }
+    jobs_keys(&run.keys, run.job_id);
+    char seqs[32], now[32];
+    snprintf(seqs, sizeof seqs, "%llu", (unsigned long long)seq);
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+
+    int rc = 1;
+    struct chunk *chunk = NULL;
+    redisReply *outcomes = NULL;
+    const char **todo = NULL;
+    struct wc_error err = {0};
+
+    redisReply *body = redisCommand(w->redis, "HGET %s %s", run.keys.key[KEYS_CHUNKS], seqs);
+    if (body == NULL)
+        goto out;
+    if (body->type != REDIS_REPLY_STRING) { /* cancelled, expired or already done */
+        freeReplyObject(body);
+        rc = 0;
+        goto out;
+    }
+    int bad = chunk_decode(body->str, body->len, &chunk, &err);
+    freeReplyObject(body);
+    if (bad) {
+        log_event(LOG_ERROR, "bad_chunk", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
+                  err.message);
+        rc = 0;
+        goto out;
+    }
+    const char *start_args[] = {now};
+    redisReply *st = rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run.keys.ptr, 1, start_args,
+                                NULL, &err);
+    if (st == NULL)
+        goto out;
+    int runnable = st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_RUNNING) == 0;
+    freeReplyObject(st);
+    if (!runnable) {
+        rc = 0;
+        goto out;
+    }
+
+    /* A chunk claimed again after a crash: titles with an outcome are not fetched twice. */
+    const char **argv = malloc((2 + chunk->n_titles) * sizeof *argv);
+    size_t *lens = malloc((2 + chunk->n_titles) * sizeof *lens);
+    todo = malloc(chunk->n_titles * sizeof *todo);
+    if (argv == NULL || lens == NULL || todo == NULL) {
+        free(argv);
+        free(lens);
+        goto out;
+    }
+    argv[0] = "HMGET", lens[0] = 5;
+    argv[1] = run.keys.key[KEYS_OUTCOME], lens[1] = strlen(argv[1]);
+    for (size_t i = 0; i < chunk->n_titles; i++)
+        argv[2 + i] = chunk->titles[i], lens[2 + i] = chunk->lens[i];
+    outcomes = redisCommandArgv(w->redis, (int)(2 + chunk->n_titles), argv, lens);
+    free(argv);
+    free(lens);
+    if (outcomes == NULL || outcomes->type != REDIS_REPLY_ARRAY)
+        goto out;
+    size_t n_todo = 0;
+    for (size_t i = 0; i < chunk->n_titles; i++)
+        if (outcomes->element[i]->type == REDIS_REPLY_NIL)
+            todo[n_todo++] = chunk->titles[i];
+
+    run.last_flush = run.last_cancel_check = rconn_now_ms();
+    struct crawl_callbacks cb = {on_result, on_tick, NULL, NULL, NULL, &run};
+    int crawled = n_todo ? crawl_run(w->crawler, todo, n_todo, &cb, &err) : 0;
+    if (flush_results(&run) != 0 && !run.cancelled)
+        goto out;
+    if (run.cancelled) {
+        log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run.job_id, seqs);
+        rc = 0;
+        goto out;
+    }
+    if (crawled != 0 || run.failed) {
+        log_event(LOG_INFO, "chunk_handed_back", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
+                  crawled == WC_ESTOP ? "stopping" : err.message);
+        goto out;
+    }
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%ld", w->cfg->result_ttl);
+    const char *finish_args[] = {seqs, now, ttl};
+    redisReply *fin = rconn_eval(w->redis, JOBS_SCRIPT_FINISH_CHUNK, KEYS_JOB_PARTS, run.keys.ptr,
+                                 3, finish_args, NULL, &err);
+    if (fin == NULL)
+        goto out;
+    if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOB_DONE) == 0)
+        log_event(LOG_INFO, "job_done", "job=%s", run.job_id);
+    freeReplyObject(fin);
+    log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run.job_id, seqs,
+              chunk->n_titles, n_todo);
+    rc = 0;
+out:
+    if (rc == 1 && err.message[0] && !run.failed)
+        log_event(LOG_WARN, "chunk_incomplete", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
+                  err.message);
+    if (w->redis->err == 0)
+        write_stats(&run, rc == 0);
+    freeReplyObject(outcomes);
+    free(todo);
+    chunk_free(chunk);
+    wc_buf_free(&run.text);
+    free(run.ends);
+    return rc;
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+static int connect_redis(struct worker *w)
+{
+    long backoff_ms = 100;
+    while (!*w->stop) {
+        struct wc_error err = {0};
+        w->redis = rconn_connect(w->cfg->redis, REDIS_TIMEOUT_MS, &err);
+        if (w->redis)
+            return 0;
+        log_event(LOG_WARN, "redis_unavailable", "retry_ms=%ld msg=\"%s\"", backoff_ms,
+                  err.message);
+        usleep((useconds_t)backoff_ms * 1000);
+        backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+    }
+    return -1;
+}
+
+/* Hand what we hold back to the head of the queue. */
+static void hand_back(struct worker *w)
+{
+    struct wc_error err = {0};
+    long long moved = jobs_reap(w->redis, w->id, &err);
+    if (moved > 0)
+        log_event(LOG_INFO, "chunks_handed_back", "chunks=%lld", moved);
+}
+
+int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
+{
+    struct worker w = {0};
+    w.cfg = cfg;
+    w.stop = stop;
+    worker_id_for(w.id, sizeof w.id, (int)getpid());
+    keys_processing(w.processing, sizeof w.processing, w.id);
+    keys_queue(w.pending, sizeof w.pending, "pending");
+    keys_queue(w.workers, sizeof w.workers, "workers");
+    keys_queue(w.stats, sizeof w.stats, "stats");
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct crawl_options opts = {cfg->wiki,           cfg->user_agent,         cfg->concurrency,
+                                 cfg->max_attempts,   cfg->connect_timeout_ms, cfg->timeout_ms,
+                                 cfg->retry_base_ms,  30000,                   cfg->maxlag};
+    struct wc_error err = {0};
+    w.crawler = crawl_new(&opts, &err);
+    if (w.crawler == NULL) {
+        log_event(LOG_ERROR, "crawler_failed", "msg=\"%s\"", err.message);
+        return 1;
+    }
+    log_event(LOG_INFO, "worker_started", "worker=%s wiki=%s concurrency=%d", w.id, cfg->wiki,
+              cfg->concurrency);
+
+    long handled = 0;
+    while (!*stop) {
+        if (w.redis == NULL || w.redis->err) {
+            if (w.redis)
+                redisFree(w.redis);
+            w.redis = NULL;
+            if (connect_redis(&w) != 0)
+                break;
+            hand_back(&w); /* a previous life with this id may have left chunks */
+            heartbeat(&w, 1);
+        }
+        heartbeat(&w, 0);
+        const char *argv[] = {"BLMOVE", w.pending, w.processing, "LEFT", "RIGHT",
+                              CLAIM_BLOCK_SECONDS};
+        redisReply *ref = redisCommandArgv(w.redis, 6, argv, NULL);
+        if (ref == NULL)
+            continue; /* connection lost: reconnect above */
+        if (ref->type != REDIS_REPLY_STRING) {
+            if (ref->type == REDIS_REPLY_ERROR)
+                log_event(LOG_ERROR, "claim_failed", "msg=\"%s\"", ref->str);
+            freeReplyObject(ref);
+            continue;
+        }
+        int back = process_chunk(&w, ref->str, ref->len);
+        if (w.redis->err == 0) {
+            /* Acknowledge: the chunk leaves our processing list; or goes back to the queue. */
+            redisReply *ack =
+                back ? redisCommand(w.redis, "LMOVE %s %s RIGHT LEFT", w.processing, w.pending)
+                     : redisCommand(w.redis, "LREM %s 1 %b", w.processing, ref->str, ref->len);
+            freeReplyObject(ack);
+        }
+        freeReplyObject(ref);
+        if (cfg->recycle_after > 0 && ++handled >= cfg->recycle_after) {
+            log_event(LOG_INFO, "worker_recycle", "chunks=%ld", handled);
+            break;
+        }
+    }
+    if (w.redis && w.redis->err == 0) {
+        hand_back(&w);
+        redisReply *r = redisCommand(w.redis, "ZREM %s %s", w.workers, w.id);
+        freeReplyObject(r);
+    }
+    if (w.redis)
+        redisFree(w.redis);
+    crawl_free(w.crawler);
+    curl_global_cleanup();
+    log_event(LOG_INFO, "worker_stopped", "chunks=%ld", handled);
+    return 0;
+}
