@@ -29,6 +29,9 @@ struct wc_config {
     int max_connections;    /* --max-connections (512) */
     int connection_timeout; /* --connection-timeout seconds (30) */
     char log_level[16];     /* --log-level debug|info|warn|error (info) */
+    int rate;               /* --rate fleet-wide requests/s (50; 0 = unlimited) */
+    int max_inflight;       /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
+    long cache_ttl;         /* --cache-ttl seconds a crawled title is reused (86400; 0 = off) */
 };
 
 /* Which process a command starts: the flags that apply differ. */
