@@ -5,6 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int wc_outcome_from_name(const char *name, size_t len)
+{
+    for (int o = 0; o < WC_OUTCOME_COUNT; o++) {
+        const char *known = wc_outcome_name((enum wc_outcome)o);
+        if (strlen(known) == len && memcmp(known, name, len) == 0)
+            return o;
+    }
+    return -1;
+}
+
 const char *wc_outcome_name(enum wc_outcome outcome)
 {
     switch (outcome) {

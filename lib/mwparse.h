@@ -52,6 +52,9 @@ int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_
  * "invalid", "failed", "retryable". */
 const char *wc_outcome_name(enum wc_outcome outcome);
 
+/* The outcome named name[0..len) (the inverse of wc_outcome_name), or -1 for an unknown name. */
+int wc_outcome_from_name(const char *name, size_t len);
+
 /* The outcome for an API error code alone (used for answers and for tests). */
 enum wc_outcome mwparse_classify_code(const char *code);
 

@@ -220,7 +220,7 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
 {
     const struct wc_config *cfg = srv->cfg;
     struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
-                                  cfg->max_title_bytes, cfg->result_ttl, ""};
+                                  cfg->max_title_bytes, cfg->result_ttl, "", 1};
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     req->answered = 1; /* unless we get to the end of this function */
@@ -247,6 +247,11 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                              "chunk_size must be a whole number from 1 to %d", CHUNK_MAX_SIZE);
     opts.chunk_size = (int)chunk_size;
+    const char *cache = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cache");
+    if (cache && strcmp(cache, "true") != 0 && strcmp(cache, "false") != 0)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                             "cache must be true or false");
+    opts.use_cache = cache == NULL || strcmp(cache, "true") == 0;
 
     struct wc_error err = {0};
     redisContext *redis = conn_redis(srv, cc, &err);

@@ -70,6 +70,13 @@ static int on_invalid(void *ctx, const char *raw, size_t len, uint64_t position,
 static int on_option(void *ctx, const char *key, const char *value, size_t value_len)
 {
     struct submission *s = ctx;
+    if (strcmp(key, "cache") == 0) {
+        int is_true = value_len == 4 && memcmp(value, "true", 4) == 0;
+        if (!is_true && !(value_len == 5 && memcmp(value, "false", 5) == 0))
+            return wc_error_set(s->err, WC_EINVAL, "cache must be true or false");
+        s->opts.use_cache = is_true;
+        return 0;
+    }
     if (strcmp(key, "chunk_size") != 0)
         return 0; /* unknown members are ignored, as JSON APIs usually do */
     char copy[32];
@@ -375,8 +382,9 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
                           "duplicates", duplicates,
                           "chunks", chunks,
                           "chunks_done", "0",
-                          "finished", s->chunks ? "0" : now};
-    redisReply *r = rconn_run(s->redis, 14, argv, NULL, err);
+                          "finished", s->chunks ? "0" : now,
+                          "cache", s->opts.use_cache ? "1" : "0"};
+    redisReply *r = rconn_run(s->redis, 16, argv, NULL, err);
     if (r == NULL) {
         rc = WC_EREMOTE;
         goto out;

@@ -21,6 +21,7 @@ struct submit_options {
     int max_title_bytes;
     long result_ttl;      /* seconds, for a job that is done at once (no valid title) */
     const char *owner;    /* API key owner tag or "" */
+    int use_cache;        /* reuse recent outcomes of the same titles; a JSON "cache" may override */
 };
 
 struct submit_summary {

@@ -4,6 +4,7 @@
 #include "crawl.h"
 #include "jobs.h"
 #include "keys.h"
+#include "limiter.h"
 #include "log.h"
 #include "rconn.h"
 
@@ -21,6 +22,8 @@
 #define FLUSH_AT_RESULTS 16
 /* After a stop request, the chunk in hand may run this long before it is handed back. */
 #define STOP_GRACE_MS 20000
+/* Key prefix of the cross-job cache: one STRING per title, "<outcome>\n<payload>". */
+#define WORKER_CACHE_PREFIX "wikicrawl:{cache}:t:"
 
 /* Fetch latency buckets (seconds) for /metrics. */
 static const double latency_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -36,6 +39,7 @@ struct worker {
     char stats[KEYS_MAX];
     redisContext *redis;
     struct crawler *crawler;
+    struct limiter *limiter;
     long long last_heartbeat, last_reap;
     long long stop_deadline;
 };
@@ -52,6 +56,8 @@ struct chunk_run {
     long long last_flush, last_cancel_check;
     int cancelled;
     int failed; /* Redis failed: stop and let the chunk be claimed again */
+    int write_cache; /* flush also stores the outcomes in the cross-job cache */
+    long long cache_hits;
     long long counts[WC_OUTCOME_COUNT];
     long long requests;
     long long bucket_counts[N_BUCKETS + 1];
@@ -103,6 +109,50 @@ static int push_arg(struct chunk_run *run, const char *s, size_t len)
     return 0;
 }
 
+/* Store final outcomes (not failures: those are worth trying again) in the cross-job cache, one
+ * pipelined SET per title: "<outcome>\n<payload>" under wikicrawl:{cache}:t:<title>. */
+static int cache_store(struct chunk_run *run, const char **args, const size_t *lens)
+{
+    redisContext *c = run->w->redis;
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%ld", run->w->cfg->cache_ttl);
+    struct wc_buf key = {0}, value = {0};
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i + 2 < run->n_args; i += 3) {
+        if (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0)
+            continue;
+        wc_buf_reset(&key);
+        wc_buf_reset(&value);
+        if (wc_buf_append(&key, WORKER_CACHE_PREFIX, strlen(WORKER_CACHE_PREFIX)) != 0 ||
+            wc_buf_append(&key, args[i], lens[i]) != 0 ||
+            wc_buf_append(&value, args[i + 1], lens[i + 1]) != 0 ||
+            wc_buf_append(&value, "\n", 1) != 0 ||
+            wc_buf_append(&value, args[i + 2], lens[i + 2]) != 0) {
+            rc = WC_ENOMEM;
+            break;
+        }
+        const char *argv[] = {"SET", key.data, value.data, "EX", ttl};
+        size_t argl[] = {3, key.len, value.len, 2, strlen(ttl)};
+        if (redisAppendCommandArgv(c, 5, argv, argl) != REDIS_OK) {
+            rc = WC_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *reply = NULL;
+        if (redisGetReply(c, &reply) != REDIS_OK) {
+            rc = WC_EREMOTE;
+            break;
+        }
+        freeReplyObject(reply);
+    }
+    wc_buf_free(&key);
+    wc_buf_free(&value);
+    return rc;
+}
+
 /* Write the buffered outcomes in one script call. Returns 0, or -1 when the job is gone,
  * cancelled or done (the chunk is then abandoned) or Redis failed. */
 static int flush_results(struct chunk_run *run)
@@ -124,6 +174,10 @@ static int flush_results(struct chunk_run *run)
     const char *keys[] = {run->keys.ptr[KEYS_JOB], run->keys.ptr[KEYS_OUTCOME],
                           run->keys.ptr[KEYS_RESULTS], run->keys.ptr[KEYS_ERRORS]};
     struct wc_error err = {0};
+    if (run->write_cache && cache_store(run, args, lens) != 0) {
+        run->failed = 1;
+        goto out;
+    }
     redisReply *r = rconn_eval(run->w->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)run->n_args,
                                args, lens, &err);
     if (r == NULL) {
@@ -175,6 +229,8 @@ static int on_tick(void *ctx)
 {
     struct chunk_run *run = ctx;
     struct worker *w = run->w;
+    if (run->failed)
+        return 1;
     heartbeat(w, 0);
     long long now = rconn_now_ms();
     if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && flush_results(run) != 0)
@@ -244,6 +300,87 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
             break;
         freeReplyObject(reply);
     }
+}
+
+/* ---- the fleet's request budget ---------------------------------------------------------- */
+
+static int on_acquire(void *ctx, long *retry_in_ms)
+{
+    struct chunk_run *run = ctx;
+    int go = limiter_acquire(run->w->limiter, run->w->redis, retry_in_ms);
+    if (go < 0) {
+        run->failed = 1; /* Redis is gone: on_tick stops the run and the chunk goes back */
+        return 0;
+    }
+    return go;
+}
+
+static void on_release(void *ctx)
+{
+    struct chunk_run *run = ctx;
+    limiter_release(run->w->limiter, run->w->redis);
+}
+
+static void on_throttle(void *ctx, long retry_after_ms)
+{
+    struct chunk_run *run = ctx;
+    log_event(LOG_WARN, "wiki_throttled", "wait_ms=%ld", retry_after_ms);
+    limiter_throttle(run->w->limiter, run->w->redis, retry_after_ms);
+}
+
+/* ---- the cross-job cache ----------------------------------------------------------------- */
+
+static int job_uses_cache(struct worker *w, struct chunk_run *run)
+{
+    redisReply *r = redisCommand(w->redis, "HGET %s cache", run->keys.key[KEYS_JOB]);
+    int yes = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, "0") != 0;
+    freeReplyObject(r);
+    return yes;
+}
+
+/* Record the titles the cache knows; return how many are left to fetch (compacted in todo). */
+static size_t answer_from_cache(struct chunk_run *run, const char **todo, size_t n_todo)
+{
+    redisContext *c = run->w->redis;
+    struct wc_buf key = {0};
+    for (size_t i = 0; i < n_todo; i++) {
+        wc_buf_reset(&key);
+        if (wc_buf_append(&key, WORKER_CACHE_PREFIX, strlen(WORKER_CACHE_PREFIX)) != 0 ||
+            wc_buf_append(&key, todo[i], strlen(todo[i])) != 0) {
+            wc_buf_free(&key);
+            run->failed = 1; /* nothing sent yet for this title: replies below stay in step */
+            n_todo = i;
+            break;
+        }
+        const char *argv[] = {"GET", key.data};
+        size_t argl[] = {3, key.len};
+        redisAppendCommandArgv(c, 2, argv, argl);
+    }
+    wc_buf_free(&key);
+    size_t left = 0;
+    for (size_t i = 0; i < n_todo; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+            run->failed = 1;
+            return n_todo;
+        }
+        const char *nl = r && r->type == REDIS_REPLY_STRING ? memchr(r->str, '\n', r->len) : NULL;
+        if (nl == NULL || run->failed) {
+            todo[left++] = todo[i];
+        } else {
+            size_t olen = (size_t)(nl - r->str);
+            int o = wc_outcome_from_name(r->str, olen);
+            if (push_arg(run, todo[i], strlen(todo[i])) != 0 ||
+                push_arg(run, r->str, olen) != 0 ||
+                push_arg(run, nl + 1, r->len - olen - 1) != 0)
+                run->failed = 1;
+            else if (o >= 0)
+                run->counts[o]++;
+            run->cache_hits++;
+        }
+        freeReplyObject(r);
+    }
+    return left;
 }
 
 /* ---- one chunk --------------------------------------------------------------------------- */
@@ -323,9 +460,22 @@ static int process_chunk(struct worker *w, const char *ref, size_t ref_len)
         if (outcomes->element[i]->type == REDIS_REPLY_NIL)
             todo[n_todo++] = chunk->titles[i];
 
+    if (n_todo && w->cfg->cache_ttl > 0 && job_uses_cache(w, &run)) {
+        n_todo = answer_from_cache(&run, todo, n_todo);
+        if (run.failed || flush_results(&run) != 0)
+            goto out;
+        if (run.cache_hits) {
+            redisReply *h = redisCommand(w->redis, "HINCRBY %s cache_hits %lld",
+                                         run.keys.key[KEYS_JOB], run.cache_hits);
+            freeReplyObject(h);
+        }
+    }
+
     run.last_flush = run.last_cancel_check = rconn_now_ms();
-    struct crawl_callbacks cb = {on_result, on_tick, NULL, NULL, NULL, &run};
+    run.write_cache = w->cfg->cache_ttl > 0;
+    struct crawl_callbacks cb = {on_result, on_tick, on_acquire, on_release, on_throttle, &run};
     int crawled = n_todo ? crawl_run(w->crawler, todo, n_todo, &cb, &err) : 0;
+    limiter_release_all(w->limiter, w->redis);
     if (flush_results(&run) != 0 && !run.cancelled)
         goto out;
     if (run.cancelled) {
@@ -405,6 +555,10 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     keys_queue(w.stats, sizeof w.stats, "stats");
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, cfg->timeout_ms + 5000, w.id};
+    w.limiter = limiter_new(&lopts);
+    if (w.limiter == NULL)
+        return 1;
     struct crawl_options opts = {cfg->wiki,           cfg->user_agent,         cfg->concurrency,
                                  cfg->max_attempts,   cfg->connect_timeout_ms, cfg->timeout_ms,
                                  cfg->retry_base_ms,  30000,                   cfg->maxlag};
@@ -462,6 +616,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     if (w.redis)
         redisFree(w.redis);
     crawl_free(w.crawler);
+    limiter_free(w.limiter);
     curl_global_cleanup();
     log_event(LOG_INFO, "worker_stopped", "chunks=%ld", handled);
     return 0;
