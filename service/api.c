@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "log.h"
 #include "rconn.h"
+#include "retry.h"
 #include "submit.h"
 
 #include <arpa/inet.h>
@@ -215,6 +216,25 @@ static enum MHD_Result submit_existing(struct MHD_Connection *c, redisContext *r
     return ret;
 }
 
+/* 202 for a job just queued: its summary and where to find it. */
+static enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_summary *sum)
+{
+    log_event(LOG_INFO, "job_submitted",
+              "job=%s titles=%lld chunks=%lld duplicates=%lld invalid=%lld", sum->id, sum->titles,
+              sum->chunks, sum->duplicates, sum->invalid);
+    struct wc_buf body = WC_BUF_INIT;
+    wc_buf_printf(&body,
+                  "{\"id\":\"%s\",\"status\":\"%s\",\"titles\":%lld,\"chunks\":%lld,"
+                  "\"duplicates\":%lld,\"invalid\":%lld}",
+                  sum->id, sum->chunks ? JOB_QUEUED : JOB_DONE, sum->titles, sum->chunks,
+                  sum->duplicates, sum->invalid);
+    char location[128];
+    snprintf(location, sizeof location, "/v1/jobs/%s", sum->id);
+    enum MHD_Result ret = respond_json(c, MHD_HTTP_ACCEPTED, &body, location);
+    wc_buf_free(&body);
+    return ret;
+}
+
 static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connection *c,
                                     struct conn_ctx *cc, struct request *req)
 {
@@ -316,7 +336,6 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
         wc_error_set(&err, WC_EINVAL, "the body holds no titles");
         return submit_error(c, cc, req, WC_EINVAL, &err);
     }
-    const char *id = sum.id;
     if (req->idempotency_key[0]) {
         /* Two uploads with one key racing: the first to commit wins, the other is undone. */
         char key[KEYS_MAX], ttl[32];
@@ -347,19 +366,7 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
     submit_free(req->submission);
     req->submission = NULL;
     req->answered = 1;
-    log_event(LOG_INFO, "job_submitted", "job=%s titles=%lld chunks=%lld duplicates=%lld invalid=%lld",
-              id, sum.titles, sum.chunks, sum.duplicates, sum.invalid);
-    struct wc_buf body = WC_BUF_INIT;
-    wc_buf_printf(&body,
-                  "{\"id\":\"%s\",\"status\":\"%s\",\"titles\":%lld,\"chunks\":%lld,"
-                  "\"duplicates\":%lld,\"invalid\":%lld}",
-                  id, sum.chunks ? JOB_QUEUED : JOB_DONE, sum.titles, sum.chunks, sum.duplicates,
-                  sum.invalid);
-    char location[128];
-    snprintf(location, sizeof location, "/v1/jobs/%s", id);
-    enum MHD_Result ret = respond_json(c, MHD_HTTP_ACCEPTED, &body, location);
-    wc_buf_free(&body);
-    return ret;
+    return respond_accepted(c, &sum);
 }
 
 /* ---- GET /v1/jobs/{id} and DELETE -------------------------------------------------------- */
@@ -411,6 +418,39 @@ static enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection 
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     log_event(LOG_INFO, "job_cancel", "job=%s status=%s", id, status);
     return job_status(srv, c, cc, id);
+}
+
+/* ---- POST /v1/jobs/{id}/retry ----------------------------------------------------------- */
+
+static enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c,
+                                 struct conn_ctx *cc, const char *id)
+{
+    const struct wc_config *cfg = srv->cfg;
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
+                                  cfg->max_title_bytes, cfg->result_ttl, "", 0};
+    struct submit_summary sum;
+    int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
+    switch (rc) {
+    case RETRY_SUBMITTED:
+        log_event(LOG_INFO, "job_retry", "job=%s new_job=%s", id, sum.id);
+        return respond_accepted(c, &sum);
+    case RETRY_NO_JOB:
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+    case RETRY_NOT_FINISHED:
+        return respond_error(c, MHD_HTTP_CONFLICT, "job_not_finished",
+                             "job %s is still running: retry it once it is done", id);
+    case RETRY_NOTHING:
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
+                             "no title of job %s failed", id);
+    case WC_EREMOTE:
+        return respond_redis_down(c, cc, &err);
+    default:
+        return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal", "%s", err.message);
+    }
 }
 
 /* ---- GET /v1/jobs/{id}/results and /errors: NDJSON streamed from Redis streams ------------ */
@@ -661,7 +701,7 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
     if (!parse_job_url(url, id, sizeof id, &tail))
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
     int known_tail = tail[0] == '\0' || strcmp(tail, "/results") == 0 ||
-                     strcmp(tail, "/errors") == 0;
+                     strcmp(tail, "/errors") == 0 || strcmp(tail, "/retry") == 0;
     if (!known_tail)
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
     if (!keys_job_id_valid(id))
@@ -673,6 +713,9 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
             return job_cancel(srv, c, cc, id);
         return respond_method_not_allowed(c, "GET, HEAD, DELETE");
     }
+    if (strcmp(tail, "/retry") == 0)
+        return is_method(method, MHD_HTTP_METHOD_POST) ? job_retry(srv, c, cc, id)
+                                                      : respond_method_not_allowed(c, "POST");
     if (!get)
         return respond_method_not_allowed(c, "GET, HEAD");
     return job_stream(srv, c, cc, id, strcmp(tail, "/errors") == 0);
