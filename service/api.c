@@ -1,5 +1,6 @@
 /* api.c - the HTTP front end: libmicrohttpd routes over the Redis job store */
 #include "api.h"
+#include "auth.h"
 #include "buf.h"
 #include "chunk.h"
 #include "jobs.h"
@@ -32,6 +33,7 @@ struct api_server {
     const struct wc_config *cfg;
     char *openapi;
     size_t openapi_len;
+    struct auth *auth; /* NULL: no access control */
 };
 
 /* One per TCP connection: its thread's Redis connection, made on first use. */
@@ -48,6 +50,7 @@ struct request {
     long long body_bytes;
     int answered; /* a response is queued: discard whatever is still uploaded */
     char idempotency_key[129];
+    char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */
 };
 
 /* ---- responses --------------------------------------------------------------------------- */
@@ -240,7 +243,7 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
 {
     const struct wc_config *cfg = srv->cfg;
     struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
-                                  cfg->max_title_bytes, cfg->result_ttl, "", 1};
+                                  cfg->max_title_bytes, cfg->result_ttl, req->owner, 1};
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     req->answered = 1; /* unless we get to the end of this function */
@@ -277,6 +280,15 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
+    if (srv->auth && cfg->max_jobs_per_key > 0) {
+        long long live = auth_jobs_in_flight(redis, req->owner, &err);
+        if (live < 0)
+            return respond_redis_down(c, cc, &err);
+        if (live >= cfg->max_jobs_per_key)
+            return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_jobs",
+                                 "this API key has %lld unfinished jobs (the limit is %d)", live,
+                                 cfg->max_jobs_per_key);
+    }
 
     const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     if (idem) {
@@ -366,6 +378,8 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
     submit_free(req->submission);
     req->submission = NULL;
     req->answered = 1;
+    if (srv->auth && auth_track_job(cc->redis, req->owner, sum.id, &err) != 0)
+        log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
     return respond_accepted(c, &sum);
 }
 
@@ -672,8 +686,47 @@ static int is_method(const char *method, const char *want)
     return strcmp(method, want) == 0;
 }
 
+/* With access control on, a job belongs to the key that created it. True when req's key is not
+ * the owner of job id (a job that does not exist is left to the handler: 404). */
+static int job_forbidden(struct api_server *srv, struct conn_ctx *cc, struct request *req,
+                         const char *id)
+{
+    if (srv->auth == NULL)
+        return 0;
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return 0; /* the handler reports Redis down */
+    char key[KEYS_MAX];
+    keys_job(key, sizeof key, id, KEYS_JOB);
+    redisReply *r = redisCommand(redis, "HGET %s owner", key);
+    int forbidden = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, req->owner) != 0;
+    freeReplyObject(r);
+    return forbidden;
+}
+
+static enum MHD_Result respond_unauthorized(struct MHD_Connection *c, enum auth_verdict v)
+{
+    static const char missing[] =
+        "{\"error\":{\"code\":\"unauthorized\",\"message\":\"send Authorization: Bearer "
+        "KEY\"}}";
+    static const char unknown[] =
+        "{\"error\":{\"code\":\"unauthorized\",\"message\":\"unknown API key\"}}";
+    const char *body = v == AUTH_MISSING ? missing : unknown;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wikicrawl\"");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
-                             struct conn_ctx *cc, const char *url, const char *method)
+                             struct conn_ctx *cc, struct request *req, const char *url,
+                             const char *method)
 {
     int get = is_method(method, MHD_HTTP_METHOD_GET) || is_method(method, MHD_HTTP_METHOD_HEAD);
     if (strcmp(url, "/healthz") == 0) {
@@ -706,6 +759,9 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
     if (!keys_job_id_valid(id))
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %.40s", id);
+    if (job_forbidden(srv, cc, req, id))
+        return respond_error(c, MHD_HTTP_FORBIDDEN, "forbidden",
+                             "job %s belongs to another API key", id);
     if (tail[0] == '\0') {
         if (get)
             return job_status(srv, c, cc, id);
@@ -739,15 +795,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (req == NULL)
             return MHD_NO;
         *req_cls = req;
+        if (srv->auth && strncmp(url, "/v1/", 4) == 0) {
+            const char *authorization =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+            enum auth_verdict v = auth_check(srv->auth, authorization, req->owner);
+            if (v != AUTH_OK) {
+                req->answered = 1;
+                return respond_unauthorized(c, v);
+            }
+        }
         if (strcmp(url, "/v1/jobs") == 0 && is_method(method, MHD_HTTP_METHOD_POST)) {
             req->kind = REQ_SUBMIT;
             return submit_start(srv, c, cc, req);
         }
         if (*upload_data_size == 0)
-            return route(srv, c, cc, url, method);
+            return route(srv, c, cc, req, url, method);
         /* A body on a request that takes none: answer, and let MHD drop the body. */
         req->answered = 1;
-        return route(srv, c, cc, url, method);
+        return route(srv, c, cc, req, url, method);
     }
     if (req->answered) {
         *upload_data_size = 0;
@@ -850,11 +915,21 @@ static char *load_openapi(size_t *len)
 
 int api_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
 {
-    struct api_server srv = {cfg, NULL, 0};
+    struct api_server srv = {cfg, NULL, 0, NULL};
+    if (cfg->api_keys[0]) {
+        struct wc_error err = {0};
+        srv.auth = auth_load(cfg->api_keys, &err);
+        if (srv.auth == NULL) {
+            log_event(LOG_ERROR, "api_keys_invalid", "msg=\"%s\"", err.message);
+            return -1;
+        }
+        log_event(LOG_INFO, "access_control", "keys=%d", auth_count(srv.auth));
+    }
     struct sockaddr_storage addr;
     int is_v6 = 0;
     if (resolve_listen(cfg->listen, &addr, &is_v6) != 0) {
         log_event(LOG_ERROR, "listen_invalid", "listen=%s msg=\"use host:port\"", cfg->listen);
+        auth_free(srv.auth);
         return -1;
     }
     srv.openapi = load_openapi(&srv.openapi_len);
@@ -870,6 +945,7 @@ int api_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         log_event(LOG_ERROR, "listen_failed", "listen=%s msg=\"%s\"", cfg->listen,
                   strerror(errno));
         free(srv.openapi);
+        auth_free(srv.auth);
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -880,5 +956,6 @@ int api_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     log_event(LOG_INFO, "stopping", "msg=\"closing connections\"");
     MHD_stop_daemon(d);
     free(srv.openapi);
+    auth_free(srv.auth);
     return 0;
 }

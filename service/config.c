@@ -77,6 +77,11 @@ static const struct option_spec specs[] = {
     {"cache-ttl", "WIKICRAWL_CACHE_TTL", LONG(cache_ttl), "86400", 0, 315360000,
      FOR_WORKER | FOR_SERVE,
      "seconds an outcome is reused for the same title by later jobs; 0: no cache"},
+    {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
+     "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
+     "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},
+    {"max-jobs-per-key", "WIKICRAWL_MAX_JOBS_PER_KEY", INT(max_jobs_per_key), "0", 0, 1000000,
+     FOR_API | FOR_SERVE, "unfinished jobs one API key may have (429 beyond); 0: no limit"},
     {"max-body-bytes", "WIKICRAWL_MAX_BODY_BYTES", LONG(max_body_bytes), "1073741824", 1,
      LONG_MAX, FOR_API | FOR_SERVE, "largest POST /v1/jobs body"},
     {"max-titles", "WIKICRAWL_MAX_TITLES", LONG(max_titles), "10000000", 1, LONG_MAX,

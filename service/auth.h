@@ -1,0 +1,45 @@
+/* auth.h - optional API keys: Authorization: Bearer KEY on every /v1 request */
+#ifndef WC_AUTH_H
+#define WC_AUTH_H
+
+#include <hiredis.h>
+
+#include "wc_error.h"
+
+/* The keys file holds one key per line; blank lines and lines starting with '#' are skipped,
+ * surrounding white space is trimmed. Only SHA-256 digests of the keys are kept in memory, a
+ * presented key is compared by digest in constant time, and a key is never logged: jobs and logs
+ * name a key by its owner tag, the first 16 hex digits of its digest. */
+
+#define AUTH_OWNER_LEN 16
+
+enum auth_verdict {
+    AUTH_OK = 0,
+    AUTH_MISSING,  /* no Authorization header, or not "Bearer ..." */
+    AUTH_UNKNOWN,  /* a key that is not in the file */
+};
+
+struct auth;
+
+/* Prototypes */
+
+/* Load the keys file. NULL with err filled when it cannot be read or holds no key. */
+struct auth *auth_load(const char *path, struct wc_error *err);
+
+/* Check an Authorization header value (may be NULL). On AUTH_OK, owner (AUTH_OWNER_LEN + 1
+ * bytes) receives the key's owner tag. */
+enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner);
+
+/* Number of keys loaded. */
+int auth_count(const struct auth *a);
+
+void auth_free(struct auth *a);
+
+/* Jobs of one owner that are not finished yet (queued or running), pruning finished or expired
+ * ones from the owner's set wikicrawl:{queue}:owner:TAG. Returns the count or WC_EREMOTE. */
+long long auth_jobs_in_flight(redisContext *c, const char *owner, struct wc_error *err);
+
+/* Add a job to its owner's set. 0 or WC_EREMOTE. */
+int auth_track_job(redisContext *c, const char *owner, const char *job_id, struct wc_error *err);
+
+#endif
