@@ -25,6 +25,7 @@ struct entry {
 };
 
 struct submission {
+    char id[KEYS_JOB_ID_LEN + 1];
     redisContext *redis;
     struct submit_options opts;
     struct job_keys keys;
@@ -50,7 +51,7 @@ int submit_new_job_id(char *out, size_t size)
 
 const char *submit_job_id(const struct submission *s)
 {
-    return s->keys.key[KEYS_JOB] + strlen("wikicrawl:{");
+    return s->id;
 }
 
 static int add_entry(struct submission *s, const char *text, size_t len, uint64_t position,
@@ -299,6 +300,7 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         goto fail;
     }
     jobs_keys(&s->keys, id);
+    memcpy(s->id, id, sizeof s->id);
     struct titles_options topts = {opts->format, (size_t)opts->max_title_bytes};
     struct titles_callbacks cb = {on_title, on_invalid, on_option, s};
     s->reader = titles_reader_new(&topts, &cb);
