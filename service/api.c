@@ -51,7 +51,15 @@ struct request {
     int answered; /* a response is queued: discard whatever is still uploaded */
     char idempotency_key[129];
     char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */
+    /* An error found while the body still streams is answered once it has been read:
+     * libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload. */
+    unsigned deferred_status;
+    struct wc_buf deferred_body;
+    long long discarded;
 };
+
+/* Body bytes read and dropped after an error before the connection is simply closed. */
+#define MAX_DISCARD_BYTES (64LL << 20)
 
 /* ---- responses --------------------------------------------------------------------------- */
 
@@ -77,6 +85,15 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status,
                    body->data ? body->len : 2, location);
 }
 
+static void error_body(struct wc_buf *body, const char *code, const char *message)
+{
+    wc_buf_puts(body, "{\"error\":{\"code\":");
+    json_write_cstring(body, code);
+    wc_buf_puts(body, ",\"message\":");
+    json_write_cstring(body, message);
+    wc_buf_puts(body, "}}");
+}
+
 static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *code,
                                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -89,14 +106,29 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, 
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     struct wc_buf body = WC_BUF_INIT;
-    wc_buf_puts(&body, "{\"error\":{\"code\":");
-    json_write_cstring(&body, code);
-    wc_buf_puts(&body, ",\"message\":");
-    json_write_cstring(&body, message);
-    wc_buf_puts(&body, "}}");
+    error_body(&body, code, message);
     enum MHD_Result ret = respond_json(c, status, &body, NULL);
     wc_buf_free(&body);
     return ret;
+}
+
+/* The error of a request whose body is still arriving: kept until the body has been read. */
+static enum MHD_Result defer_error(struct request *req, unsigned status, const char *code,
+                                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result defer_error(struct request *req, unsigned status, const char *code,
+                                   const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    wc_buf_reset(&req->deferred_body);
+    error_body(&req->deferred_body, code, message);
+    req->deferred_status = status;
+    req->answered = 1;
+    return MHD_YES;
 }
 
 static enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
@@ -180,27 +212,44 @@ static int media_type_is(const char *content_type, const char *want)
            (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
 }
 
+/* A failed upload: undo what it wrote and answer the error, now (the body is complete) or once
+ * the rest of the body has been read (mid_upload). */
 static enum MHD_Result submit_error(struct MHD_Connection *c, struct conn_ctx *cc,
-                                    struct request *req, int rc, const struct wc_error *err)
+                                    struct request *req, int rc, const struct wc_error *err,
+                                    int mid_upload)
 {
     submit_abort(req->submission);
     submit_free(req->submission);
     req->submission = NULL;
-    req->answered = 1;
+    unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    const char *code = "internal";
+    const char *message = err->message;
     switch (rc) {
     case WC_EPARSE:
-        return respond_error(c, MHD_HTTP_BAD_REQUEST, "malformed_body", "%s", err->message);
+        status = MHD_HTTP_BAD_REQUEST, code = "malformed_body";
+        break;
     case WC_ELIMIT:
-        return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_titles", "%s",
-                             err->message);
+        status = MHD_HTTP_CONTENT_TOO_LARGE, code = "too_many_titles";
+        break;
     case WC_EINVAL:
-        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
-                             err->message);
+        status = MHD_HTTP_UNPROCESSABLE_CONTENT, code = "invalid_option";
+        break;
     case WC_EREMOTE:
-        return respond_redis_down(c, cc, err);
+        log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
+        if (cc->redis) {
+            redisFree(cc->redis);
+            cc->redis = NULL;
+        }
+        code = "redis_unavailable";
+        message = "the job store is unreachable; try again shortly";
+        break;
     default:
-        return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal", "%s", err->message);
+        break;
     }
+    if (mid_upload)
+        return defer_error(req, status, code, "%s", message);
+    req->answered = 1;
+    return respond_error(c, status, code, "%s", message);
 }
 
 static enum MHD_Result submit_existing(struct MHD_Connection *c, redisContext *redis,
@@ -265,6 +314,12 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
                              "text/plain",
                              type);
     }
+    /* A declared length over the limit is refused before a byte of the body is read. */
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (length && strtoll(length, NULL, 10) > cfg->max_body_bytes)
+        return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is larger than %ld bytes", cfg->max_body_bytes);
     long chunk_size = cfg->chunk_size;
     if (query_long(c, "chunk_size", 1, CHUNK_MAX_SIZE, &chunk_size) < 0)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
@@ -325,14 +380,13 @@ static enum MHD_Result submit_data(struct api_server *srv, struct MHD_Connection
         submit_abort(req->submission);
         submit_free(req->submission);
         req->submission = NULL;
-        req->answered = 1;
-        return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
-                             "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
+        return defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                           "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
     }
     struct wc_error err = {0};
     int rc = submit_feed(req->submission, data, len, &err);
     if (rc != 0)
-        return submit_error(c, cc, req, rc, &err);
+        return submit_error(c, cc, req, rc, &err, 1);
     return MHD_YES;
 }
 
@@ -343,10 +397,10 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
     struct submit_summary sum;
     int rc = submit_finish(req->submission, &sum, &err);
     if (rc != 0)
-        return submit_error(c, cc, req, rc, &err);
+        return submit_error(c, cc, req, rc, &err, 0);
     if (sum.titles == 0) {
         wc_error_set(&err, WC_EINVAL, "the body holds no titles");
-        return submit_error(c, cc, req, WC_EINVAL, &err);
+        return submit_error(c, cc, req, WC_EINVAL, &err, 0);
     }
     if (req->idempotency_key[0]) {
         /* Two uploads with one key racing: the first to commit wins, the other is undone. */
@@ -356,7 +410,7 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
         const char *argv[] = {"SET", key, sum.id, "NX", "EX", ttl};
         redisReply *r = rconn_run(cc->redis, 6, argv, NULL, &err);
         if (r == NULL)
-            return submit_error(c, cc, req, WC_EREMOTE, &err);
+            return submit_error(c, cc, req, WC_EREMOTE, &err, 0);
         int won = r->type == REDIS_REPLY_STATUS;
         freeReplyObject(r);
         if (!won) {
@@ -815,7 +869,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return route(srv, c, cc, req, url, method);
     }
     if (req->answered) {
-        *upload_data_size = 0;
+        if (*upload_data_size > 0) {
+            req->discarded += (long long)*upload_data_size;
+            *upload_data_size = 0;
+            /* A client that keeps sending after its error is cut off. */
+            return req->discarded > MAX_DISCARD_BYTES ? MHD_NO : MHD_YES;
+        }
+        if (req->deferred_status) {
+            unsigned status = req->deferred_status;
+            req->deferred_status = 0;
+            return respond_json(c, status, &req->deferred_body, NULL);
+        }
         return MHD_YES;
     }
     if (req->kind == REQ_SUBMIT) {
@@ -841,6 +905,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         submit_abort(req->submission);
         submit_free(req->submission);
     }
+    wc_buf_free(&req->deferred_body);
     free(req);
     *req_cls = NULL;
 }

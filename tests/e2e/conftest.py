@@ -1,0 +1,266 @@
+"""Fixtures for the end-to-end tests: a private redis-server, the fake MediaWiki, and the real
+wikicrawl binary started the way a user starts it. Nothing here talks to the internet."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("WIKICRAWL_BIN", os.path.join(ROOT, "build", "asan", "wikicrawl"))
+RELEASE_BIN = os.path.join(ROOT, "build", "wikicrawl")
+PYTHON = "/usr/bin/python3"
+CORPUS = os.path.join(ROOT, "tests", "corpus")
+
+# LeakSanitizer reports leaks at exit; libcurl/OpenSSL keep some global state on purpose.
+os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=23")
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Redis:
+    """A redis-server on a private unix socket, with a tiny client over redis-cli."""
+
+    def __init__(self, tmp, appendonly=False):
+        self.dir = tmp
+        self.socket = os.path.join(tmp, "redis.sock")
+        self.appendonly = appendonly
+        self.proc = None
+
+    def start(self):
+        args = ["redis-server", "--port", "0", "--unixsocket", self.socket, "--dir", self.dir,
+                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
+                "--appendfsync", "everysec", "--logfile", os.path.join(self.dir, "redis.log")]
+        self.proc = subprocess.Popen(args)
+        wait_for(lambda: self.cli("PING") == "PONG", 10, "redis-server")
+        return self
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-s", self.socket] + list(args), capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def redis_server():
+    tmp = tempfile.mkdtemp(prefix="wc-redis-")
+    r = Redis(tmp).start()
+    yield r
+    r.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+class FakeWiki:
+    def __init__(self, *flags):
+        self.flags = list(flags)
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        cmd = [PYTHON, os.path.join(ROOT, "tests", "fakewiki", "fakewiki.py"), "--port", "0",
+               "--corpus", CORPUS] + self.flags
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("LISTENING"), "fake wiki did not start: %r" % line
+        self.port = int(line.split()[1])
+        return self
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/w/api.php" % self.port
+
+    def stats(self):
+        return requests.get("http://127.0.0.1:%d/_stats" % self.port, timeout=10).json()
+
+    def control(self, **settings):
+        r = requests.post("http://127.0.0.1:%d/_control" % self.port, json=settings, timeout=10)
+        r.raise_for_status()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def fakewiki():
+    started = []
+
+    def start(*flags):
+        w = FakeWiki(*flags).start()
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        w.stop()
+
+
+class Service:
+    """`wikicrawl serve|api|worker` as a subprocess, with an HTTP client for its API."""
+
+    def __init__(self, command, args, binary=BIN, env=None):
+        self.command = command
+        self.args = args
+        self.binary = binary
+        self.env = env
+        self.port = None
+        self.proc = None
+        self.log_path = None
+
+    def start(self, wait_ready=True):
+        if self.command in ("serve", "api"):
+            self.port = free_port()
+            self.args = ["--listen", "127.0.0.1:%d" % self.port] + self.args
+        fd, self.log_path = tempfile.mkstemp(prefix="wc-log-")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        self.proc = subprocess.Popen([self.binary, self.command] + self.args, stdout=fd,
+                                     stderr=fd, env=env, start_new_session=True)
+        os.close(fd)
+        if self.port:
+            wait_for(lambda: requests.get(self.url("/healthz"), timeout=2).ok, 20, "healthz")
+            if wait_ready:
+                wait_for(lambda: requests.get(self.url("/readyz"), timeout=2).ok, 20, "readyz")
+        return self
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def children(self, name):
+        """PIDs of this tree's processes whose comm is name (wc-worker, wc-api)."""
+        pids = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/comm" % pid) as f:
+                    comm = f.read().strip()
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                # session id: everything this service started shares it
+                if comm == name and int(fields[3]) == self.proc.pid:
+                    pids.append(int(pid))
+            except (OSError, IndexError, ValueError):
+                continue
+        return sorted(pids)
+
+    def stop(self, timeout=40):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        return self.proc.returncode
+
+    def kill_tree(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    # ---- API helpers ----
+    def submit(self, body, content_type="application/json", params=None, headers=None):
+        h = {"Content-Type": content_type}
+        h.update(headers or {})
+        if not isinstance(body, (bytes, str)) and not hasattr(body, "__iter__"):
+            raise TypeError(body)
+        if isinstance(body, (list, dict)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return requests.post(self.url("/v1/jobs"), data=body, headers=h, params=params,
+                             timeout=120)
+
+    def status(self, job_id, wait=None):
+        params = {"wait": wait} if wait is not None else None
+        r = requests.get(self.url("/v1/jobs/" + job_id), params=params, timeout=90)
+        r.raise_for_status()
+        return r.json()
+
+    def wait_done(self, job_id, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            st = self.status(job_id, wait=5)
+            if st["status"] in ("done", "cancelled"):
+                return st
+        raise AssertionError("job %s not done in %ss: %s\n%s" % (job_id, timeout, st,
+                                                                 self.log()[-3000:]))
+
+    def lines(self, job_id, what="results", **params):
+        r = requests.get(self.url("/v1/jobs/%s/%s" % (job_id, what)), params=params, timeout=60)
+        r.raise_for_status()
+        r.encoding = "utf-8"  # NDJSON is UTF-8 whatever the Content-Type says
+        return r, [json.loads(line) for line in r.text.splitlines()]
+
+
+@pytest.fixture
+def service():
+    started = []
+
+    def start(command="serve", args=(), **kw):
+        wait_ready = kw.pop("wait_ready", command != "api")
+        s = Service(command, list(args), **kw).start(wait_ready=wait_ready)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        rc = s.stop()
+        log = s.log()
+        os.unlink(s.log_path)
+        # A sanitizer report anywhere in the tree fails the test that started it.
+        assert "ERROR: AddressSanitizer" not in log, log[-5000:]
+        assert "runtime error:" not in log, log[-5000:]
+        assert "ERROR: LeakSanitizer" not in log, log[-5000:]
+        assert rc in (0, -9), "%s exited %s\n%s" % (s.command, rc, log[-3000:])
+
+
+def corpus_manifest():
+    with open(os.path.join(CORPUS, "manifest.json")) as f:
+        return json.load(f)
+
+
+def expected_records():
+    """title as submitted -> expected record (from the lxml reference), for ok answers."""
+    with open(os.path.join(CORPUS, "outcomes.json")) as f:
+        outcomes = json.load(f)
+    records = {}
+    for entry in corpus_manifest():
+        if outcomes.get(entry["id"]) == "ok":
+            with open(os.path.join(CORPUS, "expected", entry["id"] + ".ndjson"), "rb") as f:
+                records[entry["title"]] = f.read().decode("utf-8").rstrip("\n")
+    return records, {e["title"]: outcomes.get(e["id"]) for e in corpus_manifest()}
