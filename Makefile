@@ -34,8 +34,10 @@ ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
 ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+BENCH_SRC    := $(wildcard bench/*_bench.c)
+BENCH_BIN    := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all build test check unit e2e lint run bench fuzz fuzz-build format clean deps-build \
+.PHONY: all build test check unit e2e lint run bench fuzz fuzz-build format readme clean deps-build \
         deps-test deps-bench test-containers
 
 all:
@@ -88,6 +90,10 @@ lint:
 format:
 	clang-format -i $(C_SOURCES)
 
+# The README's settings table is written from the code's table.
+readme: build/wikicrawl
+	$(PYTHON) scripts/readme_config.py build/wikicrawl
+
 # ---- run, bench, fuzz ----------------------------------------------------------------------------
 
 run:
@@ -97,8 +103,13 @@ run:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build
-	@bench/run.sh
+	@$(MAKE) --no-print-directory build $(BENCH_BIN)
+	@$(PYTHON) bench/run.py
+
+build/bench/%: bench/%.c $(REL_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(REL_FLAGS) $(PKG_CFLAGS) -Ilib -o $@ $^ \
+	    $(PKG_LIBS) -lm
 
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
