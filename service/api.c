@@ -440,11 +440,10 @@ static enum MHD_Result submit_end(struct api_server *srv, struct MHD_Connection 
 /* ---- GET /v1/jobs/{id} and DELETE -------------------------------------------------------- */
 
 static enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c,
-                                  struct conn_ctx *cc, const char *id)
+                                  struct conn_ctx *cc, const char *id, int may_wait)
 {
-    (void)srv;
     long wait = 0;
-    if (query_long(c, "wait", 0, MAX_WAIT_SECONDS, &wait) < 0)
+    if (may_wait && query_long(c, "wait", 0, MAX_WAIT_SECONDS, &wait) < 0)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                              "wait must be a whole number of seconds from 0 to %d",
                              MAX_WAIT_SECONDS);
@@ -485,13 +484,13 @@ static enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection 
     if (rc == 1)
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     log_event(LOG_INFO, "job_cancel", "job=%s status=%s", id, status);
-    return job_status(srv, c, cc, id);
+    return job_status(srv, c, cc, id, 0);
 }
 
 /* ---- POST /v1/jobs/{id}/retry ----------------------------------------------------------- */
 
 static enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c,
-                                 struct conn_ctx *cc, const char *id)
+                                 struct conn_ctx *cc, struct request *req, const char *id)
 {
     const struct wc_config *cfg = srv->cfg;
     struct wc_error err = {0};
@@ -499,12 +498,14 @@ static enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
     struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
-                                  cfg->max_title_bytes, cfg->result_ttl, "", 0};
+                                  cfg->max_title_bytes, cfg->result_ttl, req->owner, 0};
     struct submit_summary sum;
     int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
     switch (rc) {
     case RETRY_SUBMITTED:
         log_event(LOG_INFO, "job_retry", "job=%s new_job=%s", id, sum.id);
+        if (srv->auth && auth_track_job(redis, req->owner, sum.id, &err) != 0)
+            log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
         return respond_accepted(c, &sum);
     case RETRY_NO_JOB:
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
@@ -818,13 +819,13 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
                              "job %s belongs to another API key", id);
     if (tail[0] == '\0') {
         if (get)
-            return job_status(srv, c, cc, id);
+            return job_status(srv, c, cc, id, 1);
         if (is_method(method, MHD_HTTP_METHOD_DELETE))
             return job_cancel(srv, c, cc, id);
         return respond_method_not_allowed(c, "GET, HEAD, DELETE");
     }
     if (strcmp(tail, "/retry") == 0)
-        return is_method(method, MHD_HTTP_METHOD_POST) ? job_retry(srv, c, cc, id)
+        return is_method(method, MHD_HTTP_METHOD_POST) ? job_retry(srv, c, cc, req, id)
                                                       : respond_method_not_allowed(c, "POST");
     if (!get)
         return respond_method_not_allowed(c, "GET, HEAD");

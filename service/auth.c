@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct auth {
     uint8_t (*digests)[SHA256_DIGEST_LEN];
@@ -77,7 +78,7 @@ fail:
 enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner)
 {
     static const char bearer[] = "Bearer ";
-    if (authorization == NULL || strncmp(authorization, bearer, sizeof bearer - 1) != 0)
+    if (authorization == NULL || strncasecmp(authorization, bearer, sizeof bearer - 1) != 0)
         return AUTH_MISSING;
     const char *key = authorization + sizeof bearer - 1;
     while (*key == ' ')

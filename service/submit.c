@@ -35,7 +35,9 @@ struct submission {
     size_t n_batch;
     struct chunk_builder chunk;
     long long titles, duplicates, invalid, chunks;
-    int seen_title; /* for "chunk_size must come before titles" */
+    long long first_seq; /* chunks are first_seq .. first_seq + chunks - 1 */
+    int seen_title;
+    int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
     struct wc_error *err; /* the caller's, while inside feed/finish */
 };
 
@@ -91,10 +93,9 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         return wc_error_set(s->err, WC_EINVAL, "chunk_size must be a whole number from 1 to %d",
                             CHUNK_MAX_SIZE);
     if (s->seen_title)
-        return wc_error_set(s->err, WC_EINVAL,
-                            "chunk_size must come before titles in the body (or use "
-                            "?chunk_size=)");
-    s->opts.chunk_size = (int)n;
+        s->late_chunk_size = (int)n; /* titles already went into chunks of the old size */
+    else
+        s->opts.chunk_size = (int)n;
     return 0;
 }
 
@@ -119,7 +120,7 @@ static int queue_chunk_body(struct submission *s, size_t *n_pending)
     size_t len;
     const char *body = chunk_builder_data(&s->chunk, &len);
     char seq[32];
-    snprintf(seq, sizeof seq, "%lld", s->chunks);
+    snprintf(seq, sizeof seq, "%lld", s->first_seq + s->chunks);
     const char *argv[] = {"HSET", s->keys.key[KEYS_CHUNKS], seq, body};
     size_t lens[] = {4, strlen(argv[1]), strlen(seq), len};
     if (redisAppendCommandArgv(s->redis, 4, argv, lens) != REDIS_OK)
@@ -343,9 +344,10 @@ static int push_refs(struct submission *s)
     const char *id = submit_job_id(s);
     char refs[COMMIT_REFS_PER_PUSH][KEYS_JOB_ID_LEN + 24];
     const char *argv[2 + COMMIT_REFS_PER_PUSH] = {"RPUSH", pending};
-    for (long long seq = 0; seq < s->chunks;) {
+    long long end = s->first_seq + s->chunks;
+    for (long long seq = s->first_seq; seq < end;) {
         int n = 0;
-        for (; n < COMMIT_REFS_PER_PUSH && seq < s->chunks; n++, seq++) {
+        for (; n < COMMIT_REFS_PER_PUSH && seq < end; n++, seq++) {
             chunk_ref_format(refs[n], sizeof refs[n], id, (uint64_t)seq);
             argv[2 + n] = refs[n];
         }
@@ -355,6 +357,49 @@ static int push_refs(struct submission *s)
         freeReplyObject(r);
     }
     return 0;
+}
+
+/* The body named its chunk_size after some titles: read the chunks back one at a time and cut them
+ * again, numbered after the old ones, then drop the old ones. Memory stays one chunk. */
+static int rechunk(struct submission *s)
+{
+    long long old_chunks = s->chunks;
+    s->opts.chunk_size = s->late_chunk_size;
+    s->chunks = 0;
+    s->first_seq = old_chunks;
+    int rc = 0;
+    size_t n_pending = 0;
+    for (long long seq = 0; seq < old_chunks && rc == 0; seq++) {
+        char field[32];
+        snprintf(field, sizeof field, "%lld", seq);
+        const char *argv[] = {"HGET", s->keys.key[KEYS_CHUNKS], field};
+        redisReply *r = rconn_run(s->redis, 3, argv, NULL, s->err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        struct chunk *c = NULL;
+        if (r->type != REDIS_REPLY_STRING || chunk_decode(r->str, r->len, &c, s->err) != 0)
+            rc = wc_error_set(s->err, WC_EREMOTE, "chunk %lld of the upload is gone", seq);
+        freeReplyObject(r);
+        for (size_t i = 0; rc == 0 && c && i < c->n_titles; i++) {
+            if (chunk_builder_add(&s->chunk, c->titles[i], c->lens[i]) != 0)
+                rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
+            else if (s->chunk.n_titles >= (size_t)s->opts.chunk_size)
+                rc = queue_chunk_body(s, &n_pending);
+        }
+        chunk_free(c);
+        const char *del[] = {"HDEL", s->keys.key[KEYS_CHUNKS], field};
+        if (rc == 0 && redisAppendCommandArgv(s->redis, 3, del, NULL) == REDIS_OK)
+            n_pending++;
+        /* the next HGET waits for its own reply: read what is pipelined first */
+        int drained = drain_replies(s, n_pending);
+        n_pending = 0;
+        if (rc == 0)
+            rc = drained;
+    }
+    if (rc == 0 && s->chunk.n_titles > 0)
+        rc = queue_chunk_body(s, &n_pending);
+    int drained = drain_replies(s, n_pending);
+    return rc ? rc : drained;
 }
 
 int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err)
@@ -368,6 +413,8 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         rc = queue_chunk_body(s, &n_pending);
     if (rc == 0 && n_pending > 0)
         rc = drain_replies(s, n_pending);
+    if (rc == 0 && s->late_chunk_size && s->late_chunk_size != s->opts.chunk_size)
+        rc = rechunk(s);
     if (rc != 0)
         goto out;
 

@@ -264,3 +264,14 @@ def expected_records():
             with open(os.path.join(CORPUS, "expected", entry["id"] + ".ndjson"), "rb") as f:
                 records[entry["title"]] = f.read().decode("utf-8").rstrip("\n")
     return records, {e["title"]: outcomes.get(e["id"]) for e in corpus_manifest()}
+
+
+def serve(service, redis_server, wiki, *extra):
+    """`wikicrawl serve` on the tests' Redis and fake wiki, with quick retries."""
+    return service("serve", ["--redis", redis_server.socket, "--wiki", wiki.url, "--workers", "2",
+                             "--retry-base-ms", "20", "--timeout-ms", "5000"] + list(extra))
+
+
+def accounted(st):
+    """Titles with a known outcome: equals st["titles"] once a job is done."""
+    return st["pages"] + st["disambiguation"] + st["missing"] + st["invalid"] + st["failed"]

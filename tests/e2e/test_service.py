@@ -6,19 +6,12 @@ import time
 
 import requests
 
-from conftest import expected_records, wait_for
+from conftest import accounted, expected_records, serve, wait_for
 
 SCHEMA_KEYS = ["page_id", "page_title", "page_text", "category", "links", "external_links",
                "sections", "redirects_page"]
 
 
-def serve(service, redis_server, wiki, *extra):
-    return service("serve", ["--redis", redis_server.socket, "--wiki", wiki.url, "--workers", "2",
-                             "--retry-base-ms", "20", "--timeout-ms", "5000"] + list(extra))
-
-
-def accounted(st):
-    return st["pages"] + st["disambiguation"] + st["missing"] + st["invalid"] + st["failed"]
 
 
 def test_json_array_job_outcomes_results_and_errors(service, redis_server, fakewiki):
@@ -59,6 +52,8 @@ def test_every_input_format(service, redis_server, fakewiki):
         ({"chunk_size": 1, "titles": ["One", "Two", "Three"]}, "application/json", None, 3, 3),
         ("\ufeffOne\r\nTwo\r\n\r\n  Three  \r\n", "text/plain; charset=utf-8", None, 3, 1),
         ("1; One\n2; Two; with semicolon\n3; Three\n", "text/plain", {"format": "idtitle"}, 3, 1),
+        # chunk_size after the titles: the chunks already cut are cut again
+        ('{"titles": ["p", "q", "r", "s", "t"], "chunk_size": 2}', "application/json", None, 5, 3),
         ("a\nb\nc\nd\ne\n", "text/plain", {"chunk_size": "2"}, 5, 3),
     ]
     for body, ctype, params, titles, chunks in cases:
@@ -149,7 +144,7 @@ def test_errors_are_json_with_the_right_status(service, redis_server, fakewiki):
     assert "end of input" in bad.json()["error"]["message"]
     check(svc.submit('["a",, "b"]'), 400, "malformed_body")
     check(svc.submit(["a", "b", "c", "d"]), 413, "too_many_titles")
-    check(svc.submit('{"titles": ["a"], "chunk_size": 5}'), 422, "invalid_option")
+    check(svc.submit('{"titles": ["a"], "chunk_size": 5000}'), 422, "invalid_option")
     check(svc.submit('{"chunk_size": 0, "titles": ["a"]}'), 422, "invalid_option")
     check(svc.submit("\n\n", "text/plain"), 422, "invalid_option")
     check(svc.submit(["a"], params={"chunk_size": "0"}), 400, "bad_parameter")
