@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "cmd_client.h"
 #include "cmd_fetch.h"
 #include "cmd_parse.h"
 #include "config.h"
@@ -22,6 +23,12 @@ static const char usage[] =
     "  parse     one MediaWiki action=parse answer to one NDJSON record\n"
     "  fetch     crawl titles straight from a wiki, without Redis\n"
     "  config    print the settings table (Markdown)\n"
+    "\n"
+    "Client (of a running service; --server URL or WIKICRAWL_SERVER):\n"
+    "  submit    upload titles as a job; --wait follows it and writes its records\n"
+    "  status    print a job's status\n"
+    "  results   stream a job's records (or --errors) as NDJSON\n"
+    "  cancel    cancel a job\n"
     "\n"
     "`wikicrawl COMMAND --help` describes each command.\n";
 
@@ -70,6 +77,14 @@ int main(int argc, char **argv)
         return cmd_parse(argc - 1, argv + 1);
     if (strcmp(command, "fetch") == 0)
         return cmd_fetch(argc - 1, argv + 1);
+    if (strcmp(command, "submit") == 0)
+        return cmd_submit(argc - 1, argv + 1);
+    if (strcmp(command, "status") == 0)
+        return cmd_status(argc - 1, argv + 1);
+    if (strcmp(command, "results") == 0)
+        return cmd_results(argc - 1, argv + 1);
+    if (strcmp(command, "cancel") == 0)
+        return cmd_cancel(argc - 1, argv + 1);
     if (strcmp(command, "config") == 0) {
         config_print_markdown(stdout);
         return 0;
