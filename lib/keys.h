@@ -38,7 +38,8 @@ enum keys_job_part {
 
 /* Prototypes */
 
-/* Write the key of one part of a job into out (KEYS_MAX bytes). Returns its length, or WC_ELIMIT. */
+/* Write the key of one part of a job into out (KEYS_MAX bytes). Returns its length, or WC_ELIMIT.
+ */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
 /* "wikicrawl:{queue}:NAME" (NAME: pending, workers, stats). Returns the length, or WC_ELIMIT. */

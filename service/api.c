@@ -291,8 +291,13 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
                                     struct conn_ctx *cc, struct request *req)
 {
     const struct wc_config *cfg = srv->cfg;
-    struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
-                                  cfg->max_title_bytes, cfg->result_ttl, req->owner, 1};
+    struct submit_options opts = {TITLES_FORMAT_TEXT,
+                                  cfg->chunk_size,
+                                  cfg->max_titles,
+                                  cfg->max_title_bytes,
+                                  cfg->result_ttl,
+                                  req->owner,
+                                  1};
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     req->answered = 1; /* unless we get to the end of this function */
@@ -315,8 +320,8 @@ static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connectio
                              type);
     }
     /* A declared length over the limit is refused before a byte of the body is read. */
-    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *length =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoll(length, NULL, 10) > cfg->max_body_bytes)
         return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is larger than %ld bytes", cfg->max_body_bytes);
@@ -497,8 +502,13 @@ static enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    struct submit_options opts = {TITLES_FORMAT_TEXT, cfg->chunk_size, cfg->max_titles,
-                                  cfg->max_title_bytes, cfg->result_ttl, req->owner, 0};
+    struct submit_options opts = {TITLES_FORMAT_TEXT,
+                                  cfg->chunk_size,
+                                  cfg->max_titles,
+                                  cfg->max_title_bytes,
+                                  cfg->result_ttl,
+                                  req->owner,
+                                  0};
     struct submit_summary sum;
     int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
     switch (rc) {
@@ -670,8 +680,7 @@ static long long count_live_workers(redisContext *redis, struct wc_error *err)
     return n;
 }
 
-static enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c,
-                              struct conn_ctx *cc)
+static enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc)
 {
     struct wc_error err = {0};
     redisContext *redis = conn_redis(srv, cc, &err);
@@ -707,11 +716,13 @@ static enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c,
     redisReply *q = rconn_run(redis, 2, llen, NULL, &err);
     long long workers = count_live_workers(redis, &err);
     struct wc_buf out = WC_BUF_INIT;
-    wc_buf_printf(&out, "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
-                        "# TYPE wikicrawl_queue_chunks gauge\nwikicrawl_queue_chunks %lld\n",
+    wc_buf_printf(&out,
+                  "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
+                  "# TYPE wikicrawl_queue_chunks gauge\nwikicrawl_queue_chunks %lld\n",
                   q && q->type == REDIS_REPLY_INTEGER ? q->integer : 0);
-    wc_buf_printf(&out, "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
-                        "# TYPE wikicrawl_workers_alive gauge\nwikicrawl_workers_alive %lld\n",
+    wc_buf_printf(&out,
+                  "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
+                  "# TYPE wikicrawl_workers_alive gauge\nwikicrawl_workers_alive %lld\n",
                   workers < 0 ? 0 : workers);
     /* Fleet counters: "name" -> wikicrawl_name_total; histogram fields carry their labels
      * after a '|' ("fetch_seconds_bucket|le=\"0.1\""). */
@@ -779,9 +790,8 @@ static enum MHD_Result respond_unauthorized(struct MHD_Connection *c, enum auth_
     return ret;
 }
 
-static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
-                             struct conn_ctx *cc, struct request *req, const char *url,
-                             const char *method)
+static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                             struct request *req, const char *url, const char *method)
 {
     int get = is_method(method, MHD_HTTP_METHOD_GET) || is_method(method, MHD_HTTP_METHOD_HEAD);
     if (strcmp(url, "/healthz") == 0) {
@@ -826,16 +836,15 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c,
     }
     if (strcmp(tail, "/retry") == 0)
         return is_method(method, MHD_HTTP_METHOD_POST) ? job_retry(srv, c, cc, req, id)
-                                                      : respond_method_not_allowed(c, "POST");
+                                                       : respond_method_not_allowed(c, "POST");
     if (!get)
         return respond_method_not_allowed(c, "GET, HEAD");
     return job_stream(srv, c, cc, id, strcmp(tail, "/errors") == 0);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)version;
     struct api_server *srv = cls;
@@ -1003,13 +1012,12 @@ int api_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
                      MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, &srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
     if (d == NULL) {
-        log_event(LOG_ERROR, "listen_failed", "listen=%s msg=\"%s\"", cfg->listen,
-                  strerror(errno));
+        log_event(LOG_ERROR, "listen_failed", "listen=%s msg=\"%s\"", cfg->listen, strerror(errno));
         free(srv.openapi);
         auth_free(srv.auth);
         return -1;

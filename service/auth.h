@@ -15,8 +15,8 @@
 
 enum auth_verdict {
     AUTH_OK = 0,
-    AUTH_MISSING,  /* no Authorization header, or not "Bearer ..." */
-    AUTH_UNKNOWN,  /* a key that is not in the file */
+    AUTH_MISSING, /* no Authorization header, or not "Bearer ..." */
+    AUTH_UNKNOWN, /* a key that is not in the file */
 };
 
 struct auth;

@@ -29,7 +29,8 @@ struct option_spec {
     const char *help;
 };
 
-#define STR(field) OPT_STRING, offsetof(struct wc_config, field), sizeof(((struct wc_config *)0)->field)
+#define STR(field)                                                                                 \
+    OPT_STRING, offsetof(struct wc_config, field), sizeof(((struct wc_config *)0)->field)
 #define INT(field) OPT_INT, offsetof(struct wc_config, field), 0
 #define LONG(field) OPT_LONG, offsetof(struct wc_config, field), 0
 
@@ -48,20 +49,20 @@ static const struct option_spec specs[] = {
      FOR_WORKER | FOR_SERVE, "MediaWiki api.php URL (server configuration only)"},
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
-    {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000,
-     FOR_ALL, "seconds a finished job and its results are kept"},
+    {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
+     "seconds a finished job and its results are kept"},
     {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), DEFAULT_USER_AGENT, 0, 0,
      FOR_WORKER | FOR_SERVE, "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
     {"data-dir", "WIKICRAWL_DATA_DIR", STR(data_dir), "./var", 0, 0, FOR_SERVE,
      "directory of the embedded Redis (socket, AOF, log)"},
-    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256,
-     FOR_WORKER | FOR_SERVE, "requests in flight per worker"},
+    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256, FOR_WORKER | FOR_SERVE,
+     "requests in flight per worker"},
     {"max-attempts", "WIKICRAWL_MAX_ATTEMPTS", INT(max_attempts), "5", 1, 100,
      FOR_WORKER | FOR_SERVE, "requests per title before it is recorded as failed"},
     {"timeout-ms", "WIKICRAWL_TIMEOUT_MS", LONG(timeout_ms), "60000", 100, 3600000,
      FOR_WORKER | FOR_SERVE, "whole-request timeout"},
-    {"connect-timeout-ms", "WIKICRAWL_CONNECT_TIMEOUT_MS", LONG(connect_timeout_ms), "10000",
-     100, 600000, FOR_WORKER | FOR_SERVE, "connect timeout"},
+    {"connect-timeout-ms", "WIKICRAWL_CONNECT_TIMEOUT_MS", LONG(connect_timeout_ms), "10000", 100,
+     600000, FOR_WORKER | FOR_SERVE, "connect timeout"},
     {"retry-base-ms", "WIKICRAWL_RETRY_BASE_MS", LONG(retry_base_ms), "500", 1, 600000,
      FOR_WORKER | FOR_SERVE, "retry backoff base (full jitter, doubling, capped at 30 s)"},
     {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE,
@@ -82,16 +83,16 @@ static const struct option_spec specs[] = {
      "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},
     {"max-jobs-per-key", "WIKICRAWL_MAX_JOBS_PER_KEY", INT(max_jobs_per_key), "0", 0, 1000000,
      FOR_API | FOR_SERVE, "unfinished jobs one API key may have (429 beyond); 0: no limit"},
-    {"max-body-bytes", "WIKICRAWL_MAX_BODY_BYTES", LONG(max_body_bytes), "1073741824", 1,
-     LONG_MAX, FOR_API | FOR_SERVE, "largest POST /v1/jobs body"},
+    {"max-body-bytes", "WIKICRAWL_MAX_BODY_BYTES", LONG(max_body_bytes), "1073741824", 1, LONG_MAX,
+     FOR_API | FOR_SERVE, "largest POST /v1/jobs body"},
     {"max-titles", "WIKICRAWL_MAX_TITLES", LONG(max_titles), "10000000", 1, LONG_MAX,
      FOR_API | FOR_SERVE, "most titles in one job"},
     {"max-title-bytes", "WIKICRAWL_MAX_TITLE_BYTES", INT(max_title_bytes), "255", 1, 4096,
      FOR_API | FOR_SERVE, "longest title accepted (MediaWiki's limit is 255)"},
     {"max-connections", "WIKICRAWL_MAX_CONNECTIONS", INT(max_connections), "512", 1, 65536,
      FOR_API | FOR_SERVE, "concurrent HTTP connections"},
-    {"connection-timeout", "WIKICRAWL_CONNECTION_TIMEOUT", INT(connection_timeout), "30", 1,
-     3600, FOR_API | FOR_SERVE, "seconds an idle or stalled HTTP connection is kept"},
+    {"connection-timeout", "WIKICRAWL_CONNECTION_TIMEOUT", INT(connection_timeout), "30", 1, 3600,
+     FOR_API | FOR_SERVE, "seconds an idle or stalled HTTP connection is kept"},
     {"log-level", "WIKICRAWL_LOG_LEVEL", STR(log_level), "info", 0, 0, FOR_ALL,
      "debug, info, warn or error"},
 };
@@ -109,8 +110,7 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
     char *field = (char *)cfg + s->offset;
     if (s->type == OPT_STRING) {
         if (strlen(value) >= s->size) {
-            fprintf(stderr, "wikicrawl: %s is too long (at most %zu bytes)\n", source,
-                    s->size - 1);
+            fprintf(stderr, "wikicrawl: %s is too long (at most %zu bytes)\n", source, s->size - 1);
             return -1;
         }
         memcpy(field, value, strlen(value) + 1);
@@ -120,8 +120,8 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
     errno = 0;
     long n = strtol(value, &end, 10);
     if (errno || end == value || *end != '\0' || n < s->min || n > s->max) {
-        fprintf(stderr, "wikicrawl: %s must be a whole number from %ld to %ld, not '%s'\n",
-                source, s->min, s->max, value);
+        fprintf(stderr, "wikicrawl: %s must be a whole number from %ld to %ld, not '%s'\n", source,
+                s->min, s->max, value);
         return -1;
     }
     if (s->type == OPT_INT)

@@ -31,13 +31,13 @@ struct crawl_options {
  * Neither has a trailing newline. RETRYABLE never reaches the callback: it is retried, and after
  * max_attempts becomes FAILED with the last reason. Memory is valid during the call only. */
 struct crawl_result {
-    size_t index;       /* position of the title in the array given to crawl_run() */
+    size_t index; /* position of the title in the array given to crawl_run() */
     const char *title;
     enum wc_outcome outcome;
     const char *payload;
     size_t payload_len;
-    int attempts;       /* requests made for this title */
-    long fetch_ms;      /* time of the last request */
+    int attempts;  /* requests made for this title */
+    long fetch_ms; /* time of the last request */
 };
 
 /* Callbacks; any may be NULL but on_result. A non-zero return from on_result or on_tick stops the

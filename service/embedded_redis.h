@@ -11,8 +11,8 @@
 
 /* Start redis-server as a child: unix socket DATA_DIR/redis.sock only (no TCP port), AOF with
  * appendfsync everysec in DATA_DIR, log in DATA_DIR/redis.log. Creates DATA_DIR. Waits until it
- * answers PING. Fills socket_path and *pid. Refuses a DATA_DIR whose socket already answers (another
- * wikicrawl owns it). 0 or a WC_E* code with err filled. */
+ * answers PING. Fills socket_path and *pid. Refuses a DATA_DIR whose socket already answers
+ * (another wikicrawl owns it). 0 or a WC_E* code with err filled. */
 int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, pid_t *pid,
                          struct wc_error *err);
 

@@ -29,15 +29,14 @@ const char JOBS_SCRIPT_RECORD[] =
     "end\n"
     "return written\n";
 
-const char JOBS_SCRIPT_START_CHUNK[] =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not st then return false end\n"
-    "if st == 'queued' or st == 'committing' then\n"
-    "  redis.call('HSET', KEYS[1], 'status', 'running')\n"
-    "  st = 'running'\n"
-    "end\n"
-    "redis.call('HSETNX', KEYS[1], 'started', ARGV[1])\n"
-    "return st\n";
+const char JOBS_SCRIPT_START_CHUNK[] = "local st = redis.call('HGET', KEYS[1], 'status')\n"
+                                       "if not st then return false end\n"
+                                       "if st == 'queued' or st == 'committing' then\n"
+                                       "  redis.call('HSET', KEYS[1], 'status', 'running')\n"
+                                       "  st = 'running'\n"
+                                       "end\n"
+                                       "redis.call('HSETNX', KEYS[1], 'started', ARGV[1])\n"
+                                       "return st\n";
 
 /* KEYS: job chunks seen outcome results errors done (enum keys_job_part order). */
 const char JOBS_SCRIPT_FINISH_CHUNK[] =
@@ -57,17 +56,16 @@ const char JOBS_SCRIPT_FINISH_CHUNK[] =
     "end\n"
     "return st\n";
 
-const char JOBS_SCRIPT_COMMITTED[] =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not st then return false end\n"
-    "if st == 'committing' then\n"
-    "  redis.call('HSET', KEYS[1], 'status', 'queued')\n"
-    "  st = 'queued'\n"
-    "end\n"
-    "if st ~= 'done' and st ~= 'cancelled' then\n"
-    "  for i = 1, #KEYS do redis.call('PERSIST', KEYS[i]) end\n"
-    "end\n"
-    "return st\n";
+const char JOBS_SCRIPT_COMMITTED[] = "local st = redis.call('HGET', KEYS[1], 'status')\n"
+                                     "if not st then return false end\n"
+                                     "if st == 'committing' then\n"
+                                     "  redis.call('HSET', KEYS[1], 'status', 'queued')\n"
+                                     "  st = 'queued'\n"
+                                     "end\n"
+                                     "if st ~= 'done' and st ~= 'cancelled' then\n"
+                                     "  for i = 1, #KEYS do redis.call('PERSIST', KEYS[i]) end\n"
+                                     "end\n"
+                                     "return st\n";
 
 /* Cancel. KEYS: all job keys. ARGV: now_ms ttl. */
 static const char script_cancel[] =
@@ -110,9 +108,9 @@ static long long field_ll(const redisReply *r, size_t i)
 int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err)
 {
     static const char *const fields[] = {
-        "status",  "titles",  "duplicates", "chunks",         "chunks_done", "pages",
-        "disambiguation", "missing", "invalid", "failed", "cache_hits", "created",
-        "started", "finished", "chunk_size", "owner", "n_results", "n_errors",
+        "status",         "titles",   "duplicates", "chunks", "chunks_done", "pages",
+        "disambiguation", "missing",  "invalid",    "failed", "cache_hits",  "created",
+        "started",        "finished", "chunk_size", "owner",  "n_results",   "n_errors",
     };
     enum { N_FIELDS = sizeof fields / sizeof fields[0] };
     char key[KEYS_MAX];
@@ -202,7 +200,7 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err)
 {
-    struct job_keys k;
+    struct job_keys k = {0};
     jobs_keys(&k, id);
     char now[32], ttls[32];
     snprintf(now, sizeof now, "%lld", rconn_now_ms());

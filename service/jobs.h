@@ -66,8 +66,8 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
 
 /* KEYS job outcome results errors; ARGV (title, outcome, payload)...: record each title's outcome
  * once; a second write for a title is ignored. Entries get the stream ids 0-1, 0-2, ... in order,
- * counted by the job's n_results / n_errors fields, so a cursor is a plain ordinal. Returns the number written, -1 for a job that is
- * gone, -2 for one that is cancelled or done. */
+ * counted by the job's n_results / n_errors fields, so a cursor is a plain ordinal. Returns the
+ * number written, -1 for a job that is gone, -2 for one that is cancelled or done. */
 extern const char JOBS_SCRIPT_RECORD[];
 
 /* KEYS job; ARGV now_ms: a worker starts a chunk. Returns the status (nil: job gone). */

@@ -71,8 +71,7 @@ static int eval_argv(const char *script, int n_keys, const char **keys, int n_ar
 }
 
 redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const char **keys,
-                       int n_args, const char **args, const size_t *args_len,
-                       struct wc_error *err)
+                       int n_args, const char **args, const size_t *args_len, struct wc_error *err)
 {
     const char **argv;
     size_t *lens;

@@ -25,8 +25,7 @@ redisReply *rconn_run(redisContext *c, int argc, const char **argv, const size_t
 /* EVAL script with keys then args (all NUL-terminated except args, which may carry lengths).
  * Same contract as rconn_run(). */
 redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const char **keys,
-                       int n_args, const char **args, const size_t *args_len,
-                       struct wc_error *err);
+                       int n_args, const char **args, const size_t *args_len, struct wc_error *err);
 
 /* Queue an EVAL without waiting for its reply (pipelining); read it with rconn_reply(). 0 or
  * WC_ENOMEM. */

@@ -9,9 +9,9 @@
 
 enum retry_result {
     RETRY_SUBMITTED = 0,
-    RETRY_NO_JOB = 1,      /* no such job (or it expired) */
-    RETRY_NOT_FINISHED,    /* still queued or running: its failures are not known yet */
-    RETRY_NOTHING,         /* no title of it failed */
+    RETRY_NO_JOB = 1,   /* no such job (or it expired) */
+    RETRY_NOT_FINISHED, /* still queued or running: its failures are not known yet */
+    RETRY_NOTHING,      /* no title of it failed */
 };
 
 /* Prototypes */

@@ -19,7 +19,7 @@
 #define COMMIT_REFS_PER_PUSH 1000
 
 struct entry {
-    size_t offset, len;           /* in batch_text */
+    size_t offset, len; /* in batch_text */
     uint64_t position;
     enum titles_invalid_reason reason; /* 0: a valid title */
 };
@@ -37,7 +37,7 @@ struct submission {
     long long titles, duplicates, invalid, chunks;
     long long first_seq; /* chunks are first_seq .. first_seq + chunks - 1 */
     int seen_title;
-    int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
+    int late_chunk_size;  /* a "chunk_size" after titles: the chunks are cut again at the end */
     struct wc_error *err; /* the caller's, while inside feed/finish */
 };
 
@@ -158,7 +158,8 @@ static int flush_batch(struct submission *s)
 
     /* Round trip 1: which entries are new to this job? */
     for (size_t i = 0; i < s->n_batch; i++) {
-        const char *argv[] = {"SADD", s->keys.key[KEYS_SEEN], s->batch_text.data + s->batch[i].offset};
+        const char *argv[] = {"SADD", s->keys.key[KEYS_SEEN],
+                              s->batch_text.data + s->batch[i].offset};
         size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
         if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
             return wc_error_set(s->err, WC_ENOMEM, "out of memory");
@@ -242,11 +243,10 @@ static int flush_batch(struct submission *s)
     }
     /* Until the commit every key lives only JOB_UPLOAD_TTL: a front end that dies mid-upload
      * leaves nothing behind for long. */
-    static const enum keys_job_part touched[] = {KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME,
-                                                 KEYS_ERRORS};
+    static const enum keys_job_part touched[] = {KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME, KEYS_ERRORS};
     for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++) {
-        if (redisAppendCommand(s->redis, "EXPIRE %s %d", s->keys.key[touched[i]],
-                               JOB_UPLOAD_TTL) != REDIS_OK) {
+        if (redisAppendCommand(s->redis, "EXPIRE %s %d", s->keys.key[touched[i]], JOB_UPLOAD_TTL) !=
+            REDIS_OK) {
             rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
             goto out;
         }
@@ -312,8 +312,9 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     char now[32], chunk_size[16];
     snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
-    const char *argv[] = {"HSET", s->keys.key[KEYS_JOB], "status", JOB_RECEIVING, "created", now,
-                          "chunk_size", chunk_size, "owner", opts->owner ? opts->owner : ""};
+    const char *argv[] = {
+        "HSET", s->keys.key[KEYS_JOB], "status",   JOB_RECEIVING, "created",
+        now,    "chunk_size",          chunk_size, "owner",       opts->owner ? opts->owner : ""};
     redisReply *r = rconn_run(c, 10, argv, NULL, err);
     if (r == NULL)
         goto fail;
@@ -425,14 +426,14 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     snprintf(chunks, sizeof chunks, "%lld", s->chunks);
     snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
-    const char *argv[] = {"HSET",   s->keys.key[KEYS_JOB],
-                          "status", s->chunks ? JOB_COMMITTING : JOB_DONE,
-                          "titles", titles,
-                          "duplicates", duplicates,
-                          "chunks", chunks,
+    const char *argv[] = {"HSET",        s->keys.key[KEYS_JOB],
+                          "status",      s->chunks ? JOB_COMMITTING : JOB_DONE,
+                          "titles",      titles,
+                          "duplicates",  duplicates,
+                          "chunks",      chunks,
                           "chunks_done", "0",
-                          "finished", s->chunks ? "0" : now,
-                          "cache", s->opts.use_cache ? "1" : "0"};
+                          "finished",    s->chunks ? "0" : now,
+                          "cache",       s->opts.use_cache ? "1" : "0"};
     redisReply *r = rconn_run(s->redis, 16, argv, NULL, err);
     if (r == NULL) {
         rc = WC_EREMOTE;

@@ -16,17 +16,17 @@
 
 struct submit_options {
     enum titles_format format;
-    int chunk_size;       /* 1..CHUNK_MAX_SIZE; a JSON body's "chunk_size" may override it */
-    long max_titles;      /* distinct entries (valid or not) */
+    int chunk_size;  /* 1..CHUNK_MAX_SIZE; a JSON body's "chunk_size" may override it */
+    long max_titles; /* distinct entries (valid or not) */
     int max_title_bytes;
-    long result_ttl;      /* seconds, for a job that is done at once (no valid title) */
-    const char *owner;    /* API key owner tag or "" */
-    int use_cache;        /* reuse recent outcomes of the same titles; a JSON "cache" may override */
+    long result_ttl;   /* seconds, for a job that is done at once (no valid title) */
+    const char *owner; /* API key owner tag or "" */
+    int use_cache;     /* reuse recent outcomes of the same titles; a JSON "cache" may override */
 };
 
 struct submit_summary {
     char id[KEYS_JOB_ID_LEN + 1];
-    long long titles;     /* distinct entries, invalid ones included */
+    long long titles; /* distinct entries, invalid ones included */
     long long chunks;
     long long duplicates;
     long long invalid;

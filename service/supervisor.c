@@ -26,7 +26,7 @@ enum child_role { ROLE_API, ROLE_WORKER };
 
 struct child {
     enum child_role role;
-    pid_t pid;            /* 0: not running */
+    pid_t pid; /* 0: not running */
     long long started_ms;
     long long restart_at; /* when to start it again */
     int failures;         /* crashes in a row */

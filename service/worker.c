@@ -55,7 +55,7 @@ struct chunk_run {
     size_t n_args, cap_args;
     long long last_flush, last_cancel_check;
     int cancelled;
-    int failed; /* Redis failed: stop and let the chunk be claimed again */
+    int failed;      /* Redis failed: stop and let the chunk be claimed again */
     int write_cache; /* flush also stores the outcomes in the cross-job cache */
     long long cache_hits;
     long long counts[WC_OUTCOME_COUNT];
@@ -178,8 +178,8 @@ static int flush_results(struct chunk_run *run)
         run->failed = 1;
         goto out;
     }
-    redisReply *r = rconn_eval(run->w->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)run->n_args,
-                               args, lens, &err);
+    redisReply *r =
+        rconn_eval(run->w->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)run->n_args, args, lens, &err);
     if (r == NULL) {
         log_event(LOG_ERROR, "record_failed", "job=%s msg=\"%s\"", run->job_id, err.message);
         run->failed = 1;
@@ -219,8 +219,7 @@ static int on_result(void *ctx, const struct crawl_result *res)
     run->counts[res->outcome]++;
     run->requests += res->attempts;
     count_latency(run, res->fetch_ms);
-    if (run->n_args >= 3 * FLUSH_AT_RESULTS ||
-        rconn_now_ms() - run->last_flush >= FLUSH_EVERY_MS)
+    if (run->n_args >= 3 * FLUSH_AT_RESULTS || rconn_now_ms() - run->last_flush >= FLUSH_EVERY_MS)
         return flush_results(run) == 0 ? 0 : 1;
     return 0;
 }
@@ -262,9 +261,9 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
     redisContext *c = run->w->redis;
     const char *stats = run->w->stats;
     size_t n = 0;
-    static const char *const names[WC_OUTCOME_COUNT] = {
-        "pages_ok", "pages_disambiguation", "pages_missing", "pages_invalid", "pages_failed",
-        "pages_retryable"};
+    static const char *const names[WC_OUTCOME_COUNT] = {"pages_ok",      "pages_disambiguation",
+                                                        "pages_missing", "pages_invalid",
+                                                        "pages_failed",  "pages_retryable"};
     for (int o = 0; o < WC_OUTCOME_COUNT; o++)
         if (run->counts[o] && redisAppendCommand(c, "HINCRBY %s %s %lld", stats, names[o],
                                                  run->counts[o]) == REDIS_OK)
@@ -282,8 +281,8 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
             snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"%g\"", latency_buckets[b]);
         else
             snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"+Inf\"");
-        if (cumulative && redisAppendCommand(c, "HINCRBY %s %s %lld", stats, field,
-                                             cumulative) == REDIS_OK)
+        if (cumulative &&
+            redisAppendCommand(c, "HINCRBY %s %s %lld", stats, field, cumulative) == REDIS_OK)
             n++;
     }
     if (cumulative) {
@@ -370,8 +369,7 @@ static size_t answer_from_cache(struct chunk_run *run, const char **todo, size_t
         } else {
             size_t olen = (size_t)(nl - r->str);
             int o = wc_outcome_from_name(r->str, olen);
-            if (push_arg(run, todo[i], strlen(todo[i])) != 0 ||
-                push_arg(run, r->str, olen) != 0 ||
+            if (push_arg(run, todo[i], strlen(todo[i])) != 0 || push_arg(run, r->str, olen) != 0 ||
                 push_arg(run, nl + 1, r->len - olen - 1) != 0)
                 run->failed = 1;
             else if (o >= 0)
@@ -426,8 +424,8 @@ static int process_chunk(struct worker *w, const char *ref, size_t ref_len)
         goto out;
     }
     const char *start_args[] = {now};
-    redisReply *st = rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run.keys.ptr, 1, start_args,
-                                NULL, &err);
+    redisReply *st =
+        rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run.keys.ptr, 1, start_args, NULL, &err);
     if (st == NULL)
         goto out;
     int runnable = st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_RUNNING) == 0;
@@ -559,9 +557,15 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     w.limiter = limiter_new(&lopts);
     if (w.limiter == NULL)
         return 1;
-    struct crawl_options opts = {cfg->wiki,           cfg->user_agent,         cfg->concurrency,
-                                 cfg->max_attempts,   cfg->connect_timeout_ms, cfg->timeout_ms,
-                                 cfg->retry_base_ms,  30000,                   cfg->maxlag};
+    struct crawl_options opts = {cfg->wiki,
+                                 cfg->user_agent,
+                                 cfg->concurrency,
+                                 cfg->max_attempts,
+                                 cfg->connect_timeout_ms,
+                                 cfg->timeout_ms,
+                                 cfg->retry_base_ms,
+                                 30000,
+                                 cfg->maxlag};
     struct wc_error err = {0};
     w.crawler = crawl_new(&opts, &err);
     if (w.crawler == NULL) {
@@ -583,8 +587,8 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
             heartbeat(&w, 1);
         }
         heartbeat(&w, 0);
-        const char *argv[] = {"BLMOVE", w.pending, w.processing, "LEFT", "RIGHT",
-                              CLAIM_BLOCK_SECONDS};
+        const char *argv[] = {"BLMOVE", w.pending, w.processing,
+                              "LEFT",   "RIGHT",   CLAIM_BLOCK_SECONDS};
         redisReply *ref = redisCommandArgv(w.redis, 6, argv, NULL);
         if (ref == NULL)
             continue; /* connection lost: reconnect above */
