@@ -39,7 +39,8 @@ struct chunk {
 
 void chunk_builder_init(struct chunk_builder *b);
 
-/* Append one title. 0 or WC_ENOMEM. */
+/* Append one title. 0, WC_EINVAL for an empty title (never valid, and chunk_decode() refuses it)
+ * or WC_ENOMEM; on failure the body is unchanged. */
 int chunk_builder_add(struct chunk_builder *b, const char *title, size_t len);
 
 /* The encoded body so far ("wc1:" plus the titles added). Valid until the next call. */
@@ -59,8 +60,10 @@ void chunk_free(struct chunk *c);
  * is too small. */
 int chunk_ref_format(char *out, size_t out_size, const char *job_id, uint64_t seq);
 
-/* Split a reference. job_id receives the id (NUL-terminated, at most job_id_size - 1 bytes: longer
- * is WC_EPARSE); seq the number. 0 or WC_EPARSE. */
+/* Split a reference at its last '/'. job_id receives the id (NUL-terminated, at most
+ * job_id_size - 1 bytes: longer is WC_EPARSE); seq the number. The id must be non-empty and hold no
+ * NUL; seq must be plain decimal digits without leading zeros that fit in 64 bits. 0 or
+ * WC_EPARSE. */
 int chunk_ref_parse(const char *ref, size_t len, char *job_id, size_t job_id_size, uint64_t *seq);
 
 #endif

@@ -31,16 +31,24 @@ enum titles_invalid_reason {
 };
 
 /* Callbacks: each returns 0 to go on; any other value stops the reader, and titles_reader_feed()
- * or titles_reader_finish() returns that value unchanged (use a negative WC_E* code).
+ * or titles_reader_finish() returns that value unchanged (use a negative WC_E* code). A callback
+ * may fill the err passed to that call (with the same code) to explain why; the reader keeps it.
+ *
+ * White space, for trimming: ASCII space, \t \n \v \f \r, and Unicode's other White_Space
+ * characters (U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
  *
  * on_title:   a valid title, trimmed of surrounding white space, NUL-terminated at title[len].
  *             position: the 1-based line number (TEXT, IDTITLE) or the 0-based array index (JSON).
  *             The memory is the reader's and is valid only during the call.
  * on_invalid: an entry that is not a valid title, never dropped silently. raw/raw_len is the
- *             trimmed entry, cut to at most max_title_bytes + 4 bytes (it may be invalid UTF-8).
+ *             trimmed entry, cut to at most max_title_bytes + 4 bytes (it may be invalid UTF-8;
+ *             a lone \u surrogate appears as its 3-byte form). For TITLES_NOT_STRING it is the
+ *             raw JSON text of the value (`42`, `{"a":1}`), for TITLES_BAD_IDTITLE the whole line.
+ *             Same position and memory rules as on_title.
  * on_option:  JSON object form only: a member other than "titles" whose value is a scalar; key is
- *             the decoded member name, value the raw JSON text of the value (`50`, `"x"`, `true`).
- *             May be NULL. Members with array or object values are skipped. */
+ *             the decoded member name, value the raw JSON text of the value (`50`, `"x"`, `true`),
+ *             NUL-terminated; each is cut to at most 1024 bytes. May be NULL. Members with array
+ *             or object values are skipped. */
 struct titles_callbacks {
     int (*on_title)(void *ctx, const char *title, size_t len, uint64_t position);
     int (*on_invalid)(void *ctx, const char *raw, size_t raw_len, uint64_t position,
@@ -61,20 +69,23 @@ struct titles_reader;
 
 /* Prototypes */
 
-/* A new reader; the callbacks struct is copied. NULL when out of memory. Free with
- * titles_reader_free(). */
+/* A new reader; the callbacks struct is copied. NULL when out of memory (or opts->format is not
+ * one of the three). Free with titles_reader_free(). */
 struct titles_reader *titles_reader_new(const struct titles_options *opts,
                                         const struct titles_callbacks *cb);
 
 /* Feed the next len bytes of input, split anywhere (even inside a UTF-8 sequence or a JSON
  * escape). Calls the callbacks for every entry completed by these bytes. Returns 0, WC_EPARSE
- * (JSON not well formed: err says where, "line L, column C: ..."), WC_ENOMEM, or a callback's
- * non-zero value. After an error the reader refuses further input with the same code. */
-int titles_reader_feed(struct titles_reader *r, const char *data, size_t len,
-                       struct wc_error *err);
+ * (JSON not well formed: err says where, "line L, column C: ..."; columns count characters), or a
+ * callback's non-zero value. After an error the reader refuses further input with the same code
+ * and message. JSON is read strictly (RFC 8259: no raw control characters in strings, nesting
+ * up to 512 levels); an object without a "titles" array, a "titles" member that is not an array,
+ * or a second "titles" member is WC_EPARSE too. WC_EINVAL after titles_reader_finish(). */
+int titles_reader_feed(struct titles_reader *r, const char *data, size_t len, struct wc_error *err);
 
 /* End of input: delivers a last line without newline; for JSON checks the value is complete
- * (WC_EPARSE otherwise: "unexpected end of input"). Same returns as titles_reader_feed(). */
+ * (WC_EPARSE otherwise: "unexpected end of input"). Same returns as titles_reader_feed(); a second
+ * call does nothing. */
 int titles_reader_finish(struct titles_reader *r, struct wc_error *err);
 
 /* Entries seen so far (valid + invalid). */
@@ -89,7 +100,9 @@ const char *titles_invalid_reason_name(enum titles_invalid_reason reason);
 /* A sentence for people: "title contains a forbidden character (one of # < > [ ] | { })". */
 const char *titles_invalid_reason_message(enum titles_invalid_reason reason);
 
-/* Check one already-trimmed title against the rules above; 0 when valid, else the reason. */
+/* Check one already-trimmed title against the rules above; 0 when valid, else the reason, the
+ * first that applies in this order: empty, too_long, bad_utf8, control_char, forbidden_char.
+ * max_title_bytes 0 means 255. */
 enum titles_invalid_reason titles_check(const char *title, size_t len, size_t max_title_bytes);
 
 #endif

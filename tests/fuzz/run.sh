@@ -1,0 +1,85 @@
+#!/bin/sh
+# run.sh - run each libFuzzer target for a bounded time; fails on any crash, leak or timeout.
+#
+#   tests/fuzz/run.sh SECONDS BIN...
+#
+# Each BIN keeps its corpus in build/fuzz/corpus/NAME (NAME: the binary's name), seeded on every run
+# (fuzz_mwparse: the captured answers of tests/corpus/answers; fuzz_titles: a few small inputs in
+# every format), so what a run finds is kept for the next one. Crashing inputs are written to
+# build/fuzz/artifacts/, and the log of each run to build/fuzz/NAME.log.
+set -eu
+
+usage() {
+    echo "usage: $0 SECONDS BIN..." >&2
+    exit 2
+}
+[ $# -ge 2 ] || usage
+seconds=$1
+shift
+case "$seconds" in
+'' | *[!0-9]*) usage ;;
+esac
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$root/build/fuzz
+mkdir -p "$out/artifacts"
+# Process-lifetime allocations of the TLS libraries linked in are not leaks of ours.
+: "${LSAN_OPTIONS:=suppressions=$root/tests/lsan.supp:print_suppressions=0}"
+: "${UBSAN_OPTIONS:=print_stacktrace=1}"
+export LSAN_OPTIONS UBSAN_OPTIONS
+
+# fuzz_titles input: byte 0 format (0 text, 1 idtitle, 2 json), byte 1 max_title_bytes choice
+# (7: 255), byte 2 stop choice (below 0xF0: never), bytes 3-4 the cut seed, then the input.
+seed_titles() {
+    dir=$1
+    printf '\000\007\000\001\002\357\273\277Foo\r\nBar baz \n\n  \302\240Qux#\n\tA|B\nLast' \
+        >"$dir/seed-text"
+    printf '\001\007\000\003\004' >"$dir/seed-idtitle"
+    printf '1; Foo\n2;Bar\n3; \n4; a; b\r\n5 x\n' >>"$dir/seed-idtitle"
+    printf '\002\007\000\005\006' >"$dir/seed-json-array"
+    printf '["A", " B ", "\\u00e9\\ud83d\\ude00", "\\ud800", 1, {"a":[null,true]}, ""]' \
+        >>"$dir/seed-json-array"
+    printf '\002\004\000\007\010' >"$dir/seed-json-object"
+    printf '{"chunk_size": 50, "x": "y", "deep": [[]], "titles": ["Foo", "toolong", -1.5e3]}' \
+        >>"$dir/seed-json-object"
+    printf '\002\007\363\011\012["a", "b", "c", "d"]' >"$dir/seed-json-stop"
+}
+
+seed_mwparse() {
+    dir=$1
+    # POSIX sh has no local variables: these names must not clash with the caller's.
+    for seed_variant in "$root"/tests/corpus/answers/*/; do
+        [ -d "$seed_variant" ] || continue
+        seed_prefix=$(basename "$seed_variant")
+        for seed_file in "$seed_variant"*.json; do
+            [ -f "$seed_file" ] || continue
+            target="$dir/$seed_prefix-$(basename "$seed_file")"
+            [ -f "$target" ] || cp "$seed_file" "$target"
+        done
+    done
+}
+
+failed=0
+for bin in "$@"; do
+    name=$(basename "$bin")
+    corpus=$out/corpus/$name
+    log=$out/$name.log
+    mkdir -p "$corpus"
+    case "$name" in
+    fuzz_titles) seed_titles "$corpus" ;;
+    fuzz_mwparse) seed_mwparse "$corpus" ;;
+    esac
+    echo "fuzz: $name for ${seconds}s (corpus $corpus, $(find "$corpus" -type f | wc -l) inputs)"
+    if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$out/artifacts/$name-" "$corpus" >"$log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
+        echo "fuzz: $name ok: ${runs:-?} runs, ${speed:-?} exec/s, peak RSS ${rss:-?} MB"
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $name (log $log; crashing input under $out/artifacts/)" >&2
+        tail -n 60 "$log" >&2
+    fi
+done
+[ "$failed" -eq 0 ]
