@@ -34,9 +34,6 @@ struct option_spec {
 #define INT(field) OPT_INT, offsetof(struct wc_config, field), 0
 #define LONG(field) OPT_LONG, offsetof(struct wc_config, field), 0
 
-#define DEFAULT_USER_AGENT                                                                         \
-    "wikicrawl/0.1 (https://github.com/wikicrawl/wikicrawl; set --user-agent to your contact)"
-
 static const struct option_spec specs[] = {
     {"listen", "WIKICRAWL_LISTEN", STR(listen), "127.0.0.1:8080", 0, 0, FOR_API | FOR_SERVE,
      "HTTP address to listen on, host:port"},
@@ -51,7 +48,7 @@ static const struct option_spec specs[] = {
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
      "seconds a finished job and its results are kept"},
-    {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), DEFAULT_USER_AGENT, 0, 0,
+    {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), CONFIG_DEFAULT_USER_AGENT, 0, 0,
      FOR_WORKER | FOR_SERVE, "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
     {"data-dir", "WIKICRAWL_DATA_DIR", STR(data_dir), "./var", 0, 0, FOR_SERVE,
      "directory of the embedded Redis (socket, AOF, log)"},

@@ -4,6 +4,11 @@
 
 #include <stdio.h>
 
+/* What the workers (and `wikicrawl fetch`) send unless told otherwise: the project and where to
+ * reach it, as Wikimedia's User-Agent policy asks. Operators should name their own contact. */
+#define CONFIG_DEFAULT_USER_AGENT                                                                  \
+    "wikicrawl/0.1 (https://github.com/wikicrawl/wikicrawl; set --user-agent to your contact)"
+
 /* Every setting has a flag and an environment variable; the flag wins, then the variable, then
  * the default. The table in config.c is the single source: --help and the README are written from
  * it. */

@@ -1,0 +1,706 @@
+/* crawl.c - fetch many titles concurrently from a MediaWiki API (libcurl multi), with retries */
+#include "crawl.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "json_write.h"
+#include "record_json.h"
+
+/* Everything but the title; see crawl.h. The pipes are written %7C so that the URL is valid as
+ * RFC 3986 has it, whatever parser the wiki's front end uses. */
+#define FIXED_QUERY                                                                                \
+    "action=parse&format=json&formatversion=2&redirects=1"                                         \
+    "&prop=text%7Ccategories%7Clinks%7Cexternallinks%7Csections%7Cproperties"                      \
+    "&disablelimitreport=1&disableeditsection=1&disabletoc=1"
+
+/* The loop never sleeps longer than this, so on_tick keeps its 250 ms promise. */
+#define POLL_MAX_MS 100
+#define TICK_EVERY_MS 50
+/* No parse answer is anywhere near this; a body that is, is not one. */
+#define MAX_BODY_BYTES ((size_t)256 << 20)
+/* A Retry-After beyond this is taken as this: a typo in a header must not park a run for days. */
+#define RETRY_AFTER_MAX_MS 600000L
+
+/* One transfer slot: a persistent easy handle and the request it is carrying. */
+struct transfer {
+    CURL *easy;
+    struct wc_buf body;
+    char errbuf[CURL_ERROR_SIZE];
+    int too_large;      /* the body passed MAX_BODY_BYTES and was cut */
+    int busy;           /* added to the multi handle */
+    int acquired;       /* acquire() said yes: release() is owed */
+    int sends;          /* times libcurl sent this request (see on_send) */
+    int resend_refused; /* on_send stopped a re-send: no attempt was left */
+    int max_attempts;
+    int *attempts; /* the title's attempt counter in the run */
+    size_t title;  /* index of the title being fetched */
+};
+
+/* A request that ended, waiting for its verdict. It leaves its slot (the body buffers are swapped)
+ * so that the slot carries the next request while this answer is parsed: otherwise the parsing
+ * time of every answer that arrived together would be added to each slot's round trip. */
+struct answer {
+    size_t title;
+    CURLcode result;
+    long status;
+    long retry_after_ms;
+    long fetch_ms;
+    int too_large;
+    int resend_refused;
+    char errbuf[CURL_ERROR_SIZE];
+    struct wc_buf body;
+};
+
+struct crawler {
+    struct crawl_options opts;
+    char *url_prefix; /* api_url + fixed query + "&page=" */
+    size_t url_prefix_len;
+    CURLM *multi;
+    struct transfer *slots;
+    int *free_slots; /* stack of idle slot indices */
+    int n_free;
+    struct answer *answers; /* one per slot at most */
+    int n_answers;
+    struct html_text *x;
+    struct wc_buf url;
+    struct wc_buf payload;
+    uint64_t rng;
+};
+
+/* Per-title bookkeeping of one run. */
+struct title_state {
+    long long ready_at_ms; /* when a waiting retry may start */
+    int attempts;
+};
+
+struct run {
+    struct crawler *c;
+    const char *const *titles;
+    size_t n;
+    const struct crawl_callbacks *cb;
+    struct title_state *state;
+    size_t next_fresh;  /* titles[next_fresh..n) were never requested */
+    size_t *retry_heap; /* min-heap of title indices by ready_at_ms */
+    size_t n_retry;
+    size_t n_done;
+    long long gate_until_ms; /* acquire() said "not now": no new request before this */
+    long long last_tick_ms;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* splitmix64: small, fast, and good enough to spread retries; not for anything secret. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rng_seed(const void *salt)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t seed = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    seed ^= (uint64_t)getpid() << 32;
+    seed ^= (uint64_t)(uintptr_t)salt;
+    return seed;
+}
+
+/* "Full jitter" (AWS architecture blog, "Exponential Backoff And Jitter"): after the k-th failed
+ * attempt (k from 0) wait random(0, min(max, base * 2^k)). */
+static long backoff_ms(struct crawler *c, int k)
+{
+    long cap = c->opts.retry_base_ms;
+    for (int i = 0; i < k && cap < c->opts.retry_max_ms; i++)
+        cap *= 2;
+    if (cap > c->opts.retry_max_ms)
+        cap = c->opts.retry_max_ms;
+    if (cap <= 0)
+        return 0;
+    return (long)(rng_next(&c->rng) % ((uint64_t)cap + 1));
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct transfer *t = userdata;
+    size_t n = size * nmemb;
+    if (t->body.len + n > MAX_BODY_BYTES) {
+        t->too_large = 1;
+        return 0;
+    }
+    if (wc_buf_append(&t->body, data, n) != 0)
+        return 0;
+    return n;
+}
+
+/* libcurl sends a request again, on a new connection, when a reused connection dies before
+ * anything of the answer arrived (and on a refused HTTP/2 stream). Those re-sends are requests the
+ * wiki sees: each counts as an attempt, and none is made once the attempts are spent. */
+static int on_send(void *userdata, char *conn_primary_ip, char *conn_local_ip,
+                   int conn_primary_port, int conn_local_port)
+{
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    struct transfer *t = userdata;
+    if (++t->sends == 1)
+        return CURL_PREREQFUNC_OK; /* counted when the request was started */
+    if (*t->attempts >= t->max_attempts) {
+        t->resend_refused = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    (*t->attempts)++;
+    return CURL_PREREQFUNC_OK;
+}
+
+static int setup_easy(struct crawler *c, struct transfer *t)
+{
+    int https = strncmp(c->opts.api_url, "https:", 6) == 0;
+    CURL *e = t->easy;
+    CURLcode rc = CURLE_OK;
+    /* Each call is checked by the accumulation: one failure is enough to refuse the handle. */
+    rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, c->opts.user_agent);
+    rc |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    rc |= curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_send);
+    rc |= curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
+    rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* Only the wiki we were given: no redirects, no other protocol. */
+    rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* HTTP/2 is only negotiated over TLS (ALPN); there, wait for the first connection to say
+     * whether it multiplexes rather than opening `concurrency` connections at once. Over plain
+     * HTTP waiting would only delay the first requests by one round trip. */
+    if (https)
+        rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err)
+{
+    if (opts == NULL || opts->api_url == NULL || opts->user_agent == NULL ||
+        opts->api_url[0] == '\0') {
+        wc_error_set(err, WC_EINVAL, "crawl_new: api_url and user_agent are required");
+        return NULL;
+    }
+    struct crawler *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        goto nomem;
+    c->opts = *opts;
+    c->opts.api_url = NULL;
+    c->opts.user_agent = NULL;
+    if (c->opts.concurrency <= 0)
+        c->opts.concurrency = 8;
+    if (c->opts.max_attempts <= 0)
+        c->opts.max_attempts = 5;
+    if (c->opts.connect_timeout_ms <= 0)
+        c->opts.connect_timeout_ms = 10000;
+    if (c->opts.timeout_ms <= 0)
+        c->opts.timeout_ms = 60000;
+    if (c->opts.retry_base_ms <= 0)
+        c->opts.retry_base_ms = 500;
+    if (c->opts.retry_max_ms <= 0)
+        c->opts.retry_max_ms = 30000;
+    c->opts.api_url = strdup(opts->api_url);
+    c->opts.user_agent = strdup(opts->user_agent);
+    if (c->opts.api_url == NULL || c->opts.user_agent == NULL)
+        goto nomem;
+
+    struct wc_buf prefix = WC_BUF_INIT;
+    char maxlag[32] = "";
+    if (c->opts.maxlag >= 0)
+        snprintf(maxlag, sizeof maxlag, "&maxlag=%d", c->opts.maxlag);
+    if (wc_buf_printf(&prefix, "%s%c%s%s&page=", c->opts.api_url,
+                      strchr(c->opts.api_url, '?') ? '&' : '?', FIXED_QUERY, maxlag) != 0) {
+        wc_buf_free(&prefix);
+        goto nomem;
+    }
+    c->url_prefix = wc_buf_detach(&prefix, &c->url_prefix_len);
+    if (c->url_prefix == NULL)
+        goto nomem;
+
+    c->x = html_text_new();
+    c->multi = curl_multi_init();
+    c->slots = calloc((size_t)c->opts.concurrency, sizeof *c->slots);
+    c->free_slots = calloc((size_t)c->opts.concurrency, sizeof *c->free_slots);
+    c->answers = calloc((size_t)c->opts.concurrency, sizeof *c->answers);
+    if (c->x == NULL || c->multi == NULL || c->slots == NULL || c->free_slots == NULL ||
+        c->answers == NULL)
+        goto nomem;
+    CURLMcode mrc = CURLM_OK;
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    /* At most `concurrency` connections to the wiki, and as many kept for the next request. */
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->opts.concurrency);
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->opts.concurrency);
+    if (mrc != CURLM_OK) {
+        wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused a multi option");
+        crawl_free(c);
+        return NULL;
+    }
+    for (int i = 0; i < c->opts.concurrency; i++) {
+        struct transfer *t = &c->slots[i];
+        t->max_attempts = c->opts.max_attempts;
+        t->easy = curl_easy_init();
+        if (t->easy == NULL)
+            goto nomem;
+        if (setup_easy(c, t) != 0) {
+            wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused an option (too old?)");
+            crawl_free(c);
+            return NULL;
+        }
+        c->free_slots[c->n_free++] = i;
+    }
+    c->rng = rng_seed(c);
+    return c;
+nomem:
+    wc_error_set(err, WC_ENOMEM, "crawl_new: out of memory");
+    crawl_free(c);
+    return NULL;
+}
+
+void crawl_free(struct crawler *c)
+{
+    if (c == NULL)
+        return;
+    if (c->slots) {
+        for (int i = 0; i < c->opts.concurrency; i++) {
+            struct transfer *t = &c->slots[i];
+            if (t->busy)
+                curl_multi_remove_handle(c->multi, t->easy);
+            if (t->easy)
+                curl_easy_cleanup(t->easy);
+            wc_buf_free(&t->body);
+        }
+    }
+    if (c->answers) {
+        for (int i = 0; i < c->opts.concurrency; i++)
+            wc_buf_free(&c->answers[i].body);
+    }
+    if (c->multi)
+        curl_multi_cleanup(c->multi);
+    html_text_free(c->x);
+    wc_buf_free(&c->url);
+    wc_buf_free(&c->payload);
+    free(c->slots);
+    free(c->free_slots);
+    free(c->answers);
+    free(c->url_prefix);
+    free((char *)c->opts.api_url);
+    free((char *)c->opts.user_agent);
+    free(c);
+}
+
+/* ---- the retry heap ------------------------------------------------------------------------ */
+
+static int heap_less(const struct run *r, size_t a, size_t b)
+{
+    return r->state[r->retry_heap[a]].ready_at_ms < r->state[r->retry_heap[b]].ready_at_ms;
+}
+
+static void heap_swap(struct run *r, size_t a, size_t b)
+{
+    size_t tmp = r->retry_heap[a];
+    r->retry_heap[a] = r->retry_heap[b];
+    r->retry_heap[b] = tmp;
+}
+
+static void heap_push(struct run *r, size_t title)
+{
+    size_t i = r->n_retry++;
+    r->retry_heap[i] = title;
+    while (i > 0 && heap_less(r, i, (i - 1) / 2)) {
+        heap_swap(r, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static size_t heap_pop(struct run *r)
+{
+    size_t top = r->retry_heap[0];
+    r->retry_heap[0] = r->retry_heap[--r->n_retry];
+    size_t i = 0;
+    for (;;) {
+        size_t left = 2 * i + 1, right = left + 1, least = i;
+        if (left < r->n_retry && heap_less(r, left, least))
+            least = left;
+        if (right < r->n_retry && heap_less(r, right, least))
+            least = right;
+        if (least == i)
+            break;
+        heap_swap(r, i, least);
+        i = least;
+    }
+    return top;
+}
+
+/* ---- one request ----------------------------------------------------------------------------- */
+
+static void finish_slot(struct run *r, struct transfer *t)
+{
+    struct crawler *c = r->c;
+    curl_multi_remove_handle(c->multi, t->easy);
+    t->busy = 0;
+    c->free_slots[c->n_free++] = (int)(t - c->slots);
+    if (t->acquired && r->cb->release)
+        r->cb->release(r->cb->ctx);
+    t->acquired = 0;
+}
+
+/* Start the request for titles[title] in a free slot; acquired says release() is owed. */
+static int start_request(struct run *r, size_t title, int acquired, struct wc_error *err)
+{
+    struct crawler *c = r->c;
+    struct transfer *t = &c->slots[c->free_slots[c->n_free - 1]];
+    const char *name = r->titles[title];
+    char *escaped = curl_easy_escape(t->easy, name, (int)strlen(name));
+    wc_buf_reset(&c->url);
+    int built = escaped != NULL && wc_buf_append(&c->url, c->url_prefix, c->url_prefix_len) == 0 &&
+                wc_buf_puts(&c->url, escaped) == 0;
+    curl_free(escaped);
+    if (!built)
+        return wc_error_set(err, WC_ENOMEM, "out of memory building a request");
+    wc_buf_reset(&t->body);
+    t->errbuf[0] = '\0';
+    t->too_large = 0;
+    t->sends = 0;
+    t->resend_refused = 0;
+    t->attempts = &r->state[title].attempts;
+    t->title = title;
+    /* libcurl copies the URL. */
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
+        curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
+        return wc_error_set(err, WC_ENOMEM, "libcurl could not start a request");
+    c->n_free--;
+    t->busy = 1;
+    t->acquired = acquired;
+    r->state[title].attempts++;
+    return 0;
+}
+
+/* The next title to request now, or (size_t)-1: due retries first, then fresh titles. */
+static size_t next_title(struct run *r, long long now)
+{
+    if (r->n_retry > 0 && r->state[r->retry_heap[0]].ready_at_ms <= now)
+        return heap_pop(r);
+    if (r->next_fresh < r->n)
+        return r->next_fresh++;
+    return (size_t)-1;
+}
+
+/* Start as many requests as slots, due titles and the limiter allow. */
+static int fill_slots(struct run *r, struct wc_error *err)
+{
+    const struct crawl_callbacks *cb = r->cb;
+    for (;;) {
+        long long now = now_ms();
+        if (r->c->n_free == 0 || now < r->gate_until_ms)
+            return 0;
+        int due = (r->n_retry > 0 && r->state[r->retry_heap[0]].ready_at_ms <= now) ||
+                  r->next_fresh < r->n;
+        if (!due)
+            return 0;
+        if (cb->acquire) {
+            long retry_in_ms = 0;
+            if (!cb->acquire(cb->ctx, &retry_in_ms)) {
+                r->gate_until_ms = now + (retry_in_ms > 0 ? retry_in_ms : 1);
+                return 0;
+            }
+        }
+        size_t title = next_title(r, now);
+        int rc = start_request(r, title, cb->acquire != NULL, err);
+        if (rc != 0) {
+            if (cb->acquire && cb->release)
+                cb->release(cb->ctx);
+            return rc;
+        }
+    }
+}
+
+/* ---- verdicts -------------------------------------------------------------------------------- */
+
+/* libcurl failures that another attempt cannot cure. */
+static int curl_code_is_final(CURLcode code, int too_large)
+{
+    switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return 1;
+    case CURLE_WRITE_ERROR:
+        return too_large;
+    default:
+        return 0;
+    }
+}
+
+static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
+                   size_t payload_len, long fetch_ms)
+{
+    struct crawl_result res = {
+        .index = title,
+        .title = r->titles[title],
+        .outcome = outcome,
+        .payload = payload,
+        .payload_len = payload_len,
+        .attempts = r->state[title].attempts,
+        .fetch_ms = fetch_ms,
+    };
+    r->n_done++;
+    return r->cb->on_result(r->cb->ctx, &res) != 0 ? WC_ESTOP : 0;
+}
+
+/* {"title":...,"outcome":...,"detail":"<code>: <detail>"} in c->payload. */
+static int error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,
+                         const char *code, const char *detail)
+{
+    struct wc_buf *p = &c->payload;
+    wc_buf_reset(p);
+    char *reason = NULL;
+    if (asprintf(&reason, "%s: %s", code, detail) < 0)
+        return WC_ENOMEM;
+    int rc = 0;
+    if (wc_buf_puts(p, "{\"title\":") != 0 || json_write_cstring(p, title) != 0 ||
+        wc_buf_puts(p, ",\"outcome\":") != 0 ||
+        json_write_cstring(p, wc_outcome_name(outcome)) != 0 ||
+        wc_buf_puts(p, ",\"detail\":") != 0 || json_write_cstring(p, reason) != 0 ||
+        wc_buf_putc(p, '}') != 0)
+        rc = WC_ENOMEM;
+    free(reason);
+    return rc;
+}
+
+/* A retryable answer: another attempt later, or FAILED when the attempts are spent. */
+static int retry_or_fail(struct run *r, size_t title, const char *code, const char *detail,
+                         long retry_after_ms, int throttled, long fetch_ms, struct wc_error *err)
+{
+    struct crawler *c = r->c;
+    struct title_state *s = &r->state[title];
+    long wait_ms = backoff_ms(c, s->attempts - 1);
+    if (retry_after_ms > wait_ms)
+        wait_ms = retry_after_ms;
+    if (throttled && r->cb->on_throttle)
+        r->cb->on_throttle(r->cb->ctx, retry_after_ms > 0 ? retry_after_ms : wait_ms);
+    if (s->attempts < c->opts.max_attempts) {
+        s->ready_at_ms = now_ms() + wait_ms;
+        heap_push(r, title);
+        return 0;
+    }
+    if (error_payload(c, r->titles[title], WC_OUTCOME_FAILED, code, detail) != 0)
+        return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
+    return deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, fetch_ms);
+}
+
+/* A request ended: take its answer out of the slot and free the slot. */
+static void collect(struct run *r, struct transfer *t, CURLcode curl_result)
+{
+    struct crawler *c = r->c;
+    struct answer *a = &c->answers[c->n_answers++];
+    curl_off_t total_us = 0, retry_after_s = 0;
+    a->status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &a->status);
+    /* Both forms of RFC 9110 section 10.2.3 (seconds or a date) come out as seconds. */
+    curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
+    a->fetch_ms = (long)(total_us / 1000);
+    a->retry_after_ms = retry_after_s <= 0                          ? 0
+                        : retry_after_s > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS
+                                                                    : (long)retry_after_s * 1000;
+    a->title = t->title;
+    a->result = curl_result;
+    a->too_large = t->too_large;
+    a->resend_refused = t->resend_refused;
+    memcpy(a->errbuf, t->errbuf, sizeof a->errbuf);
+    struct wc_buf body = a->body;
+    a->body = t->body;
+    t->body = body;
+    wc_buf_reset(&t->body);
+    finish_slot(r, t);
+}
+
+/* The verdict on one answer: a result, or another attempt later. */
+static int judge(struct run *r, struct answer *a, struct wc_error *err)
+{
+    struct crawler *c = r->c;
+    size_t title = a->title;
+    const char *name = r->titles[title];
+
+    if (a->result != CURLE_OK) {
+        char code[32], detail[CURL_ERROR_SIZE + 128];
+        const char *what = curl_easy_strerror(a->result);
+        snprintf(code, sizeof code, "curl_%d", (int)a->result);
+        if (a->resend_refused) {
+            /* errbuf still says why the first connection died. */
+            snprintf(detail, sizeof detail, "%s; no attempt left to send the request again",
+                     a->errbuf[0] ? a->errbuf : "the connection closed before an answer");
+            return retry_or_fail(r, title, "connection_lost", detail, 0, 0, a->fetch_ms, err);
+        }
+        if (a->too_large)
+            snprintf(detail, sizeof detail, "the answer is larger than %zu bytes", MAX_BODY_BYTES);
+        else if (a->errbuf[0] && strcmp(a->errbuf, what) != 0)
+            snprintf(detail, sizeof detail, "%s (%s)", what, a->errbuf);
+        else
+            snprintf(detail, sizeof detail, "%s", what);
+        if (!curl_code_is_final(a->result, a->too_large))
+            return retry_or_fail(r, title, code, detail, 0, 0, a->fetch_ms, err);
+        if (error_payload(c, name, WC_OUTCOME_FAILED, code, detail) != 0)
+            return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
+        return deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, a->fetch_ms);
+    }
+
+    struct mw_result res;
+    struct wc_record *record = NULL;
+    int rc = mwparse_answer(c->x, a->body.data ? a->body.data : "", a->body.len, a->status, name,
+                            &record, &res, err);
+    /* A large answer's memory is not kept for the next one. */
+    if (a->body.cap > ((size_t)4 << 20))
+        wc_buf_free(&a->body);
+    if (rc != 0)
+        return rc;
+    if (res.outcome == WC_OUTCOME_RETRYABLE) {
+        int throttled = a->status == 429 || strcmp(res.code, "maxlag") == 0;
+        return retry_or_fail(r, title, res.code, res.detail, a->retry_after_ms, throttled,
+                             a->fetch_ms, err);
+    }
+    if (res.outcome == WC_OUTCOME_OK) {
+        wc_buf_reset(&c->payload);
+        rc = record_json_append(&c->payload, record);
+        wc_record_free(record);
+        if (rc != 0)
+            return wc_error_set(err, WC_ENOMEM, "out of memory writing a record");
+    } else if (error_payload(c, name, res.outcome, res.code, res.detail) != 0) {
+        return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
+    }
+    return deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms);
+}
+
+static int tick(struct run *r)
+{
+    long long now = now_ms();
+    if (r->cb->on_tick == NULL || now - r->last_tick_ms < TICK_EVERY_MS)
+        return 0;
+    r->last_tick_ms = now;
+    return r->cb->on_tick(r->cb->ctx) != 0 ? WC_ESTOP : 0;
+}
+
+/* How long the loop may sleep: until a request can start, at most POLL_MAX_MS. */
+static int poll_timeout(const struct run *r)
+{
+    long long now = now_ms();
+    long long wake = now + POLL_MAX_MS;
+    if (r->c->n_free > 0 && (r->next_fresh < r->n || r->n_retry > 0)) {
+        long long start_at = r->next_fresh < r->n ? now : r->state[r->retry_heap[0]].ready_at_ms;
+        if (start_at < r->gate_until_ms)
+            start_at = r->gate_until_ms;
+        if (start_at < wake)
+            wake = start_at;
+    }
+    return wake <= now ? 0 : (int)(wake - now);
+}
+
+/* Drop whatever is in flight (a stop or an error): the slots are free for the next run. */
+static void abandon(struct run *r)
+{
+    struct crawler *c = r->c;
+    for (int i = 0; i < c->opts.concurrency; i++)
+        if (c->slots[i].busy)
+            finish_slot(r, &c->slots[i]);
+}
+
+int crawl_run(struct crawler *c, const char *const *titles, size_t n,
+              const struct crawl_callbacks *cb, struct wc_error *err)
+{
+    if (cb == NULL || cb->on_result == NULL)
+        return wc_error_set(err, WC_EINVAL, "crawl_run: on_result is required");
+    if (n == 0)
+        return 0;
+    struct run r = {0};
+    r.c = c;
+    r.titles = titles;
+    r.n = n;
+    r.cb = cb;
+    r.state = calloc(n, sizeof *r.state);
+    r.retry_heap = malloc(n * sizeof *r.retry_heap);
+    r.last_tick_ms = now_ms();
+    int rc = 0;
+    if (r.state == NULL || r.retry_heap == NULL) {
+        rc = wc_error_set(err, WC_ENOMEM, "crawl_run: out of memory for %zu titles", n);
+        goto out;
+    }
+
+    while (r.n_done < n) {
+        rc = fill_slots(&r, err);
+        if (rc != 0)
+            goto out;
+        int running = 0;
+        if (curl_multi_perform(c->multi, &running) != CURLM_OK ||
+            curl_multi_poll(c->multi, NULL, 0, poll_timeout(&r), NULL) != CURLM_OK ||
+            curl_multi_perform(c->multi, &running) != CURLM_OK) {
+            rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+            goto out;
+        }
+        CURLMsg *msg;
+        int queued;
+        c->n_answers = 0;
+        while ((msg = curl_multi_info_read(c->multi, &queued)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            char *priv = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+            /* msg is invalid once the handle is removed: collect() reads the result first. */
+            collect(&r, (struct transfer *)(void *)priv, msg->data.result);
+        }
+        if (c->n_answers > 0) {
+            /* The freed slots send their next requests before the answers are parsed. */
+            rc = fill_slots(&r, err);
+            if (rc != 0)
+                goto out;
+            if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
+                rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+                goto out;
+            }
+        }
+        for (int i = 0; i < c->n_answers && rc == 0; i++) {
+            rc = judge(&r, &c->answers[i], err);
+            if (rc == 0)
+                rc = tick(&r);
+        }
+        if (rc == 0)
+            rc = tick(&r);
+        if (rc != 0) {
+            if (rc == WC_ESTOP)
+                wc_error_set(err, WC_ESTOP, "crawl_run: stopped by a callback");
+            goto out;
+        }
+    }
+out:
+    abandon(&r);
+    free(r.state);
+    free(r.retry_heap);
+    return rc;
+}
