@@ -275,3 +275,13 @@ def serve(service, redis_server, wiki, *extra):
 def accounted(st):
     """Titles with a known outcome: equals st["titles"] once a job is done."""
     return st["pages"] + st["disambiguation"] + st["missing"] + st["invalid"] + st["failed"]
+
+
+FORBIDDEN = set("#<>[]|{}")
+
+
+def refused_at_upload(title):
+    """The service's own title rules (lib/titles.h): such entries never reach the wiki."""
+    t = title.strip(" \t")
+    return (t == "" or len(t.encode("utf-8")) > 255 or any(ch in FORBIDDEN for ch in t)
+            or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in t))

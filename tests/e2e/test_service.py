@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from conftest import accounted, expected_records, serve, wait_for
+from conftest import accounted, expected_records, refused_at_upload, serve, wait_for
 
 SCHEMA_KEYS = ["page_id", "page_title", "page_text", "category", "links", "external_links",
                "sections", "redirects_page"]
@@ -214,16 +214,6 @@ def test_sigterm_stops_the_tree_cleanly(service, redis_server, fakewiki):
     svc = serve(service, redis_server, wiki)
     assert svc.stop() == 0
     assert svc.children("wc-worker") == [] and svc.children("wc-api") == []
-
-
-FORBIDDEN = set("#<>[]|{}")
-
-
-def refused_at_upload(title):
-    """The service's own title rules (lib/titles.h): such entries never reach the wiki."""
-    t = title.strip(" \t")
-    return (t == "" or len(t.encode("utf-8")) > 255 or any(ch in FORBIDDEN for ch in t)
-            or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in t))
 
 
 def test_corpus_records_through_the_service(service, redis_server, fakewiki):
