@@ -87,6 +87,10 @@ lint:
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --std=c11 --inline-suppr -D__GNUC__ -Ilib lib service
 
+# images, docker-compose.yml and a crawl through the stack in containers (podman as Docker, as root)
+test-containers:
+	@scripts/test-containers.sh
+
 format:
 	clang-format -i $(C_SOURCES)
 
@@ -118,6 +122,12 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(STD) $(WARN) -Wno-missing-prototypes $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ilib -o $@ $^ \
 	    $(PKG_LIBS) -lm
+
+# The front end's request path needs the service's code (not its main).
+build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(LIB_SRC) $(filter-out service/main.c,$(SVC_SRC))
+	@mkdir -p $(dir $@)
+	clang $(STD) $(WARN) -Wno-missing-prototypes $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice \
+	    -o $@ $^ $(PKG_LIBS) -lm
 
 fuzz-build: $(FUZZ_BIN)
 

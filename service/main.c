@@ -32,12 +32,12 @@ static const char usage[] =
     "\n"
     "`wikicrawl COMMAND --help` describes each command.\n";
 
-static volatile sig_atomic_t api_stop;
+static volatile sig_atomic_t api_stop_requested;
 
 static void on_api_signal(int sig)
 {
     (void)sig;
-    api_stop = 1;
+    api_stop_requested = 1;
 }
 
 static int run_service(enum config_role role, int argc, char **argv)
@@ -57,7 +57,7 @@ static int run_service(enum config_role role, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    return api_run(&cfg, &api_stop) == 0 ? 0 : 1;
+    return api_run(&cfg, &api_stop_requested) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)

@@ -59,6 +59,18 @@ seed_mwparse() {
     done
 }
 
+# fuzz_http input: raw bytes of an HTTP/1.1 connection.
+seed_http() {
+    dir=$1
+    printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >"$dir/seed-healthz"
+    printf 'POST /v1/jobs?chunk_size=2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nFoo\nBar\nBaz\n' \
+        >"$dir/seed-text"
+    printf 'POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nIdempotency-Key: k\r\n\r\n9\r\n{"titles"\r\n8\r\n: ["A"]}\r\n0\r\n\r\n' \
+        >"$dir/seed-chunked"
+    printf 'GET /v1/jobs/0123456789abcdef0123456789abcdef/results?limit=2&cursor=1 HTTP/1.1\r\nHost: x\r\n\r\nDELETE /v1/jobs/0123456789abcdef0123456789abcdef HTTP/1.1\r\nHost: x\r\n\r\n' \
+        >"$dir/seed-pipelined"
+}
+
 failed=0
 for bin in "$@"; do
     name=$(basename "$bin")
@@ -68,6 +80,7 @@ for bin in "$@"; do
     case "$name" in
     fuzz_titles) seed_titles "$corpus" ;;
     fuzz_mwparse) seed_mwparse "$corpus" ;;
+    fuzz_http) seed_http "$corpus" ;;
     esac
     echo "fuzz: $name for ${seconds}s (corpus $corpus, $(find "$corpus" -type f | wc -l) inputs)"
     if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
