@@ -99,16 +99,21 @@ static void error_body(struct wc_buf *body, const char *code, const char *messag
 static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *code,
                                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+static void error_vbody(struct wc_buf *body, const char *code, const char *fmt, va_list ap)
+{
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    error_body(body, code, message);
+}
+
 static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *code,
                                      const char *fmt, ...)
 {
-    char message[512];
+    struct wc_buf body = WC_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    error_vbody(&body, code, fmt, ap);
     va_end(ap);
-    struct wc_buf body = WC_BUF_INIT;
-    error_body(&body, code, message);
     enum MHD_Result ret = respond_json(c, status, &body, NULL);
     wc_buf_free(&body);
     return ret;
@@ -121,31 +126,37 @@ static enum MHD_Result defer_error(struct request *req, unsigned status, const c
 static enum MHD_Result defer_error(struct request *req, unsigned status, const char *code,
                                    const char *fmt, ...)
 {
-    char message[512];
+    wc_buf_reset(&req->deferred_body);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    error_vbody(&req->deferred_body, code, fmt, ap);
     va_end(ap);
-    wc_buf_reset(&req->deferred_body);
-    error_body(&req->deferred_body, code, message);
     req->deferred_status = status;
     req->answered = 1;
     return MHD_YES;
 }
 
-static enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
+/* A constant JSON body with one extra header (Allow, WWW-Authenticate). */
+static enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
+                                      const char *header, const char *value)
 {
-    static const char body[] =
-        "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"method not allowed here\"}}";
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     if (r == NULL)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+    MHD_add_response_header(r, header, value);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
+{
+    return respond_static(
+        c, MHD_HTTP_METHOD_NOT_ALLOWED,
+        "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"method not allowed here\"}}",
+        MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 static enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
@@ -780,16 +791,8 @@ static enum MHD_Result respond_unauthorized(struct MHD_Connection *c, enum auth_
         "KEY\"}}";
     static const char unknown[] =
         "{\"error\":{\"code\":\"unauthorized\",\"message\":\"unknown API key\"}}";
-    const char *body = v == AUTH_MISSING ? missing : unknown;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    if (r == NULL)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wikicrawl\"");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
-    MHD_destroy_response(r);
-    return ret;
+    return respond_static(c, MHD_HTTP_UNAUTHORIZED, v == AUTH_MISSING ? missing : unknown,
+                          MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wikicrawl\"");
 }
 
 static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,

@@ -6,7 +6,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -285,3 +284,19 @@ def refused_at_upload(title):
     t = title.strip(" \t")
     return (t == "" or len(t.encode("utf-8")) > 255 or any(ch in FORBIDDEN for ch in t)
             or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in t))
+
+
+def numbered_titles(prefix, n):
+    return ["%s %d" % (prefix, i) for i in range(n)]
+
+
+def check_exactly_once(svc, job, n, timeout=240):
+    """Wait for job; every one of its n titles has exactly one outcome: a record or an error."""
+    st = svc.wait_done(job, timeout=timeout)
+    assert st["status"] == "done"
+    assert st["titles"] == accounted(st) == n
+    _, records = svc.lines(job, limit=10000)
+    _, errors = svc.lines(job, "errors", limit=10000)
+    seen = [r["page_title"] for r in records] + [e["title"] for e in errors]
+    assert len(seen) == len(set(seen)) == n, "a title is missing or doubled"
+    return st, records, errors

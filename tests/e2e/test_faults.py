@@ -6,7 +6,7 @@ import json
 
 import requests
 
-from conftest import accounted, wait_for
+from conftest import check_exactly_once, numbered_titles as titles, wait_for
 
 MAX_ATTEMPTS = 5
 
@@ -17,18 +17,8 @@ def crawl_args(redis_server, wiki, *extra):
         list(extra)
 
 
-def titles(prefix, n):
-    return ["%s %d" % (prefix, i) for i in range(n)]
-
-
 def check_job(svc, job, n, wiki):
-    st = svc.wait_done(job, timeout=240)
-    assert st["status"] == "done"
-    assert st["titles"] == accounted(st) == n
-    resp, records = svc.lines(job, limit=10000)
-    _, errors = svc.lines(job, "errors", limit=10000)
-    seen = [r["page_title"] for r in records] + [e["title"] for e in errors]
-    assert len(seen) == len(set(seen)) == n, "a title is missing or doubled"
+    st, records, errors = check_exactly_once(svc, job, n)
     per_title = wiki.stats()["requests_per_title"]
     assert max(per_title.values()) <= MAX_ATTEMPTS, max(per_title.items(), key=lambda kv: kv[1])
     return st, records, errors

@@ -255,9 +255,12 @@ def error_codes_in_api_c():
                            src))
     pairs |= set(re.findall(r'\bstatus\s*=\s*(MHD_HTTP_\w+)\s*[,;][^";]{0,40}?\bcode\s*=\s*"(\w+)"',
                             src))
+    sends = re.compile(r"(?:respond_static|MHD_queue_response)\(\s*\w+,\s*(MHD_HTTP_\w+)")
     for m in re.finditer(r'\\"code\\":\\"(\w+)\\"', src):
-        queued = re.compile(r"MHD_queue_response\(\s*\w+,\s*(MHD_HTTP_\w+)").search(src, m.end())
-        assert queued, "no MHD_queue_response after the body with code %s" % m.group(1)
+        # a body given inline to respond_static(c, STATUS, "...") or defined before the call
+        before = list(sends.finditer(src, max(0, m.start() - 120), m.start()))
+        queued = before[-1] if before else sends.search(src, m.end())
+        assert queued, "no response sent with the body with code %s" % m.group(1)
         pairs.add((queued.group(1), m.group(1)))
     known = {code for _, code in pairs}
     pairs |= {(None, code) for code in re.findall(r'\bcode\s*=\s*"(\w+)"', src)

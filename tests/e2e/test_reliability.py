@@ -10,22 +10,7 @@ import threading
 import pytest
 import requests
 
-from conftest import Redis, accounted, wait_for
-
-
-def titles(prefix, n):
-    return ["%s %d" % (prefix, i) for i in range(n)]
-
-
-def check_exactly_once(svc, job, n):
-    st = svc.wait_done(job, timeout=240)
-    assert st["status"] == "done"
-    assert st["titles"] == accounted(st) == n
-    _, records = svc.lines(job, limit=10000)
-    _, errors = svc.lines(job, "errors", limit=10000)
-    seen = [r["page_title"] for r in records] + [e["title"] for e in errors]
-    assert len(seen) == len(set(seen)) == n, "a title is missing or doubled"
-    return st
+from conftest import Redis, check_exactly_once, numbered_titles as titles, wait_for
 
 
 @pytest.fixture
