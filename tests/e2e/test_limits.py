@@ -105,3 +105,30 @@ def test_slow_clients_are_cut_off_and_connections_are_capped(service, redis_serv
     time.sleep(0.5)
     assert requests.get(svc.url("/healthz"), timeout=5).ok
     assert svc.submit(["still fine"]).status_code == 202
+
+
+def test_titles_cannot_steer_the_workers_elsewhere(service, redis_server, fakewiki):
+    """No open proxy: whatever a title holds, the worker asks the configured wiki for it as the
+    URL-encoded page parameter, and nothing else."""
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    hostile = ["x&action=delete&title=Main_Page", "http://169.254.169.254/latest/meta-data/",
+               "../../w/index.php?action=raw", "a%26b=c", "Title?page=Other",
+               "@evil.example.org/x"]
+    job = svc.submit(hostile).json()["id"]
+    st = svc.wait_done(job)
+    # the wiki judges them (MediaWiki refuses "../" titles): each is a page or "invalid"
+    assert st["pages"] + st["invalid"] == len(hostile)
+    stats = wiki.stats()
+    # every request was an api.php parse of one of these titles (other_requests counts only the
+    # test's own /_stats call)
+    assert stats["other_requests"] == 1
+    assert stats["requests"] == sum(stats["requests_per_title"].values())
+    assert set(stats["requests_per_title"]) == set(hostile)
+    for title in hostile:
+        params = stats["last_params"][title]
+        assert params["page"] == title and params["action"] == "parse", params
+    _, records = svc.lines(job)
+    _, errors = svc.lines(job, "errors")
+    assert sorted([r["page_title"] for r in records] + [e["title"] for e in errors]) == \
+        sorted(hostile)
