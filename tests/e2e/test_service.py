@@ -245,3 +245,29 @@ def test_corpus_records_through_the_service(service, redis_server, fakewiki):
             assert e["outcome"] == outcomes[e["title"]], e
     assert len(errors) + len(got) == len(submitted)
     assert len(set(e["title"] for e in errors)) == len(errors)
+
+
+def parse_log_line(line):
+    """ts=... level=... role=... pid=... event=... k=v k="quoted value" -> dict."""
+    import shlex
+    return dict(field.split("=", 1) for field in shlex.split(line))
+
+
+def test_logs_are_one_key_value_line_per_event_with_job_and_pid(service, redis_server, fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--log-level", "debug")
+    job = svc.submit(["Logged one", "Logged two"]).json()["id"]
+    svc.wait_done(job)
+    svc.stop()
+    events = [parse_log_line(line) for line in svc.log().splitlines() if line.startswith("ts=")]
+    assert events and all({"ts", "level", "role", "pid", "event"} <= set(e) for e in events)
+    chunk = [e for e in events if e["event"] == "chunk_done"]
+    assert chunk and chunk[0]["job"] == job and chunk[0]["role"] == "wc-worker"
+    assert int(chunk[0]["pid"]) > 0
+
+    quiet = serve(service, redis_server, wiki, "--log-level", "warn")
+    quiet.wait_done(quiet.submit(["Quiet"]).json()["id"])
+    quiet.stop()
+    levels = {parse_log_line(line)["level"] for line in quiet.log().splitlines()
+              if line.startswith("ts=")}
+    assert levels <= {"warn", "error"}
