@@ -1,0 +1,149 @@
+"""make bench: run every benchmark several times and write BENCHMARKS.md.
+
+Each section measures wikicrawl and its reference in the same run, on the same input, and reports
+the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
+service_api (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load
+(bench/load.py).
+
+    /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, service_api, crawl_throughput,
+                                                 load (or section_NAME); none: all of them
+
+Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS;
+WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
+(1000000); BENCH_RESULTS_RECORDS (20000)."""
+import datetime
+import glob
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = "/usr/bin/python3"
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def parse_kv(line):
+    return {k: float(v) for k, v in (field.split("=") for field in line.split())}
+
+
+def run_kv(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return parse_kv(out.strip().splitlines()[-1])
+
+
+def corpus_answers():
+    files = sorted(glob.glob(os.path.join(ROOT, "tests", "corpus", "answers", "notebook", "*.json")))
+    if not files:
+        sys.exit("bench: no corpus in tests/corpus/answers/notebook")
+    return files
+
+
+def section_page_text():
+    files = corpus_answers()
+    rounds = "20"
+    c_runs, py_runs = [], []
+    for _ in range(RUNS):  # interleaved, so both see the same machine state
+        c_runs.append(run_kv([os.path.join(ROOT, "build", "bench", "html_text_bench"), rounds] + files))
+        py_runs.append(run_kv([PYTHON, os.path.join(ROOT, "bench", "html_text_lxml.py"), rounds] + files))
+    assert c_runs[0]["text_bytes"] == py_runs[0]["text_bytes"], "C and lxml disagree on the text"
+    c = statistics.median(r["mb_per_s"] for r in c_runs)
+    py = statistics.median(r["mb_per_s"] for r in py_runs)
+    mb = c_runs[0]["bytes"] / int(rounds) / 1e6
+    return "\n".join([
+        "## page_text extraction (issue: core library)",
+        "",
+        "The `<p>` text of every `ok` answer of the parity corpus (%d pages, %.2f MB of HTML), %s "
+        "passes per run, %d runs, interleaved. wikicrawl: `lib/html_text` (one SAX pass of "
+        "libxml2's HTML parser). Reference: the notebook's lxml expression, single pass over "
+        "`//p` (`bench/html_text_lxml.py`). Both produce the same number of text bytes (checked)."
+        % (int(c_runs[0]["pages"]), mb, rounds, RUNS),
+        "",
+        "| implementation | median MB/s of HTML | runs (MB/s) |",
+        "|---|---|---|",
+        "| wikicrawl `html_text` | **%.1f** | %s |" % (c, ", ".join("%.1f" % r["mb_per_s"] for r in c_runs)),
+        "| lxml reference | %.1f | %s |" % (py, ", ".join("%.1f" % r["mb_per_s"] for r in py_runs)),
+        "| ratio wikicrawl / lxml | **%.2fx** | target: at least 2x |" % (c / py),
+        "",
+    ])
+
+
+def section_service_api():
+    import service_api
+    return service_api.section(RUNS)
+
+
+def section_crawl_throughput():
+    import crawl_throughput
+    return crawl_throughput.section(RUNS)
+
+
+def section_load():
+    import load
+    return load.section(RUNS)
+
+
+SECTIONS = [section_page_text, section_service_api, section_crawl_throughput, section_load]
+
+
+def section_name(section):
+    return section.__name__[len("section_"):]
+
+
+MARKER = "<!-- bench section: %s -->"
+
+
+def previous_sections():
+    """name -> text of each section in the current BENCHMARKS.md (between section markers)."""
+    try:
+        with open(os.path.join(ROOT, "BENCHMARKS.md"), encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return {}
+    out = {}
+    for part in text.split("<!-- bench section: ")[1:]:
+        name, _, body = part.partition(" -->\n")
+        out[name] = body.rstrip("\n") + "\n"
+    return out
+
+
+def main():
+    only = sys.argv[1:]
+    known = [s.__name__ for s in SECTIONS] + [section_name(s) for s in SECTIONS]
+    unknown = [name for name in only if name not in known]
+    if unknown:
+        sys.exit("bench: unknown section(s) %s; sections: %s"
+                 % (", ".join(unknown), ", ".join(section_name(s) for s in SECTIONS)))
+    # A run of some sections keeps the others' last figures (each says when it was measured).
+    kept = previous_sections() if only else {}
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")
+    parts = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); machine: %s, %d CPUs, %s. Each section says "
+        "when it was measured and how many runs its medians are of; each figure and its "
+        "reference are measured in the same run."
+        % (platform.machine(), os.cpu_count(), platform.platform()),
+        "",
+    ]
+    for section in SECTIONS:
+        name = section_name(section)
+        if only and section.__name__ not in only and name not in only:
+            if name in kept:
+                parts.append(MARKER % name)
+                parts.append(kept[name])
+            continue
+        print("bench: %s ..." % section.__name__, flush=True)
+        text = section()
+        print(text, flush=True)
+        parts.append(MARKER % name)
+        parts.append("_Measured %s UTC._\n" % now)
+        parts.append(text)
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(parts))
+    print("bench: wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
