@@ -235,7 +235,7 @@ int cmd_fetch(int argc, char **argv)
         goto out;
     }
 
-    struct crawl_callbacks cb = {print_result, NULL, NULL, NULL, NULL, &st};
+    struct crawl_callbacks cb = {.on_result = print_result, .ctx = &st};
     int first_line = 1;
     for (;;) {
         long n = read_batch(in, titles, &line, &line_cap, &first_line);

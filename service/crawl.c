@@ -23,10 +23,14 @@
 /* The loop never sleeps longer than this, so on_tick keeps its 250 ms promise. */
 #define POLL_MAX_MS 100
 #define TICK_EVERY_MS 50
+/* When more_titles() has nothing, it is asked again after this long (it may cost a round trip). */
+#define ASK_MORE_EVERY_MS 100
 /* No parse answer is anywhere near this; a body that is, is not one. */
 #define MAX_BODY_BYTES ((size_t)256 << 20)
 /* A Retry-After beyond this is taken as this: a typo in a header must not park a run for days. */
 #define RETRY_AFTER_MAX_MS 600000L
+
+struct run;
 
 /* One transfer slot: a persistent easy handle and the request it is carrying. */
 struct transfer {
@@ -39,8 +43,8 @@ struct transfer {
     int sends;          /* times libcurl sent this request (see on_send) */
     int resend_refused; /* on_send stopped a re-send: no attempt was left */
     int max_attempts;
-    int *attempts; /* the title's attempt counter in the run */
-    size_t title;  /* index of the title being fetched */
+    struct run *run; /* the run of the title (its state array may move as titles are added) */
+    size_t title;    /* index of the title being fetched */
 };
 
 /* A request that ended, waiting for its verdict. It leaves its slot (the body buffers are swapped)
@@ -82,15 +86,16 @@ struct title_state {
 
 struct run {
     struct crawler *c;
-    const char *const *titles;
-    size_t n;
+    const char **titles; /* the run's own array: more_titles() may add to it */
+    size_t n, cap;
     const struct crawl_callbacks *cb;
     struct title_state *state;
     size_t next_fresh;  /* titles[next_fresh..n) were never requested */
     size_t *retry_heap; /* min-heap of title indices by ready_at_ms */
     size_t n_retry;
     size_t n_done;
-    long long gate_until_ms; /* acquire() said "not now": no new request before this */
+    long long gate_until_ms;  /* acquire() said "not now": no new request before this */
+    long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
     long long last_tick_ms;
 };
 
@@ -160,11 +165,12 @@ static int on_send(void *userdata, char *conn_primary_ip, char *conn_local_ip,
     struct transfer *t = userdata;
     if (++t->sends == 1)
         return CURL_PREREQFUNC_OK; /* counted when the request was started */
-    if (*t->attempts >= t->max_attempts) {
+    int *attempts = &t->run->state[t->title].attempts;
+    if (*attempts >= t->max_attempts) {
         t->resend_refused = 1;
         return CURL_PREREQFUNC_ABORT;
     }
-    (*t->attempts)++;
+    (*attempts)++;
     return CURL_PREREQFUNC_OK;
 }
 
@@ -385,7 +391,7 @@ static int start_request(struct run *r, size_t title, int acquired, struct wc_er
     t->too_large = 0;
     t->sends = 0;
     t->resend_refused = 0;
-    t->attempts = &r->state[title].attempts;
+    t->run = r;
     t->title = title;
     /* libcurl copies the URL. */
     if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
@@ -408,6 +414,49 @@ static size_t next_title(struct run *r, long long now)
     return (size_t)-1;
 }
 
+/* Append titles to the run. 0 or WC_ENOMEM. */
+static int add_titles(struct run *r, const char *const *titles, size_t n, struct wc_error *err)
+{
+    if (r->n + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 64;
+        while (cap < r->n + n)
+            cap *= 2;
+        const char **t = realloc(r->titles, cap * sizeof *t);
+        if (t != NULL)
+            r->titles = t;
+        struct title_state *st = realloc(r->state, cap * sizeof *st);
+        if (st != NULL)
+            r->state = st;
+        size_t *heap = realloc(r->retry_heap, cap * sizeof *heap);
+        if (heap != NULL)
+            r->retry_heap = heap;
+        if (t == NULL || st == NULL || heap == NULL)
+            return wc_error_set(err, WC_ENOMEM, "crawl_run: out of memory for %zu titles",
+                                r->n + n);
+        r->cap = cap;
+    }
+    memcpy(r->titles + r->n, titles, n * sizeof *titles);
+    memset(r->state + r->n, 0, n * sizeof *r->state);
+    r->n += n;
+    return 0;
+}
+
+/* Every title given so far has started: ask the caller for more, not too often when it has none.
+ * Returns how many were added, or < 0. */
+static long ask_more(struct run *r, long long now, struct wc_error *err)
+{
+    if (r->cb->more_titles == NULL || now < r->ask_more_at_ms)
+        return 0;
+    const char *const *more = NULL;
+    size_t n = r->cb->more_titles(r->cb->ctx, &more);
+    if (n == 0) {
+        r->ask_more_at_ms = now + ASK_MORE_EVERY_MS;
+        return 0;
+    }
+    int rc = add_titles(r, more, n, err);
+    return rc != 0 ? rc : (long)n;
+}
+
 /* Start as many requests as slots, due titles and the limiter allow. */
 static int fill_slots(struct run *r, struct wc_error *err)
 {
@@ -416,6 +465,11 @@ static int fill_slots(struct run *r, struct wc_error *err)
         long long now = now_ms();
         if (r->c->n_free == 0 || now < r->gate_until_ms)
             return 0;
+        if (r->next_fresh == r->n) {
+            long added = ask_more(r, now, err);
+            if (added < 0)
+                return (int)added;
+        }
         int due = (r->n_retry > 0 && r->state[r->retry_heap[0]].ready_at_ms <= now) ||
                   r->next_fresh < r->n;
         if (!due)
@@ -637,23 +691,28 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
 {
     if (cb == NULL || cb->on_result == NULL)
         return wc_error_set(err, WC_EINVAL, "crawl_run: on_result is required");
-    if (n == 0)
+    if (n == 0 && cb->more_titles == NULL)
         return 0;
     struct run r = {0};
     r.c = c;
-    r.titles = titles;
-    r.n = n;
     r.cb = cb;
-    r.state = calloc(n, sizeof *r.state);
-    r.retry_heap = malloc(n * sizeof *r.retry_heap);
     r.last_tick_ms = now_ms();
-    int rc = 0;
-    if (r.state == NULL || r.retry_heap == NULL) {
-        rc = wc_error_set(err, WC_ENOMEM, "crawl_run: out of memory for %zu titles", n);
+    int rc = add_titles(&r, titles, n, err);
+    if (rc != 0)
         goto out;
-    }
 
-    while (r.n_done < n) {
+    for (;;) {
+        if (r.n_done == r.n) {
+            /* Everything has its verdict: the run ends unless the caller has more. */
+            r.ask_more_at_ms = 0;
+            long added = ask_more(&r, now_ms(), err);
+            if (added < 0) {
+                rc = (int)added;
+                goto out;
+            }
+            if (added == 0)
+                break;
+        }
         rc = fill_slots(&r, err);
         if (rc != 0)
             goto out;
@@ -700,6 +759,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     }
 out:
     abandon(&r);
+    free(r.titles);
     free(r.state);
     free(r.retry_heap);
     return rc;

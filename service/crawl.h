@@ -53,6 +53,12 @@ struct crawl_callbacks {
     int (*acquire)(void *ctx, long *retry_in_ms);
     void (*release)(void *ctx);
     void (*on_throttle)(void *ctx, long retry_after_ms);
+    /* more_titles: asked when a slot is free and every title of the run has started (at most
+     * every 100 ms while it has none). It may add titles: it returns how many and points *titles
+     * at them (the array is read during the call; the strings must stay valid until their
+     * results are delivered). Added titles get the next indexes. A run with more_titles ends when
+     * every title has its verdict and more_titles has none. */
+    size_t (*more_titles)(void *ctx, const char *const **titles);
     void *ctx;
 };
 

@@ -20,14 +20,24 @@
 #define CANCEL_CHECK_EVERY_MS 500
 #define FLUSH_EVERY_MS 200
 #define FLUSH_AT_RESULTS 16
-/* After a stop request, the chunk in hand may run this long before it is handed back. */
+/* After a stop request, the chunks in hand may run this long before they are handed back. */
 #define STOP_GRACE_MS 20000
+/* Chunks one worker has open at once: enough to keep every transfer slot busy while the last
+ * titles of a chunk are still in flight. */
+#define MAX_ACTIVE_CHUNKS 8
 /* Key prefix of the cross-job cache: one STRING per title, "<outcome>\n<payload>". */
 #define WORKER_CACHE_PREFIX "wikicrawl:{cache}:t:"
 
 /* Fetch latency buckets (seconds) for /metrics. */
 static const double latency_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define N_BUCKETS (sizeof latency_buckets / sizeof latency_buckets[0])
+
+struct chunk_run;
+
+enum chunk_end {
+    CHUNK_FINISHED,  /* every title has its outcome (or the chunk was cancelled) */
+    CHUNK_HAND_BACK, /* stopped midway: back to the head of the queue */
+};
 
 struct worker {
     const struct wc_config *cfg;
@@ -42,13 +52,26 @@ struct worker {
     struct limiter *limiter;
     long long last_heartbeat, last_reap;
     long long stop_deadline;
+    struct chunk_run *active[MAX_ACTIVE_CHUNKS]; /* chunks open in the current crawl run */
+    int n_active;
+    size_t next_index; /* the crawl run's index of the next title handed to it */
+    int stop_run;      /* a callback asked the current crawl run to stop */
+    long handled;      /* chunks settled since the start (for --recycle-after) */
 };
 
-/* The chunk in hand. */
+/* One open chunk. */
 struct chunk_run {
     struct worker *w;
+    char ref[KEYS_MAX]; /* "JOBID/SEQ" as claimed */
+    size_t ref_len;
     struct job_keys keys;
     char job_id[KEYS_JOB_ID_LEN + 1];
+    char seqs[32];
+    struct chunk *chunk;
+    const char **todo; /* titles without an outcome yet, pointing into chunk */
+    size_t n_todo;
+    size_t first_index; /* crawl run index of todo[0] */
+    size_t n_left;      /* todo titles without a result yet */
     /* results not yet written: (title, outcome, payload) triples */
     struct wc_buf text;
     size_t *ends;
@@ -208,54 +231,75 @@ static void count_latency(struct chunk_run *run, long fetch_ms)
     run->latency_sum += seconds;
 }
 
+/* The chunk whose todo list holds the run's title index, or NULL. */
+static struct chunk_run *chunk_of(struct worker *w, size_t index)
+{
+    for (int i = 0; i < w->n_active; i++) {
+        struct chunk_run *run = w->active[i];
+        if (index >= run->first_index && index < run->first_index + run->n_todo)
+            return run;
+    }
+    return NULL;
+}
+
+static void chunk_close(struct worker *w, struct chunk_run *run, enum chunk_end how);
+
 static int on_result(void *ctx, const struct crawl_result *res)
 {
-    struct chunk_run *run = ctx;
+    struct worker *w = ctx;
+    struct chunk_run *run = chunk_of(w, res->index);
+    if (run == NULL)
+        return 0; /* cannot happen: every index handed out belongs to an open chunk */
     const char *outcome = wc_outcome_name(res->outcome);
     if (push_arg(run, res->title, strlen(res->title)) != 0 ||
         push_arg(run, outcome, strlen(outcome)) != 0 ||
-        push_arg(run, res->payload, res->payload_len) != 0)
-        return WC_ENOMEM;
+        push_arg(run, res->payload, res->payload_len) != 0) {
+        run->failed = 1;
+        return 1;
+    }
     run->counts[res->outcome]++;
     run->requests += res->attempts;
     count_latency(run, res->fetch_ms);
+    if (--run->n_left == 0) {
+        chunk_close(w, run, CHUNK_FINISHED);
+        return w->stop_run;
+    }
     if (run->n_args >= 3 * FLUSH_AT_RESULTS || rconn_now_ms() - run->last_flush >= FLUSH_EVERY_MS)
-        return flush_results(run) == 0 ? 0 : 1;
-    return 0;
+        if (flush_results(run) != 0)
+            w->stop_run = 1; /* cancelled, or Redis failed: the run stops, the rest is settled */
+    return w->stop_run;
 }
 
 static int on_tick(void *ctx)
 {
-    struct chunk_run *run = ctx;
-    struct worker *w = run->w;
-    if (run->failed)
-        return 1;
+    struct worker *w = ctx;
     heartbeat(w, 0);
     long long now = rconn_now_ms();
-    if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && flush_results(run) != 0)
-        return 1;
-    if (now - run->last_cancel_check >= CANCEL_CHECK_EVERY_MS) {
+    for (int i = 0; i < w->n_active && !w->stop_run; i++) {
+        struct chunk_run *run = w->active[i];
+        if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && flush_results(run) != 0)
+            w->stop_run = 1;
+        if (w->stop_run || now - run->last_cancel_check < CANCEL_CHECK_EVERY_MS)
+            continue;
         run->last_cancel_check = now;
         redisReply *r = redisCommand(w->redis, "HGET %s status", run->keys.key[KEYS_JOB]);
         if (r == NULL) {
             run->failed = 1;
-            return 1;
-        }
-        if (r->type != REDIS_REPLY_STRING || strcmp(r->str, JOB_CANCELLED) == 0)
+        } else if (r->type != REDIS_REPLY_STRING || strcmp(r->str, JOB_CANCELLED) == 0) {
             run->cancelled = 1;
+        }
         freeReplyObject(r);
-        if (run->cancelled)
-            return 1;
+        if (run->failed || run->cancelled)
+            w->stop_run = 1; /* the other chunks go back to the queue and come round again */
     }
     if (*w->stop) {
         if (w->stop_deadline == 0)
             w->stop_deadline = now + STOP_GRACE_MS;
         if (now >= w->stop_deadline)
-            return 1;
+            w->stop_run = 1;
     }
-    return 0;
+    return w->stop_run;
 }
-
 static void write_stats(struct chunk_run *run, int chunk_finished)
 {
     redisContext *c = run->w->redis;
@@ -305,10 +349,10 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
 
 static int on_acquire(void *ctx, long *retry_in_ms)
 {
-    struct chunk_run *run = ctx;
-    int go = limiter_acquire(run->w->limiter, run->w->redis, retry_in_ms);
+    struct worker *w = ctx;
+    int go = limiter_acquire(w->limiter, w->redis, retry_in_ms);
     if (go < 0) {
-        run->failed = 1; /* Redis is gone: on_tick stops the run and the chunk goes back */
+        w->stop_run = 1; /* Redis is gone: on_tick stops the run and the chunks go back */
         return 0;
     }
     return go;
@@ -316,15 +360,15 @@ static int on_acquire(void *ctx, long *retry_in_ms)
 
 static void on_release(void *ctx)
 {
-    struct chunk_run *run = ctx;
-    limiter_release(run->w->limiter, run->w->redis);
+    struct worker *w = ctx;
+    limiter_release(w->limiter, w->redis);
 }
 
 static void on_throttle(void *ctx, long retry_after_ms)
 {
-    struct chunk_run *run = ctx;
+    struct worker *w = ctx;
     log_event(LOG_WARN, "wiki_throttled", "wait_ms=%ld", retry_after_ms);
-    limiter_throttle(run->w->limiter, run->w->redis, retry_after_ms);
+    limiter_throttle(w->limiter, w->redis, retry_after_ms);
 }
 
 /* ---- the cross-job cache ----------------------------------------------------------------- */
@@ -381,137 +425,238 @@ static size_t answer_from_cache(struct chunk_run *run, const char **todo, size_t
     return left;
 }
 
-/* ---- one chunk --------------------------------------------------------------------------- */
+/* ---- chunks: opened when claimed, closed when every title has its outcome ------------------ */
 
-/* Returns 0 when the chunk is settled (finished, cancelled, or gone) and may be acknowledged;
- * 1 when it must go back to the queue (stopped mid-way, Redis failed). */
-static int process_chunk(struct worker *w, const char *ref, size_t ref_len)
+/* KEYS processing pending; ARGV ref: put one claimed chunk back at the head of the queue. */
+static const char HAND_BACK_ONE[] = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0 then\n"
+                                    "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
+                                    "end\n"
+                                    "return 0\n";
+
+static void chunk_free_run(struct chunk_run *run)
 {
-    struct chunk_run run = {0};
-    run.w = w;
+    if (run == NULL)
+        return;
+    chunk_free(run->chunk);
+    free(run->todo);
+    wc_buf_free(&run->text);
+    free(run->ends);
+    free(run);
+}
+
+/* Acknowledge (the chunk leaves our processing list) or hand it back to the queue. */
+static void settle_ref(struct worker *w, const char *ref, size_t len, int hand_back)
+{
+    if (w->redis->err)
+        return; /* the reference stays in our processing list; reaping returns it */
+    if (hand_back) {
+        const char *keys[] = {w->processing, w->pending};
+        const char *args[] = {ref};
+        size_t lens[] = {len};
+        struct wc_error err = {0};
+        freeReplyObject(rconn_eval(w->redis, HAND_BACK_ONE, 2, keys, 1, args, lens, &err));
+    } else {
+        freeReplyObject(redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len));
+    }
+}
+
+static void chunk_close(struct worker *w, struct chunk_run *run, enum chunk_end how)
+{
+    int hand_back = 0;
+    if (flush_results(run) != 0 && !run->cancelled)
+        how = CHUNK_HAND_BACK; /* Redis failed */
+    if (run->cancelled) {
+        log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run->job_id, run->seqs);
+    } else if (how == CHUNK_FINISHED) {
+        char now[32], ttl[32];
+        snprintf(now, sizeof now, "%lld", rconn_now_ms());
+        snprintf(ttl, sizeof ttl, "%ld", w->cfg->result_ttl);
+        const char *finish_args[] = {run->seqs, now, ttl};
+        struct wc_error err = {0};
+        redisReply *fin = rconn_eval(w->redis, JOBS_SCRIPT_FINISH_CHUNK, KEYS_JOB_PARTS,
+                                     run->keys.ptr, 3, finish_args, NULL, &err);
+        if (fin == NULL) {
+            hand_back = 1;
+        } else {
+            if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOB_DONE) == 0)
+                log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
+            log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run->job_id,
+                      run->seqs, run->chunk ? run->chunk->n_titles : 0, run->n_todo);
+        }
+        freeReplyObject(fin);
+    } else if (how == CHUNK_HAND_BACK) {
+        hand_back = 1;
+        log_event(LOG_INFO, "chunk_handed_back", "job=%s seq=%s left=%zu", run->job_id, run->seqs,
+                  run->n_left);
+    }
+    if (w->redis->err == 0)
+        write_stats(run, !hand_back);
+    settle_ref(w, run->ref, run->ref_len, hand_back);
+    w->handled++;
+    for (int i = 0; i < w->n_active; i++)
+        if (w->active[i] == run) {
+            w->active[i] = w->active[--w->n_active];
+            break;
+        }
+    chunk_free_run(run);
+}
+
+/* Read a claimed chunk and decide which of its titles still need a fetch. Returns the open chunk
+ * (its todo list may be empty), or NULL when the reference was settled here (gone, cancelled,
+ * done, malformed) or Redis failed (*failed set: the reference stays claimed). */
+static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t ref_len, int *failed)
+{
+    struct chunk_run *run = calloc(1, sizeof *run);
+    redisReply *outcomes = NULL;
+    struct wc_error err = {0};
     uint64_t seq;
-    if (chunk_ref_parse(ref, ref_len, run.job_id, sizeof run.job_id, &seq) != 0 ||
-        !keys_job_id_valid(run.job_id)) {
+    *failed = 0;
+    if (run == NULL || ref_len >= sizeof run->ref) {
+        *failed = run == NULL;
+        goto settle;
+    }
+    run->w = w;
+    memcpy(run->ref, ref, ref_len);
+    run->ref[ref_len] = '\0';
+    run->ref_len = ref_len;
+    if (chunk_ref_parse(ref, ref_len, run->job_id, sizeof run->job_id, &seq) != 0 ||
+        !keys_job_id_valid(run->job_id)) {
         log_event(LOG_ERROR, "bad_chunk_ref", "ref=\"%.*s\"", (int)(ref_len > 80 ? 80 : ref_len),
                   ref);
-        return 0;
+        goto settle;
     }
-    jobs_keys(&run.keys, run.job_id);
-    char seqs[32], now[32];
-    snprintf(seqs, sizeof seqs, "%llu", (unsigned long long)seq);
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    jobs_keys(&run->keys, run->job_id);
+    snprintf(run->seqs, sizeof run->seqs, "%llu", (unsigned long long)seq);
 
-    int rc = 1;
-    struct chunk *chunk = NULL;
-    redisReply *outcomes = NULL;
-    const char **todo = NULL;
-    struct wc_error err = {0};
-
-    redisReply *body = redisCommand(w->redis, "HGET %s %s", run.keys.key[KEYS_CHUNKS], seqs);
-    if (body == NULL)
+    redisReply *body = redisCommand(w->redis, "HGET %s %s", run->keys.key[KEYS_CHUNKS], run->seqs);
+    if (body == NULL) {
+        *failed = 1;
         goto out;
+    }
     if (body->type != REDIS_REPLY_STRING) { /* cancelled, expired or already done */
         freeReplyObject(body);
-        rc = 0;
-        goto out;
+        goto settle;
     }
-    int bad = chunk_decode(body->str, body->len, &chunk, &err);
+    int bad = chunk_decode(body->str, body->len, &run->chunk, &err);
     freeReplyObject(body);
     if (bad) {
-        log_event(LOG_ERROR, "bad_chunk", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
+        log_event(LOG_ERROR, "bad_chunk", "job=%s seq=%s msg=\"%s\"", run->job_id, run->seqs,
                   err.message);
-        rc = 0;
-        goto out;
+        goto settle;
     }
+    char now[32];
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
     const char *start_args[] = {now};
     redisReply *st =
-        rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run.keys.ptr, 1, start_args, NULL, &err);
-    if (st == NULL)
-        goto out;
-    int runnable = st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_RUNNING) == 0;
-    freeReplyObject(st);
-    if (!runnable) {
-        rc = 0;
+        rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run->keys.ptr, 1, start_args, NULL, &err);
+    if (st == NULL) {
+        *failed = 1;
         goto out;
     }
+    int runnable = st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_RUNNING) == 0;
+    freeReplyObject(st);
+    if (!runnable)
+        goto settle;
 
     /* A chunk claimed again after a crash: titles with an outcome are not fetched twice. */
-    const char **argv = malloc((2 + chunk->n_titles) * sizeof *argv);
-    size_t *lens = malloc((2 + chunk->n_titles) * sizeof *lens);
-    todo = malloc(chunk->n_titles * sizeof *todo);
-    if (argv == NULL || lens == NULL || todo == NULL) {
+    size_t n = run->chunk->n_titles;
+    const char **argv = malloc((2 + n) * sizeof *argv);
+    size_t *lens = malloc((2 + n) * sizeof *lens);
+    run->todo = malloc(n * sizeof *run->todo);
+    if (argv == NULL || lens == NULL || run->todo == NULL) {
         free(argv);
         free(lens);
+        *failed = 1;
         goto out;
     }
     argv[0] = "HMGET", lens[0] = 5;
-    argv[1] = run.keys.key[KEYS_OUTCOME], lens[1] = strlen(argv[1]);
-    for (size_t i = 0; i < chunk->n_titles; i++)
-        argv[2 + i] = chunk->titles[i], lens[2 + i] = chunk->lens[i];
-    outcomes = redisCommandArgv(w->redis, (int)(2 + chunk->n_titles), argv, lens);
+    argv[1] = run->keys.key[KEYS_OUTCOME], lens[1] = strlen(argv[1]);
+    for (size_t i = 0; i < n; i++)
+        argv[2 + i] = run->chunk->titles[i], lens[2 + i] = run->chunk->lens[i];
+    outcomes = redisCommandArgv(w->redis, (int)(2 + n), argv, lens);
     free(argv);
     free(lens);
-    if (outcomes == NULL || outcomes->type != REDIS_REPLY_ARRAY)
+    if (outcomes == NULL || outcomes->type != REDIS_REPLY_ARRAY || outcomes->elements != n) {
+        *failed = 1;
         goto out;
-    size_t n_todo = 0;
-    for (size_t i = 0; i < chunk->n_titles; i++)
+    }
+    for (size_t i = 0; i < n; i++)
         if (outcomes->element[i]->type == REDIS_REPLY_NIL)
-            todo[n_todo++] = chunk->titles[i];
-
-    if (n_todo && w->cfg->cache_ttl > 0 && job_uses_cache(w, &run)) {
-        n_todo = answer_from_cache(&run, todo, n_todo);
-        if (run.failed || flush_results(&run) != 0)
-            goto out;
-        if (run.cache_hits) {
-            redisReply *h = redisCommand(w->redis, "HINCRBY %s cache_hits %lld",
-                                         run.keys.key[KEYS_JOB], run.cache_hits);
-            freeReplyObject(h);
-        }
-    }
-
-    run.last_flush = run.last_cancel_check = rconn_now_ms();
-    run.write_cache = w->cfg->cache_ttl > 0;
-    struct crawl_callbacks cb = {on_result, on_tick, on_acquire, on_release, on_throttle, &run};
-    int crawled = n_todo ? crawl_run(w->crawler, todo, n_todo, &cb, &err) : 0;
-    limiter_release_all(w->limiter, w->redis);
-    if (flush_results(&run) != 0 && !run.cancelled)
-        goto out;
-    if (run.cancelled) {
-        log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run.job_id, seqs);
-        rc = 0;
-        goto out;
-    }
-    if (crawled != 0 || run.failed) {
-        log_event(LOG_INFO, "chunk_handed_back", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
-                  crawled == WC_ESTOP ? "stopping" : err.message);
-        goto out;
-    }
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
-    char ttl[32];
-    snprintf(ttl, sizeof ttl, "%ld", w->cfg->result_ttl);
-    const char *finish_args[] = {seqs, now, ttl};
-    redisReply *fin = rconn_eval(w->redis, JOBS_SCRIPT_FINISH_CHUNK, KEYS_JOB_PARTS, run.keys.ptr,
-                                 3, finish_args, NULL, &err);
-    if (fin == NULL)
-        goto out;
-    if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOB_DONE) == 0)
-        log_event(LOG_INFO, "job_done", "job=%s", run.job_id);
-    freeReplyObject(fin);
-    log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run.job_id, seqs,
-              chunk->n_titles, n_todo);
-    rc = 0;
-out:
-    if (rc == 1 && err.message[0] && !run.failed)
-        log_event(LOG_WARN, "chunk_incomplete", "job=%s seq=%s msg=\"%s\"", run.job_id, seqs,
-                  err.message);
-    if (w->redis->err == 0)
-        write_stats(&run, rc == 0);
+            run->todo[run->n_todo++] = run->chunk->titles[i];
     freeReplyObject(outcomes);
-    free(todo);
-    chunk_free(chunk);
-    wc_buf_free(&run.text);
-    free(run.ends);
-    return rc;
+    outcomes = NULL;
+
+    run->last_flush = run->last_cancel_check = rconn_now_ms();
+    if (run->n_todo && w->cfg->cache_ttl > 0 && job_uses_cache(w, run)) {
+        run->n_todo = answer_from_cache(run, run->todo, run->n_todo);
+        if (run->failed || flush_results(run) != 0) {
+            *failed = run->failed;
+            if (!*failed)
+                goto settle; /* cancelled meanwhile */
+            goto out;
+        }
+        if (run->cache_hits)
+            freeReplyObject(redisCommand(w->redis, "HINCRBY %s cache_hits %lld",
+                                         run->keys.key[KEYS_JOB], run->cache_hits));
+    }
+    run->write_cache = w->cfg->cache_ttl > 0;
+    run->n_left = run->n_todo;
+    return run;
+settle:
+    settle_ref(w, ref, ref_len, 0);
+    w->handled++;
+out:
+    freeReplyObject(outcomes);
+    chunk_free_run(run);
+    return NULL;
+}
+
+/* Claim (blocking for at most CLAIM_BLOCK_SECONDS when block) and open chunks until one has titles
+ * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
+static struct chunk_run *claim_chunk(struct worker *w, int block)
+{
+    for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
+        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
+            (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
+            return NULL;
+        redisReply *ref =
+            block ? redisCommand(w->redis, "BLMOVE %s %s LEFT RIGHT %s", w->pending, w->processing,
+                                 CLAIM_BLOCK_SECONDS)
+                  : redisCommand(w->redis, "LMOVE %s %s LEFT RIGHT", w->pending, w->processing);
+        if (ref == NULL || ref->type != REDIS_REPLY_STRING) {
+            if (ref && ref->type == REDIS_REPLY_ERROR)
+                log_event(LOG_ERROR, "claim_failed", "msg=\"%s\"", ref->str);
+            freeReplyObject(ref);
+            return NULL;
+        }
+        int failed;
+        struct chunk_run *run = chunk_open(w, ref->str, ref->len, &failed);
+        freeReplyObject(ref);
+        if (failed)
+            return NULL;
+        if (run == NULL)
+            continue;
+        run->first_index = w->next_index;
+        w->next_index += run->n_todo;
+        w->active[w->n_active++] = run;
+        if (run->n_todo > 0)
+            return run;
+        chunk_close(w, run, CHUNK_FINISHED); /* every title was known already */
+    }
+    return NULL;
+}
+
+/* The crawler has a free slot and nothing left to start: open the next chunk without waiting. */
+static size_t more_titles(void *ctx, const char *const **titles)
+{
+    struct worker *w = ctx;
+    if (w->stop_run || w->redis->err)
+        return 0;
+    struct chunk_run *run = claim_chunk(w, 0);
+    if (run == NULL)
+        return 0;
+    *titles = run->todo;
+    return run->n_todo;
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
@@ -555,8 +700,6 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct limiter_options lopts = {cfg->rate, cfg->max_inflight, cfg->timeout_ms + 5000, w.id};
     w.limiter = limiter_new(&lopts);
-    if (w.limiter == NULL)
-        return 1;
     struct crawl_options opts = {cfg->wiki,
                                  cfg->user_agent,
                                  cfg->concurrency,
@@ -567,15 +710,27 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
                                  30000,
                                  cfg->maxlag};
     struct wc_error err = {0};
-    w.crawler = crawl_new(&opts, &err);
+    w.crawler = w.limiter ? crawl_new(&opts, &err) : NULL;
     if (w.crawler == NULL) {
         log_event(LOG_ERROR, "crawler_failed", "msg=\"%s\"", err.message);
+        limiter_free(w.limiter);
+        curl_global_cleanup();
         return 1;
     }
     log_event(LOG_INFO, "worker_started", "worker=%s wiki=%s concurrency=%d", w.id, cfg->wiki,
               cfg->concurrency);
 
-    long handled = 0;
+    /* One crawl run goes on as long as chunks keep coming: a free slot opens the next chunk
+     * (more_titles) instead of waiting for the current one's last title. */
+    const struct crawl_callbacks cb = {
+        .on_result = on_result,
+        .on_tick = on_tick,
+        .acquire = on_acquire,
+        .release = on_release,
+        .on_throttle = on_throttle,
+        .more_titles = more_titles,
+        .ctx = &w,
+    };
     while (!*stop) {
         if (w.redis == NULL || w.redis->err) {
             if (w.redis)
@@ -587,41 +742,34 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
             heartbeat(&w, 1);
         }
         heartbeat(&w, 0);
-        const char *argv[] = {"BLMOVE", w.pending, w.processing,
-                              "LEFT",   "RIGHT",   CLAIM_BLOCK_SECONDS};
-        redisReply *ref = redisCommandArgv(w.redis, 6, argv, NULL);
-        if (ref == NULL)
-            continue; /* connection lost: reconnect above */
-        if (ref->type != REDIS_REPLY_STRING) {
-            if (ref->type == REDIS_REPLY_ERROR)
-                log_event(LOG_ERROR, "claim_failed", "msg=\"%s\"", ref->str);
-            freeReplyObject(ref);
-            continue;
-        }
-        int back = process_chunk(&w, ref->str, ref->len);
-        if (w.redis->err == 0) {
-            /* Acknowledge: the chunk leaves our processing list; or goes back to the queue. */
-            redisReply *ack =
-                back ? redisCommand(w.redis, "LMOVE %s %s RIGHT LEFT", w.processing, w.pending)
-                     : redisCommand(w.redis, "LREM %s 1 %b", w.processing, ref->str, ref->len);
-            freeReplyObject(ack);
-        }
-        freeReplyObject(ref);
-        if (cfg->recycle_after > 0 && ++handled >= cfg->recycle_after) {
-            log_event(LOG_INFO, "worker_recycle", "chunks=%ld", handled);
+        if (cfg->recycle_after > 0 && w.handled >= cfg->recycle_after) {
+            log_event(LOG_INFO, "worker_recycle", "chunks=%ld", w.handled);
             break;
         }
+        w.next_index = 0;
+        w.stop_run = 0;
+        struct chunk_run *first = claim_chunk(&w, 1);
+        if (first == NULL)
+            continue;
+        int rc = crawl_run(w.crawler, first->todo, first->n_todo, &cb, &err);
+        limiter_release_all(w.limiter, w.redis);
+        /* Chunks still open were stopped midway (cancel, stop, Redis): settle or hand back. */
+        while (w.n_active > 0) {
+            struct chunk_run *run = w.active[w.n_active - 1];
+            chunk_close(&w, run, run->n_left == 0 ? CHUNK_FINISHED : CHUNK_HAND_BACK);
+        }
+        if (rc != 0 && rc != WC_ESTOP)
+            log_event(LOG_ERROR, "crawl_failed", "msg=\"%s\"", err.message);
     }
     if (w.redis && w.redis->err == 0) {
         hand_back(&w);
-        redisReply *r = redisCommand(w.redis, "ZREM %s %s", w.workers, w.id);
-        freeReplyObject(r);
+        freeReplyObject(redisCommand(w.redis, "ZREM %s %s", w.workers, w.id));
     }
     if (w.redis)
         redisFree(w.redis);
     crawl_free(w.crawler);
     limiter_free(w.limiter);
     curl_global_cleanup();
-    log_event(LOG_INFO, "worker_stopped", "chunks=%ld", handled);
+    log_event(LOG_INFO, "worker_stopped", "chunks=%ld", w.handled);
     return 0;
 }
