@@ -19,6 +19,10 @@
  * auto-closed <p>, misnested tags) is seen identically. Nested <p> (possible through inline
  * elements) are handled as XPath does: each contributes its full text, in document order.
  *
+ * Most pages take a faster road (html_fast.h): a scanner that models the same parser rules for
+ * the HTML MediaWiki writes and gives up, falling back to libxml2, on anything it cannot be sure
+ * of. The two agree byte for byte (unit tests over the corpus, and a differential fuzz target).
+ *
  * An extractor keeps a libxml2 parser context and scratch buffers between pages. It is not
  * thread-safe: use one per thread. */
 struct html_text;
@@ -33,6 +37,11 @@ struct html_text *html_text_new(void);
  * recovers as lxml's does. An empty document gives an empty text. */
 int html_text_extract(struct html_text *x, const char *html, size_t len, struct wc_buf *out,
                       struct wc_error *err);
+
+/* html_text_extract() without the fast path: always libxml2's SAX parser. Same contract. The tests
+ * and the differential fuzzer use it as the reference html_fast_extract() must equal. */
+int html_text_extract_libxml2(struct html_text *x, const char *html, size_t len, struct wc_buf *out,
+                              struct wc_error *err);
 
 void html_text_free(struct html_text *x);
 

@@ -79,7 +79,7 @@ for bin in "$@"; do
     mkdir -p "$corpus"
     case "$name" in
     fuzz_titles) seed_titles "$corpus" ;;
-    fuzz_mwparse) seed_mwparse "$corpus" ;;
+    fuzz_mwparse | fuzz_html_text | fuzz_answer_scan) seed_mwparse "$corpus" ;;
     fuzz_http) seed_http "$corpus" ;;
     esac
     echo "fuzz: $name for ${seconds}s (corpus $corpus, $(find "$corpus" -type f | wc -l) inputs)"
