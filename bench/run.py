@@ -55,8 +55,9 @@ def section_page_text():
         "## page_text extraction (issue: core library)",
         "",
         "The `<p>` text of every `ok` answer of the parity corpus (%d pages, %.2f MB of HTML), %s "
-        "passes per run, %d runs, interleaved. wikicrawl: `lib/html_text` (one SAX pass of "
-        "libxml2's HTML parser). Reference: the notebook's lxml expression, single pass over "
+        "passes per run, %d runs, interleaved. wikicrawl: `lib/html_text` (the `lib/html_fast` "
+        "scan, with libxml2's HTML parser as the fallback for what it cannot be sure of). "
+        "Reference: the notebook's lxml expression, single pass over "
         "`//p` (`bench/html_text_lxml.py`). Both produce the same number of text bytes (checked)."
         % (int(c_runs[0]["pages"]), mb, rounds, RUNS),
         "",
