@@ -1,5 +1,6 @@
 /* mwparse.c - one MediaWiki action=parse answer to a crawl record and an outcome */
 #include "mwparse.h"
+#include "answer_scan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,28 @@ static void set_result(struct mw_result *res, enum wc_outcome outcome, const cha
     snprintf(res->code, sizeof res->code, "%s", code ? code : "");
     snprintf(res->detail, sizeof res->detail, "%s", detail ? detail : "");
 }
+
+/* 429 and 5xx are RETRYABLE whatever the body says. Returns 1 when res was set. */
+static int retryable_status(long http_status, struct mw_result *res)
+{
+    if (http_status == 429 || (http_status >= 500 && http_status <= 599)) {
+        char code[16];
+        snprintf(code, sizeof code, "http_%ld", http_status);
+        set_result(res, WC_OUTCOME_RETRYABLE, code, "the wiki answered with a retryable status");
+        return 1;
+    }
+    return 0;
+}
+
+/* A parse answer that came with a non-2xx status. */
+static void set_status_failure(struct mw_result *res, long http_status)
+{
+    char code[16];
+    snprintf(code, sizeof code, "http_%ld", http_status);
+    set_result(res, WC_OUTCOME_FAILED, code, "a parse answer with an error status");
+}
+
+/* ---- the jansson path: the whole answer as a tree, then field access ---------------------- */
 
 /* The API's own error, formatversion 1 or 2 ({"error": {...}}) or errorformat=plaintext
  * ({"errors": [{...}]}). Returns 1 when the answer was an error. */
@@ -212,17 +235,13 @@ out:
     return rc;
 }
 
-int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_status,
-                   const char *title, struct wc_record **out, struct mw_result *res,
-                   struct wc_error *err)
+int mwparse_answer_reference(struct html_text *x, const char *body, size_t len, long http_status,
+                             const char *title, struct wc_record **out, struct mw_result *res,
+                             struct wc_error *err)
 {
     *out = NULL;
-    if (http_status == 429 || (http_status >= 500 && http_status <= 599)) {
-        char code[16];
-        snprintf(code, sizeof code, "http_%ld", http_status);
-        set_result(res, WC_OUTCOME_RETRYABLE, code, "the wiki answered with a retryable status");
+    if (retryable_status(http_status, res))
         return 0;
-    }
 
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
@@ -250,9 +269,7 @@ int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_
     } else if (!json_is_object(parse)) {
         set_result(res, WC_OUTCOME_FAILED, "bad_answer", "the answer has neither parse nor error");
     } else if (http_status < 200 || http_status > 299) {
-        char code[16];
-        snprintf(code, sizeof code, "http_%ld", http_status);
-        set_result(res, WC_OUTCOME_FAILED, code, "a parse answer with an error status");
+        set_status_failure(res, http_status);
     } else if (is_disambiguation(parse)) {
         set_result(res, WC_OUTCOME_DISAMBIGUATION, "disambiguation",
                    "a disambiguation page (dropped from the results)");
@@ -261,4 +278,201 @@ int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_
     }
     json_decref(root);
     return rc;
+}
+
+/* ---- the scanned path: lib/answer_scan's spans, the same rules as above ------------------- */
+
+/* A NUL-terminated decoded copy of str (the caller frees it), or NULL when out of memory. */
+static char *decode_copy(const struct answer_scan *s, struct answer_str str)
+{
+    char *copy = malloc(str.len + 1);
+    if (copy != NULL)
+        answer_scan_decode(s, str, copy);
+    return copy;
+}
+
+/* classify_api_error() on the scan. Returns 1 when the answer was an error, 0, or WC_ENOMEM. */
+static int scanned_api_error(const struct answer_scan *s, struct mw_result *res)
+{
+    const struct answer_error *error = s->error.present     ? &s->error
+                                       : s->errors0.present ? &s->errors0
+                                                            : NULL;
+    if (error == NULL)
+        return 0;
+    const struct answer_str *info = error->info.present   ? &error->info
+                                    : error->text.present ? &error->text
+                                                          : NULL;
+    int rc = WC_ENOMEM;
+    char *code = NULL;
+    char *detail = NULL;
+    if (error->code.present) {
+        code = decode_copy(s, error->code);
+        if (code == NULL)
+            goto out;
+    }
+    if (info != NULL) {
+        detail = decode_copy(s, *info);
+        if (detail == NULL)
+            goto out;
+    }
+    const char *name = code ? code : "unknown_error";
+    set_result(res, mwparse_classify_code(name), name, detail);
+    rc = 1;
+out:
+    free(code);
+    free(detail);
+    return rc;
+}
+
+/* is_disambiguation() on the scan: 1, 0 or WC_ENOMEM. */
+static int scanned_disambiguation(const struct answer_scan *s)
+{
+    for (size_t i = 0; i < s->categories.n; i++) {
+        const struct answer_item *item = &s->categories.items[i];
+        if (!item->is_object)
+            continue; /* a bare string has no "category" */
+        int rc = answer_scan_equals(s, item->value, "Disambiguation_pages");
+        if (rc == 0)
+            rc = answer_scan_equals(s, item->value, "Disambiguation pages");
+        if (rc != 0)
+            return rc;
+    }
+    return s->props_disambiguation;
+}
+
+/* Bytes the strings of list take in the record's block (entries marked skip left out). */
+static size_t list_bytes(const struct answer_list *list)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n; i++)
+        if (!list->items[i].skip)
+            n += list->items[i].value.len + 1;
+    return n;
+}
+
+/* collect_strings() on the scan: decode the strings of list into *block and point out at them. */
+static int fill_strv(const struct answer_scan *s, const struct answer_list *list,
+                     struct wc_strv *out, char **block)
+{
+    out->n = 0;
+    out->items = NULL;
+    if (list->n == 0)
+        return 0;
+    out->items = malloc(list->n * sizeof *out->items);
+    if (out->items == NULL)
+        return WC_ENOMEM;
+    for (size_t i = 0; i < list->n; i++) {
+        if (list->items[i].skip)
+            continue;
+        out->items[out->n++] = *block;
+        *block += answer_scan_decode(s, list->items[i].value, *block) + 1;
+    }
+    return 0;
+}
+
+/* build_record() on the scan. */
+static int build_scanned_record(struct html_text *x, const struct answer_scan *s, const char *title,
+                                struct wc_record **out, struct mw_result *res, struct wc_error *err)
+{
+    int rc = WC_ENOMEM;
+    struct wc_buf text = WC_BUF_INIT;
+    struct wc_record *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        goto out;
+
+    if (!s->pageid_is_integer || !s->text.present) {
+        set_result(res, WC_OUTCOME_FAILED, "bad_answer",
+                   "the parse answer has no integer pageid or no text");
+        rc = 0;
+        goto out;
+    }
+    if (asprintf(&r->page_id, "%" JSON_INTEGER_FORMAT, (json_int_t)s->pageid) < 0) {
+        r->page_id = NULL;
+        goto out;
+    }
+    r->page_title = strdup(title);
+    if (r->page_title == NULL)
+        goto out;
+    rc = html_text_extract(x, s->text_html, s->text_html_len, &text, err);
+    if (rc != 0)
+        goto out;
+    r->page_text = wc_buf_detach(&text, &r->page_text_len);
+    rc = WC_ENOMEM;
+    if (r->page_text == NULL)
+        goto out;
+    size_t bytes = list_bytes(&s->categories) + list_bytes(&s->links) +
+                   list_bytes(&s->externallinks) + list_bytes(&s->sections) +
+                   (s->redirect_to.present ? s->redirect_to.len + 1 : 0);
+    r->strings = malloc(bytes > 0 ? bytes : 1);
+    if (r->strings == NULL)
+        goto out;
+    char *block = r->strings;
+    if (fill_strv(s, &s->categories, &r->category, &block) != 0 ||
+        fill_strv(s, &s->links, &r->links, &block) != 0 ||
+        fill_strv(s, &s->externallinks, &r->external_links, &block) != 0 ||
+        fill_strv(s, &s->sections, &r->sections, &block) != 0)
+        goto out;
+    if (s->redirect_to.present) {
+        r->redirects_page = block;
+        answer_scan_decode(s, s->redirect_to, block);
+    }
+    set_result(res, WC_OUTCOME_OK, NULL, NULL);
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    if (rc == WC_ENOMEM)
+        wc_error_set(err, rc, "out of memory building the record");
+    wc_buf_free(&text);
+    wc_record_free(r);
+    return rc;
+}
+
+/* The verdict on a scanned answer: the decisions of mwparse_answer_reference(), in its order. */
+static int judge_scanned(struct html_text *x, const struct answer_scan *s, long http_status,
+                         const char *title, struct wc_record **out, struct mw_result *res,
+                         struct wc_error *err)
+{
+    int rc = scanned_api_error(s, res);
+    if (rc == 1)
+        return 0;
+    if (rc < 0)
+        return wc_error_set(err, rc, "out of memory classifying the answer");
+    if (!s->has_parse) {
+        set_result(res, WC_OUTCOME_FAILED, "bad_answer", "the answer has neither parse nor error");
+        return 0;
+    }
+    if (http_status < 200 || http_status > 299) {
+        set_status_failure(res, http_status);
+        return 0;
+    }
+    rc = scanned_disambiguation(s);
+    if (rc < 0)
+        return wc_error_set(err, rc, "out of memory classifying the answer");
+    if (rc == 1) {
+        set_result(res, WC_OUTCOME_DISAMBIGUATION, "disambiguation",
+                   "a disambiguation page (dropped from the results)");
+        return 0;
+    }
+    return build_scanned_record(x, s, title, out, res, err);
+}
+
+int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_status,
+                   const char *title, struct wc_record **out, struct mw_result *res,
+                   struct wc_error *err)
+{
+    *out = NULL;
+    if (retryable_status(http_status, res))
+        return 0;
+    struct answer_scan scan;
+    answer_scan_init(&scan);
+    if (answer_scan_run(&scan, body, len) == 0) {
+        int rc = judge_scanned(x, &scan, http_status, title, out, res, err);
+        answer_scan_free(&scan);
+        return rc;
+    }
+    /* Not JSON (the verdict quotes jansson's message), or beyond what the scanner vouches for:
+     * the tree path decides. */
+    answer_scan_free(&scan);
+    return mwparse_answer_reference(x, body, len, http_status, title, out, res, err);
 }

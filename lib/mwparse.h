@@ -48,6 +48,16 @@ int mwparse_answer(struct html_text *x, const char *body, size_t len, long http_
                    const char *title, struct wc_record **out, struct mw_result *res,
                    struct wc_error *err);
 
+/* The same verdict and record by the original path: jansson's json_loadb() of the whole answer,
+ * then field access. mwparse_answer() scans the answer in one pass instead (lib/answer_scan) and
+ * takes this path itself for the answers the scanner does not vouch for (every body jansson
+ * rejects, so that the verdict quotes jansson's message, and a few rare valid ones). Public for
+ * the differential tests (tests/unit/test_answer_scan.c, tests/fuzz/fuzz_answer_scan.c) and the
+ * benchmark; same contract as mwparse_answer(). */
+int mwparse_answer_reference(struct html_text *x, const char *body, size_t len, long http_status,
+                             const char *title, struct wc_record **out, struct mw_result *res,
+                             struct wc_error *err);
+
 /* The outcome's name as it appears in the API and in errors: "ok", "disambiguation", "missing",
  * "invalid", "failed", "retryable". */
 const char *wc_outcome_name(enum wc_outcome outcome);

@@ -15,5 +15,6 @@ void wc_record_free(struct wc_record *r)
     free(r->external_links.items);
     free(r->sections.items);
     json_decref(r->answer);
+    free(r->strings);
     free(r);
 }

@@ -17,9 +17,10 @@ struct wc_strv {
  *   links array<string>, external_links array<string>, sections array<string>,
  *   redirects_page string or null.
  *
- * Ownership: the record owns page_title, page_text and the items arrays, and holds one reference to
- * `answer` (the parsed MediaWiki answer, may be NULL); every other string borrows from `answer`.
- * wc_record_free() releases all of it. */
+ * Ownership: the record owns page_id, page_title, page_text and the items arrays; every other
+ * string borrows either from `answer` (the parsed MediaWiki answer, one reference held; built by
+ * the jansson path) or from `strings` (one block holding them all, NUL-terminated; built from
+ * lib/answer_scan). Either may be NULL. wc_record_free() releases all of it. */
 struct wc_record {
     char *page_id;
     char *page_title;
@@ -31,6 +32,7 @@ struct wc_record {
     struct wc_strv sections;
     const char *redirects_page; /* NULL when the submitted title was not a redirect */
     json_t *answer;
+    char *strings;
 };
 
 /* Prototypes */
