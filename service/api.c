@@ -1017,13 +1017,16 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
     srv->openapi = load_openapi(&srv->openapi_len);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0);
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it sets SO_REUSEPORT, and a second server
+     * on the same address would then start without an error and share the traffic. The default
+     * SO_REUSEADDR is enough for a restarted front end to bind at once. */
     if (with_listen_socket)
         srv->daemon = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-            on_connection, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+            on_connection, srv, MHD_OPTION_END);
     else
         srv->daemon =
             MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, srv,

@@ -271,3 +271,14 @@ def test_logs_are_one_key_value_line_per_event_with_job_and_pid(service, redis_s
     levels = {parse_log_line(line)["level"] for line in quiet.log().splitlines()
               if line.startswith("ts=")}
     assert levels <= {"warn", "error"}
+
+
+def test_a_second_server_on_the_same_address_refuses_to_start(service, redis_server):
+    import subprocess
+    from conftest import BIN
+    first = service("api", ["--redis", redis_server.socket])
+    second = subprocess.run([BIN, "api", "--redis", redis_server.socket, "--listen",
+                             "127.0.0.1:%d" % first.port], capture_output=True, text=True,
+                            timeout=30)
+    assert second.returncode != 0
+    assert "listen_failed" in second.stderr + second.stdout
