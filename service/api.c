@@ -100,6 +100,9 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, 
                                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void error_vbody(struct wc_buf *body, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void error_vbody(struct wc_buf *body, const char *code, const char *fmt, va_list ap)
 {
     char message[512];
     vsnprintf(message, sizeof message, fmt, ap);
