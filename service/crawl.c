@@ -368,8 +368,12 @@ static void finish_slot(struct run *r, struct transfer *t)
     curl_multi_remove_handle(c->multi, t->easy);
     t->busy = 0;
     c->free_slots[c->n_free++] = (int)(t - c->slots);
-    if (t->acquired && r->cb->release)
+    if (t->acquired && r->cb->release) {
         r->cb->release(r->cb->ctx);
+        /* The budget just got room, and this run knows it first: ask at once instead of waiting
+         * out the "not now" the limiter gave earlier (which guessed when room would come). */
+        r->gate_until_ms = 0;
+    }
     t->acquired = 0;
 }
 
@@ -717,8 +721,14 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         if (rc != 0)
             goto out;
         int running = 0;
-        if (curl_multi_perform(c->multi, &running) != CURLM_OK ||
-            curl_multi_poll(c->multi, NULL, 0, poll_timeout(&r), NULL) != CURLM_OK ||
+        if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
+            rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+            goto out;
+        }
+        /* Transfers that this perform finished are waiting in the message queue: do not sleep
+         * (curl_multi_poll would wait its whole timeout, having no socket left to watch). */
+        int finished = running < c->opts.concurrency - c->n_free;
+        if (curl_multi_poll(c->multi, NULL, 0, finished ? 0 : poll_timeout(&r), NULL) != CURLM_OK ||
             curl_multi_perform(c->multi, &running) != CURLM_OK) {
             rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
             goto out;
