@@ -303,17 +303,27 @@ static enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct s
     return ret;
 }
 
+/* A new job's options from the server's settings (the request may then override some). */
+static struct submit_options default_submit_options(const struct wc_config *cfg, const char *owner,
+                                                    int use_cache)
+{
+    struct submit_options opts = {
+        .format = TITLES_FORMAT_TEXT,
+        .chunk_size = cfg->chunk_size,
+        .max_titles = cfg->max_titles,
+        .max_title_bytes = cfg->max_title_bytes,
+        .result_ttl = cfg->result_ttl,
+        .owner = owner,
+        .use_cache = use_cache,
+    };
+    return opts;
+}
+
 static enum MHD_Result submit_start(struct api_server *srv, struct MHD_Connection *c,
                                     struct conn_ctx *cc, struct request *req)
 {
     const struct wc_config *cfg = srv->cfg;
-    struct submit_options opts = {TITLES_FORMAT_TEXT,
-                                  cfg->chunk_size,
-                                  cfg->max_titles,
-                                  cfg->max_title_bytes,
-                                  cfg->result_ttl,
-                                  req->owner,
-                                  1};
+    struct submit_options opts = default_submit_options(cfg, req->owner, 1);
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     req->answered = 1; /* unless we get to the end of this function */
@@ -518,13 +528,7 @@ static enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    struct submit_options opts = {TITLES_FORMAT_TEXT,
-                                  cfg->chunk_size,
-                                  cfg->max_titles,
-                                  cfg->max_title_bytes,
-                                  cfg->result_ttl,
-                                  req->owner,
-                                  0};
+    struct submit_options opts = default_submit_options(cfg, req->owner, 0);
     struct submit_summary sum;
     int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
     switch (rc) {
