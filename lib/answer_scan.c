@@ -1,5 +1,6 @@
 /* answer_scan.c - one pass over a parse answer: jansson's verdict and the record's fields */
 #include "answer_scan.h"
+#include "utf8.h"
 #include "wc_error.h"
 
 #include <errno.h>
@@ -162,35 +163,6 @@ static long hex4(const unsigned char *p, const unsigned char *end)
     return value;
 }
 
-/* Length of the well-formed UTF-8 sequence of 2 to 4 bytes at p, or 0. jansson's utf8_check_first
- * and utf8_check_full: no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
-static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t need;
-    uint32_t cp;
-    uint32_t min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) <= need)
-        return 0;
-    for (size_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need + 1;
-}
-
 /* jansson's utf8_encode (the code point is valid: the scan checked it). */
 static size_t utf8_encode(uint32_t cp, char *out)
 {
@@ -311,7 +283,7 @@ static inline int scan_string_into(struct answer_scan *s, struct answer_str *str
         }
         if (c < 0x20)
             return fail(s);
-        size_t n = utf8_sequence(p, end);
+        size_t n = wc_utf8_sequence(p, (size_t)(end - p));
         if (n == 0)
             return fail(s);
         if (o != NULL) {
