@@ -52,7 +52,7 @@ const char JOBS_SCRIPT_FINISH_CHUNK[] =
     "   and done >= total then\n"
     "  redis.call('HSET', KEYS[1], 'status', 'done', 'finished', ARGV[2])\n"
     "  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end\n"
-    "  st = 'done'\n"
+    "  st = '" JOBS_FINISHED_NOW "'\n"
     "end\n"
     "return st\n";
 

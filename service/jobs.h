@@ -74,7 +74,9 @@ extern const char JOBS_SCRIPT_RECORD[];
 extern const char JOBS_SCRIPT_START_CHUNK[];
 
 /* KEYS all job keys; ARGV seq now_ms ttl: a chunk is finished (once, however often called);
- * finishes the job when it was the last. Returns the status after the call. */
+ * finishes the job when it was the last. Returns the status after the call, or JOBS_FINISHED_NOW
+ * from the one call that made the job done (so that it is counted once). */
+#define JOBS_FINISHED_NOW "finished"
 extern const char JOBS_SCRIPT_FINISH_CHUNK[];
 
 /* KEYS all job keys; ARGV upload_ttl: an upload is fully queued: committing -> queued, and the

@@ -460,9 +460,12 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         }
         freeReplyObject(r);
     }
-    /* The dedup SET has done its work. */
+    /* The dedup SET has done its work; the fleet counts the job (/metrics). */
     r = redisCommand(s->redis, "DEL %s", s->keys.key[KEYS_SEEN]);
     freeReplyObject(r);
+    char stats[KEYS_MAX];
+    keys_queue(stats, sizeof stats, "stats");
+    freeReplyObject(redisCommand(s->redis, "HINCRBY %s jobs_submitted 1", stats));
 
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", submit_job_id(s));

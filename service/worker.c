@@ -478,8 +478,10 @@ static void chunk_close(struct worker *w, struct chunk_run *run, enum chunk_end 
         if (fin == NULL) {
             hand_back = 1;
         } else {
-            if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOB_DONE) == 0)
+            if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOBS_FINISHED_NOW) == 0) {
                 log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
+                freeReplyObject(redisCommand(w->redis, "HINCRBY %s jobs_done 1", w->stats));
+            }
             log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run->job_id,
                       run->seqs, run->chunk ? run->chunk->n_titles : 0, run->n_todo);
         }

@@ -282,3 +282,13 @@ def test_a_second_server_on_the_same_address_refuses_to_start(service, redis_ser
                             timeout=30)
     assert second.returncode != 0
     assert "listen_failed" in second.stderr + second.stdout
+
+
+def test_metrics_count_jobs_once(service, redis_server, fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    for titles in (["Counted a", "Counted b"], ["Counted c"]):
+        svc.wait_done(svc.submit(titles).json()["id"])
+    text = requests.get(svc.url("/metrics"), timeout=10).text
+    assert "wikicrawl_jobs_submitted_total 2\n" in text
+    assert "wikicrawl_jobs_done_total 2\n" in text
