@@ -19,6 +19,8 @@ struct limiter {
     char owner[256];
     char bucket_key[KEYS_MAX];
     char inflight_key[KEYS_MAX];
+    /* the script's constant arguments, formatted once */
+    char rate[32], burst[32], cap[16], lease_ms[32];
     unsigned long long next_lease;
     unsigned int rng;
     /* ids of the leases held, as a stack: any lease may be given back for any request, since
@@ -75,6 +77,12 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     keys_queue(l->bucket_key, sizeof l->bucket_key, "limiter");
     keys_queue(l->inflight_key, sizeof l->inflight_key, "inflight");
     l->rng = (unsigned int)rconn_now_ms() ^ (unsigned int)(size_t)l;
+    /* A burst of a tenth of a second's budget keeps the traffic smooth. */
+    double burst = opts->rate / 10.0;
+    snprintf(l->rate, sizeof l->rate, "%.3f", opts->rate);
+    snprintf(l->burst, sizeof l->burst, "%.3f", burst < 1.0 ? 1.0 : burst);
+    snprintf(l->cap, sizeof l->cap, "%d", opts->cap);
+    snprintf(l->lease_ms, sizeof l->lease_ms, "%ld", opts->lease_ms);
     return l;
 }
 
@@ -102,16 +110,10 @@ int limiter_acquire(struct limiter *l, redisContext *c, long *retry_in_ms)
 {
     if (l->opts.rate <= 0 && l->opts.cap <= 0)
         return 1;
-    char lease[LEASE_ID_MAX], rate[32], burst[32], cap[16], lease_ms[32];
+    char lease[LEASE_ID_MAX];
     snprintf(lease, sizeof lease, "%s#%llu", l->owner, ++l->next_lease);
-    /* A burst of a tenth of a second's budget keeps the traffic smooth. */
-    double b = l->opts.rate / 10.0;
-    snprintf(rate, sizeof rate, "%.3f", l->opts.rate);
-    snprintf(burst, sizeof burst, "%.3f", b < 1.0 ? 1.0 : b);
-    snprintf(cap, sizeof cap, "%d", l->opts.cap);
-    snprintf(lease_ms, sizeof lease_ms, "%ld", l->opts.lease_ms);
     const char *keys[] = {l->bucket_key, l->inflight_key};
-    const char *args[] = {rate, burst, cap, lease, lease_ms};
+    const char *args[] = {l->rate, l->burst, l->cap, lease, l->lease_ms};
     struct wc_error err = {0};
     redisReply *r = rconn_eval(c, ACQUIRE, 2, keys, 5, args, NULL, &err);
     if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
