@@ -11,7 +11,8 @@ about 30 KB of HTML (--page-kb 30). Per run, interleaved:
                  children they reaped) from /proc before and after; the fake wiki is not in it.
                  Peak RSS: VmHWM of each wc-worker at the end.
   wikicrawl, 0 ms  the same with the fake wiki's latency set to 0: the crawler's own limit.
-                 Requests in flight: ZCARD of the fleet's lease set in Redis every 0.1 s.
+                 Leases held: ZCARD of the fleet's lease set in Redis every 0.1 s (a lease carries
+                 its worker's requests one after another, so this is the slots kept busy).
   notebook       bench/notebook_crawl.py (Pool.map over 50-title chunks, requests + lxml, one
                  title at a time per process) with processes = CPUs and with 64 processes, on
                  fewer titles to keep runs short: 100 per process with CPUs processes, one
@@ -37,7 +38,7 @@ TARGET_SHARE = 0.95
 TARGET_CPU_MS = 0.5
 SERVE_FLAGS = ("--workers", WORKERS, "--concurrency", CONCURRENCY, "--max-inflight", MAX_INFLIGHT,
                "--rate", 0, "--cache-ttl", 0)
-INFLIGHT_KEY = "wikicrawl:{queue}:inflight"  # docs/redis.md: one lease per request in flight
+INFLIGHT_KEY = "wikicrawl:{queue}:inflight"  # docs/redis.md: the fleet's leases
 NOTEBOOK = os.path.join(svc.ROOT, "bench", "notebook_crawl.py")
 
 
@@ -170,13 +171,13 @@ def section(runs):
         "| crawler | pages/s | runs | CPU ms per page | notes |",
         "|---|---|---|---|---|",
         row("wikicrawl serve, %d ms latency" % LATENCY_MS, wc, "pps",
-            "whole serve tree (%s); requests in flight (leases, sampled every 0.1 s): mean %.1f, "
-            "0 in %.0f%% of samples, max %s at the wiki; %s"
+            "whole serve tree (%s); leases held (sampled every 0.1 s): mean %.1f, "
+            "0 in %.0f%% of samples; max %s requests in flight at the wiki; %s"
             % (by_comm(wc), med(r["inflight"] for r in wc),
                100 * med(r["inflight_zero"] for r in wc),
                max(r["max_concurrent"] or 0 for r in wc), util(wc))),
         row("wikicrawl serve, 0 ms latency (its own limit on this machine)", wc0, "pps",
-            "whole serve tree (%s); mean in flight %.1f; %s"
+            "whole serve tree (%s); mean leases held %.1f; %s"
             % (by_comm(wc0), med(r["inflight"] for r in wc0), util(wc0))),
         row("notebook, %d processes (= CPUs), %d ms" % (svc.CPUS, LATENCY_MS), nb1, "pps",
             "parent and pool; %s" % util(nb1)),

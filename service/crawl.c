@@ -2,10 +2,12 @@
 #include "crawl.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +41,8 @@ struct transfer {
     char errbuf[CURL_ERROR_SIZE];
     int too_large;      /* the body passed MAX_BODY_BYTES and was cut */
     int busy;           /* added to the multi handle */
-    int acquired;       /* acquire() said yes: release() is owed */
+    int acquired;       /* acquire() granted it: release(lease) is owed */
+    int lease;          /* the handle acquire() gave */
     int sends;          /* times libcurl sent this request (see on_send) */
     int resend_refused; /* on_send stopped a re-send: no attempt was left */
     int max_attempts;
@@ -67,10 +70,17 @@ struct crawler {
     char *url_prefix; /* api_url + fixed query + "&page=" */
     size_t url_prefix_len;
     CURLM *multi;
+    /* libcurl is driven by events (curl_multi_socket_action): it says which sockets to watch and
+     * when its next timeout is, so a wakeup costs the sockets that are ready, not every
+     * transfer in flight (curl_multi_perform runs them all, and polls each). */
+    int epfd;
+    long long timer_at_ms; /* when libcurl wants CURL_SOCKET_TIMEOUT; -1: no timer */
+    struct epoll_event *events;
     struct transfer *slots;
     int *free_slots; /* stack of idle slot indices */
     int n_free;
     struct answer *answers; /* one per slot at most */
+    int *leases;            /* acquire()'s answer, one per slot at most */
     int n_answers;
     struct html_text *x;
     struct wc_buf url;
@@ -95,6 +105,7 @@ struct run {
     size_t n_retry;
     size_t n_done;
     long long gate_until_ms;  /* acquire() said "not now": no new request before this */
+    int idle_owed;            /* a request ended since idle() was last called */
     long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
     long long last_tick_ms;
 };
@@ -203,6 +214,36 @@ static int setup_easy(struct crawler *c, struct transfer *t)
     return rc == CURLE_OK ? 0 : -1;
 }
 
+/* CURLMOPT_SOCKETFUNCTION: watch s for what libcurl waits for, or stop watching it. */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    (void)socketp;
+    struct crawler *c = userp;
+    if (what == CURL_POLL_REMOVE) {
+        /* The socket may be closed already, which dropped it from the set: nothing to undo. */
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {0};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    /* A number libcurl reuses for a new socket may still be registered, or not yet. */
+    if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
+        epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
+        return -1;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when to call curl_multi_socket_action(CURL_SOCKET_TIMEOUT). */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct crawler *c = userp;
+    c->timer_at_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    return 0;
+}
+
 struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err)
 {
     if (opts == NULL || opts->api_url == NULL || opts->user_agent == NULL ||
@@ -213,6 +254,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     struct crawler *c = calloc(1, sizeof *c);
     if (c == NULL)
         goto nomem;
+    c->epfd = -1;
     c->opts = *opts;
     c->opts.api_url = NULL;
     c->opts.user_agent = NULL;
@@ -246,19 +288,32 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     if (c->url_prefix == NULL)
         goto nomem;
 
+    c->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (c->epfd < 0) {
+        wc_error_set(err, WC_EIO, "crawl_new: epoll_create1: %s", strerror(errno));
+        crawl_free(c);
+        return NULL;
+    }
+    c->timer_at_ms = -1;
     c->x = html_text_new();
     c->multi = curl_multi_init();
     c->slots = calloc((size_t)c->opts.concurrency, sizeof *c->slots);
     c->free_slots = calloc((size_t)c->opts.concurrency, sizeof *c->free_slots);
     c->answers = calloc((size_t)c->opts.concurrency, sizeof *c->answers);
+    c->leases = calloc((size_t)c->opts.concurrency, sizeof *c->leases);
+    c->events = calloc((size_t)c->opts.concurrency, sizeof *c->events);
     if (c->x == NULL || c->multi == NULL || c->slots == NULL || c->free_slots == NULL ||
-        c->answers == NULL)
+        c->answers == NULL || c->leases == NULL || c->events == NULL)
         goto nomem;
     CURLMcode mrc = CURLM_OK;
     mrc |= curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     /* At most `concurrency` connections to the wiki, and as many kept for the next request. */
     mrc |= curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->opts.concurrency);
     mrc |= curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->opts.concurrency);
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    mrc |= curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     if (mrc != CURLM_OK) {
         wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused a multi option");
         crawl_free(c);
@@ -305,12 +360,16 @@ void crawl_free(struct crawler *c)
     }
     if (c->multi)
         curl_multi_cleanup(c->multi);
+    if (c->epfd >= 0)
+        close(c->epfd);
+    free(c->events);
     html_text_free(c->x);
     wc_buf_free(&c->url);
     wc_buf_free(&c->payload);
     free(c->slots);
     free(c->free_slots);
     free(c->answers);
+    free(c->leases);
     free(c->url_prefix);
     free((char *)c->opts.api_url);
     free((char *)c->opts.user_agent);
@@ -369,16 +428,17 @@ static void finish_slot(struct run *r, struct transfer *t)
     t->busy = 0;
     c->free_slots[c->n_free++] = (int)(t - c->slots);
     if (t->acquired && r->cb->release) {
-        r->cb->release(r->cb->ctx);
+        r->cb->release(r->cb->ctx, t->lease);
         /* The budget just got room, and this run knows it first: ask at once instead of waiting
          * out the "not now" the limiter gave earlier (which guessed when room would come). */
         r->gate_until_ms = 0;
+        r->idle_owed = 1;
     }
     t->acquired = 0;
 }
 
-/* Start the request for titles[title] in a free slot; acquired says release() is owed. */
-static int start_request(struct run *r, size_t title, int acquired, struct wc_error *err)
+/* Start the request for titles[title] in a free slot; acquired says release(lease) is owed. */
+static int start_request(struct run *r, size_t title, int acquired, int lease, struct wc_error *err)
 {
     struct crawler *c = r->c;
     struct transfer *t = &c->slots[c->free_slots[c->n_free - 1]];
@@ -404,6 +464,7 @@ static int start_request(struct run *r, size_t title, int acquired, struct wc_er
     c->n_free--;
     t->busy = 1;
     t->acquired = acquired;
+    t->lease = lease;
     r->state[title].attempts++;
     return 0;
 }
@@ -461,37 +522,56 @@ static long ask_more(struct run *r, long long now, struct wc_error *err)
     return rc != 0 ? rc : (long)n;
 }
 
-/* Start as many requests as slots, due titles and the limiter allow. */
+/* How many titles could start now, at most limit: fresh ones and retries that are due. */
+static int due_titles(const struct run *r, long long now, int limit)
+{
+    size_t due = r->n - r->next_fresh;
+    for (size_t i = 0; i < r->n_retry && due < (size_t)limit; i++)
+        due += r->state[r->retry_heap[i]].ready_at_ms <= now;
+    return due < (size_t)limit ? (int)due : limit;
+}
+
+/* Start as many requests as slots, due titles and the limiter allow: one acquire() for all the
+ * slots free at once, so a limiter can answer them with one call. */
 static int fill_slots(struct run *r, struct wc_error *err)
 {
     const struct crawl_callbacks *cb = r->cb;
+    struct crawler *c = r->c;
     for (;;) {
         long long now = now_ms();
-        if (r->c->n_free == 0 || now < r->gate_until_ms)
+        if (c->n_free == 0 || now < r->gate_until_ms)
             return 0;
         if (r->next_fresh == r->n) {
             long added = ask_more(r, now, err);
             if (added < 0)
                 return (int)added;
         }
-        int due = (r->n_retry > 0 && r->state[r->retry_heap[0]].ready_at_ms <= now) ||
-                  r->next_fresh < r->n;
-        if (!due)
+        int want = due_titles(r, now, c->n_free);
+        if (want == 0) {
+            if (r->idle_owed && cb->idle)
+                cb->idle(cb->ctx);
+            r->idle_owed = 0;
             return 0;
+        }
+        int granted = want;
         if (cb->acquire) {
             long retry_in_ms = 0;
-            if (!cb->acquire(cb->ctx, &retry_in_ms)) {
+            granted = cb->acquire(cb->ctx, want, c->leases, &retry_in_ms);
+            if (granted < want)
                 r->gate_until_ms = now + (retry_in_ms > 0 ? retry_in_ms : 1);
-                return 0;
+        }
+        for (int i = 0; i < granted; i++) {
+            size_t title = next_title(r, now);
+            int lease = cb->acquire ? c->leases[i] : -1;
+            int rc = start_request(r, title, cb->acquire != NULL, lease, err);
+            if (rc != 0) {
+                for (int j = i; cb->acquire && cb->release && j < granted; j++)
+                    cb->release(cb->ctx, c->leases[j]);
+                return rc;
             }
         }
-        size_t title = next_title(r, now);
-        int rc = start_request(r, title, cb->acquire != NULL, err);
-        if (rc != 0) {
-            if (cb->acquire && cb->release)
-                cb->release(cb->ctx);
-            return rc;
-        }
+        if (granted < want)
+            return 0;
     }
 }
 
@@ -681,6 +761,46 @@ static int poll_timeout(const struct run *r)
     return wake <= now ? 0 : (int)(wake - now);
 }
 
+/* Run libcurl's due timeouts: that is also how new transfers are started (adding a handle sets a
+ * timeout of 0). */
+static int drive_timeout(struct crawler *c, struct wc_error *err)
+{
+    if (c->timer_at_ms < 0 || now_ms() < c->timer_at_ms)
+        return 0;
+    c->timer_at_ms = -1; /* the call may set a new one */
+    int running = 0;
+    if (curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
+        return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+    return 0;
+}
+
+/* Sleep until a socket is ready, libcurl's timer is due or a request could start (at most
+ * POLL_MAX_MS), then let libcurl act on what happened. */
+static int wait_and_drive(struct run *r, struct wc_error *err)
+{
+    struct crawler *c = r->c;
+    int wait = poll_timeout(r);
+    if (c->timer_at_ms >= 0) {
+        long long until_timer = c->timer_at_ms - now_ms();
+        if (until_timer < wait)
+            wait = until_timer > 0 ? (int)until_timer : 0;
+    }
+    int n = epoll_wait(c->epfd, c->events, c->opts.concurrency, wait);
+    if (n < 0 && errno != EINTR)
+        return wc_error_set(err, WC_EIO, "epoll_wait: %s", strerror(errno));
+    for (int i = 0; i < n; i++) {
+        uint32_t ev = c->events[i].events;
+        int mask = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) | (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                   (ev & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        int running = 0;
+        /* An earlier action of this batch may have closed the socket: libcurl ignores it then. */
+        CURLMcode mrc = curl_multi_socket_action(c->multi, c->events[i].data.fd, mask, &running);
+        if (mrc != CURLM_OK && mrc != CURLM_BAD_SOCKET)
+            return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+    }
+    return drive_timeout(c, err);
+}
+
 /* Drop whatever is in flight (a stop or an error): the slots are free for the next run. */
 static void abandon(struct run *r)
 {
@@ -720,19 +840,9 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         rc = fill_slots(&r, err);
         if (rc != 0)
             goto out;
-        int running = 0;
-        if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
-            rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+        rc = wait_and_drive(&r, err);
+        if (rc != 0)
             goto out;
-        }
-        /* Transfers that this perform finished are waiting in the message queue: do not sleep
-         * (curl_multi_poll would wait its whole timeout, having no socket left to watch). */
-        int finished = running < c->opts.concurrency - c->n_free;
-        if (curl_multi_poll(c->multi, NULL, 0, finished ? 0 : poll_timeout(&r), NULL) != CURLM_OK ||
-            curl_multi_perform(c->multi, &running) != CURLM_OK) {
-            rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
-            goto out;
-        }
         CURLMsg *msg;
         int queued;
         c->n_answers = 0;
@@ -747,12 +857,10 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         if (c->n_answers > 0) {
             /* The freed slots send their next requests before the answers are parsed. */
             rc = fill_slots(&r, err);
+            if (rc == 0)
+                rc = drive_timeout(c, err);
             if (rc != 0)
                 goto out;
-            if (curl_multi_perform(c->multi, &running) != CURLM_OK) {
-                rc = wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
-                goto out;
-            }
         }
         for (int i = 0; i < c->n_answers && rc == 0; i++) {
             rc = judge(&r, &c->answers[i], err);

@@ -43,15 +43,18 @@ struct crawl_result {
 /* Callbacks; any may be NULL but on_result. A non-zero return from on_result or on_tick stops the
  * run: in-flight transfers are abandoned and crawl_run() returns WC_ESTOP.
  *
- * acquire/release/on_throttle are the hooks of a fleet-wide limiter: acquire is asked before each
- * request and answers 1 (go) or 0 (not now: *retry_in_ms says when to ask again); release is
- * called when that request ends, whatever its result; on_throttle reports a 429 or maxlag answer
- * and the wait the wiki asked for, so the limiter can slow everybody down. */
+ * acquire/release/idle/on_throttle are the hooks of a fleet-wide limiter: acquire is asked for up
+ * to `want` requests at once and answers how many may start now (0..want), with a lease handle
+ * for each in leases[] (when fewer, *retry_in_ms says when to ask again); release is called with
+ * that handle when its request ends, whatever its result; idle says the run has nothing to start
+ * for now (a limiter may give back what it keeps for the next request); on_throttle reports a 429
+ * or maxlag answer and the wait the wiki asked for, so the limiter can slow everybody down. */
 struct crawl_callbacks {
     int (*on_result)(void *ctx, const struct crawl_result *result);
     int (*on_tick)(void *ctx); /* called at least every 250 ms while running */
-    int (*acquire)(void *ctx, long *retry_in_ms);
-    void (*release)(void *ctx);
+    int (*acquire)(void *ctx, int want, int *leases, long *retry_in_ms);
+    void (*release)(void *ctx, int lease);
+    void (*idle)(void *ctx);
     void (*on_throttle)(void *ctx, long retry_after_ms);
     /* more_titles: asked when a slot is free and every title of the run has started (at most
      * every 100 ms while it has none). It may add titles: it returns how many and points *titles

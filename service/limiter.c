@@ -6,13 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* When the cap is full there is no way to know when a slot frees; ask again soon, with jitter so
- * that waiting workers do not all ask at once. */
+/* When the cap is full there is no way to know when another worker frees a slot: ask again
+ * soon, then less and less often while it stays full (this worker learns of its own freed slots
+ * at once), with jitter so that waiting workers do not all ask at once. */
 #define CAP_FULL_RETRY_MS 15
+#define CAP_FULL_RETRY_MAX_MS 120
 #define REDIS_FAILED_RETRY_MS 200
 
 #define LEASE_ID_MAX 320
+
+enum lease_state { LEASE_UNUSED, LEASE_BUSY, LEASE_IDLE };
+
+struct lease {
+    enum lease_state state;
+    long long granted_ms; /* this process's monotonic clock, read before asking for it */
+    char id[LEASE_ID_MAX];
+};
 
 struct limiter {
     struct limiter_options opts;
@@ -23,38 +34,69 @@ struct limiter {
     char rate[32], burst[32], cap[16], lease_ms[32];
     unsigned long long next_lease;
     unsigned int rng;
-    /* ids of the leases held, as a stack: any lease may be given back for any request, since
-     * they only count */
-    char (*held)[LEASE_ID_MAX];
-    int n_held, cap_held;
+    /* The cap was full at the last ask: new leases are not asked for before this (monotonic). */
+    long long cap_full_until_ms;
+    long cap_full_backoff_ms;
+    /* Leases held, by handle (the index: it never moves while the lease is held). */
+    struct lease *leases;
+    int n_leases;
+    /* scratch for one script call: argument pointers and the handles they belong to */
+    const char **args;
+    int *handles;
+    int cap_args;
 };
 
-/* KEYS: bucket, inflight. ARGV: rate, burst, cap, lease id, lease ms.
- * Returns 0 (go, lease taken), n > 0 (wait n ms: bucket empty or fleet paused), -1 (cap full). */
+/* KEYS: bucket, inflight.
+ * ARGV: rate, burst, cap, lease ms, reuse, n_release, release ids..., new lease ids...
+ * Gives back the released leases, then grants up to reuse + #new requests: `reuse` of them run on
+ * leases the caller already holds (they need a token only), the others on new leases (a token and
+ * room under the cap). Returns {granted on held leases, new leases granted (the first ones of the
+ * list), wait}: wait > 0 is when a token or the end of a pause comes, -1 says the cap is full. */
 static const char ACQUIRE[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local n_release = tonumber(ARGV[6])\n"
+    "if n_release > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 7, 6 + n_release)) end\n"
+    "local first_new = 7 + n_release\n"
+    "local reuse = tonumber(ARGV[5])\n"
+    "local go = reuse + #ARGV - first_new + 1\n"
     "local pause = tonumber(redis.call('HGET', KEYS[1], 'pause_until') or '0')\n"
-    "if pause > now then return pause - now end\n"
-    "local cap = tonumber(ARGV[3])\n"
-    "if cap > 0 then\n"
-    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)\n"
-    "  if redis.call('ZCARD', KEYS[2]) >= cap then return -1 end\n"
-    "end\n"
+    "if pause > now then return {0, 0, pause - now} end\n"
+    "local wait = 0\n"
     "local rate = tonumber(ARGV[1])\n"
+    "local tokens = 0\n"
     "if rate > 0 then\n"
     "  local burst = tonumber(ARGV[2])\n"
-    "  local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or ARGV[2])\n"
+    "  tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or ARGV[2])\n"
     "  local ts = tonumber(redis.call('HGET', KEYS[1], 'ts') or now)\n"
     "  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)\n"
-    "  if tokens < 1 then\n"
-    "    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))\n"
-    "    return math.max(1, math.ceil((1 - tokens) * 1000 / rate))\n"
+    "  if tokens < go then\n"
+    "    go = math.floor(tokens)\n"
+    "    wait = math.max(1, math.ceil((go + 1 - tokens) * 1000 / rate))\n"
     "  end\n"
-    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'ts', tostring(now))\n"
     "end\n"
-    "if cap > 0 then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[4]) end\n"
-    "return 0\n";
+    "local g_reuse = math.min(reuse, go)\n"
+    "local g_new = go - g_reuse\n"
+    "local cap = tonumber(ARGV[3])\n"
+    "if cap > 0 and g_new > 0 then\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)\n"
+    "  local room = cap - redis.call('ZCARD', KEYS[2])\n"
+    "  if room < g_new then\n"
+    "    g_new = math.max(0, room)\n"
+    "    if wait == 0 then wait = -1 end\n"
+    "  end\n"
+    "  if g_new > 0 then\n"
+    "    local z = {}\n"
+    "    local expiry = now + tonumber(ARGV[4])\n"
+    "    for i = 0, g_new - 1 do z[#z + 1] = expiry; z[#z + 1] = ARGV[first_new + i] end\n"
+    "    redis.call('ZADD', KEYS[2], unpack(z))\n"
+    "  end\n"
+    "end\n"
+    "if rate > 0 then\n"
+    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - g_reuse - g_new), 'ts',\n"
+    "             tostring(now))\n"
+    "end\n"
+    "return {g_reuse, g_new, wait}\n";
 
 /* KEYS: bucket. ARGV: wait ms. The later of the current pause and now + wait wins. */
 static const char THROTTLE[] =
@@ -65,6 +107,16 @@ static const char THROTTLE[] =
     "if until_ms > pause then redis.call('HSET', KEYS[1], 'pause_until', tostring(until_ms)) end\n"
     "redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', tostring(now))\n"
     "return 0\n";
+
+/* The argument slots ahead of the lease ids in ACQUIRE's ARGV. */
+#define ACQUIRE_FIXED_ARGS 6
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct limiter *limiter_new(const struct limiter_options *opts)
 {
@@ -92,64 +144,185 @@ static long jitter(struct limiter *l, long base)
     return base + (long)((l->rng >> 16) % (unsigned int)(base + 1));
 }
 
-static int push_lease(struct limiter *l, const char *id)
+/* Room for n more script arguments and n unused lease entries. 0 or -1. */
+static int reserve(struct limiter *l, int n)
 {
-    if (l->n_held == l->cap_held) {
-        int cap = l->cap_held ? l->cap_held * 2 : 16;
-        char(*held)[LEASE_ID_MAX] = realloc(l->held, (size_t)cap * sizeof *held);
-        if (held == NULL)
+    int need = ACQUIRE_FIXED_ARGS + l->n_leases + n;
+    if (need > l->cap_args) {
+        const char **args = realloc(l->args, (size_t)need * sizeof *args);
+        if (args != NULL)
+            l->args = args;
+        int *handles = realloc(l->handles, (size_t)need * sizeof *handles);
+        if (handles != NULL)
+            l->handles = handles;
+        if (args == NULL || handles == NULL)
             return -1;
-        l->held = held;
-        l->cap_held = cap;
+        l->cap_args = need;
     }
-    snprintf(l->held[l->n_held++], LEASE_ID_MAX, "%s", id);
+    int unused = 0;
+    for (int i = 0; i < l->n_leases; i++)
+        unused += l->leases[i].state == LEASE_UNUSED;
+    if (unused < n) {
+        int grow = n - unused;
+        struct lease *leases = realloc(l->leases, (size_t)(l->n_leases + grow) * sizeof *leases);
+        if (leases == NULL)
+            return -1;
+        memset(leases + l->n_leases, 0, (size_t)grow * sizeof *leases);
+        l->leases = leases;
+        l->n_leases += grow;
+    }
     return 0;
 }
 
-int limiter_acquire(struct limiter *l, redisContext *c, long *retry_in_ms)
+/* ZREM every lease in one of the states of mask (1 << state) and forget them. One call. */
+static void give_back(struct limiter *l, redisContext *c, unsigned mask)
 {
-    if (l->opts.rate <= 0 && l->opts.cap <= 0)
-        return 1;
-    char lease[LEASE_ID_MAX];
-    snprintf(lease, sizeof lease, "%s#%llu", l->owner, ++l->next_lease);
+    int n = 0;
+    for (int i = 0; i < l->n_leases; i++)
+        n += (mask >> l->leases[i].state & 1u) && l->leases[i].state != LEASE_UNUSED;
+    if (n == 0 || reserve(l, 0) != 0)
+        return;
+    const char **argv = l->args;
+    int argc = 0;
+    argv[argc++] = "ZREM";
+    argv[argc++] = l->inflight_key;
+    for (int i = 0; i < l->n_leases; i++) {
+        struct lease *lease = &l->leases[i];
+        if (lease->state != LEASE_UNUSED && (mask >> lease->state & 1u)) {
+            argv[argc++] = lease->id;
+            lease->state = LEASE_UNUSED;
+        }
+    }
+    /* A failed call leaves the leases to expire by themselves. */
+    freeReplyObject(redisCommandArgv(c, argc, argv, NULL));
+}
+
+int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, long *retry_in_ms)
+{
+    if (want <= 0)
+        return 0;
+    if (l->opts.rate <= 0 && l->opts.cap <= 0) {
+        for (int i = 0; i < want; i++)
+            leases[i] = -1;
+        return want;
+    }
+    long long now = monotonic_ms();
+    if (l->opts.cap <= 0) {
+        /* Tokens only: no lease to hold. */
+        for (int i = 0; i < want; i++)
+            leases[i] = -1;
+    }
+    if (reserve(l, l->opts.cap > 0 ? want : 0) != 0) {
+        *retry_in_ms = CAP_FULL_RETRY_MS;
+        return 0;
+    }
+
+    /* Idle leases: the young ones carry requests again, the others go back in this call. */
+    int n_reuse = 0, n_release = 0;
+    int *handles = l->handles;
+    for (int i = 0; i < l->n_leases; i++) {
+        struct lease *lease = &l->leases[i];
+        if (lease->state != LEASE_IDLE)
+            continue;
+        if (n_reuse < want && now - lease->granted_ms < l->opts.reuse_ms)
+            leases[n_reuse++] = i;
+        else
+            handles[n_release++] = i;
+    }
+    /* With no rate to ask for, idle leases need no call; nor do new ones while the cap is full. */
+    int cap_full = now < l->cap_full_until_ms;
+    if (l->opts.rate <= 0 && n_release == 0 && (n_reuse == want || cap_full)) {
+        for (int i = 0; i < n_reuse; i++)
+            l->leases[leases[i]].state = LEASE_BUSY;
+        if (n_reuse < want)
+            *retry_in_ms = (long)(l->cap_full_until_ms - now);
+        return n_reuse;
+    }
+
+    int n_new = l->opts.cap > 0 ? want - n_reuse : 0;
+    int n_reuse_args = l->opts.cap > 0 ? n_reuse : want; /* with no cap every request is "held" */
+    char reuse_arg[16], release_arg[16];
+    snprintf(reuse_arg, sizeof reuse_arg, "%d", n_reuse_args);
+    snprintf(release_arg, sizeof release_arg, "%d", n_release);
+    const char **args = l->args;
+    int argc = 0;
+    args[argc++] = l->rate;
+    args[argc++] = l->burst;
+    args[argc++] = l->cap;
+    args[argc++] = l->lease_ms;
+    args[argc++] = reuse_arg;
+    args[argc++] = release_arg;
+    for (int i = 0; i < n_release; i++)
+        args[argc++] = l->leases[handles[i]].id;
+    /* New leases take unused entries; their handles follow the released ones in handles[]. */
+    for (int i = 0, found = 0; found < n_new; i++) {
+        if (l->leases[i].state != LEASE_UNUSED)
+            continue;
+        snprintf(l->leases[i].id, LEASE_ID_MAX, "%s#%llu", l->owner, ++l->next_lease);
+        handles[n_release + found++] = i;
+        args[argc++] = l->leases[i].id;
+    }
     const char *keys[] = {l->bucket_key, l->inflight_key};
-    const char *args[] = {l->rate, l->burst, l->cap, lease, l->lease_ms};
     struct wc_error err = {0};
-    redisReply *r = rconn_eval(c, ACQUIRE, 2, keys, 5, args, NULL, &err);
-    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+    redisReply *r = rconn_eval(c, ACQUIRE, 2, keys, argc, args, NULL, &err);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER ||
+        r->element[2]->type != REDIS_REPLY_INTEGER) {
         freeReplyObject(r);
         *retry_in_ms = REDIS_FAILED_RETRY_MS;
         return -1;
     }
-    long long verdict = r->integer;
+    int g_reuse = (int)r->element[0]->integer;
+    int g_new = (int)r->element[1]->integer;
+    long long wait = r->element[2]->integer;
     freeReplyObject(r);
-    if (verdict == 0) {
-        if (l->opts.cap > 0 && push_lease(l, lease) != 0) {
-            /* Cannot remember it: give it straight back and try later. */
-            redisReply *z = redisCommand(c, "ZREM %s %s", l->inflight_key, lease);
-            freeReplyObject(z);
-            *retry_in_ms = CAP_FULL_RETRY_MS;
-            return 0;
-        }
-        return 1;
+    if (g_reuse < 0 || g_reuse > n_reuse_args || g_new < 0 || g_new > n_new) {
+        *retry_in_ms = REDIS_FAILED_RETRY_MS;
+        return -1;
     }
-    *retry_in_ms = verdict < 0 ? jitter(l, CAP_FULL_RETRY_MS) : (long)verdict;
-    return 0;
+
+    for (int i = 0; i < n_release; i++)
+        l->leases[handles[i]].state = LEASE_UNUSED;
+    int granted = 0;
+    if (l->opts.cap > 0) {
+        for (int i = 0; i < g_reuse; i++)
+            l->leases[leases[granted++]].state = LEASE_BUSY;
+        for (int i = 0; i < g_new; i++) {
+            struct lease *lease = &l->leases[handles[n_release + i]];
+            lease->state = LEASE_BUSY;
+            lease->granted_ms = now;
+            leases[granted++] = handles[n_release + i];
+        }
+    } else {
+        granted = g_reuse;
+    }
+    if (wait < 0) {
+        long backoff = l->cap_full_backoff_ms ? l->cap_full_backoff_ms * 2 : CAP_FULL_RETRY_MS;
+        l->cap_full_backoff_ms = backoff < CAP_FULL_RETRY_MAX_MS ? backoff : CAP_FULL_RETRY_MAX_MS;
+        *retry_in_ms = jitter(l, l->cap_full_backoff_ms);
+        l->cap_full_until_ms = now + *retry_in_ms;
+    } else {
+        l->cap_full_backoff_ms = 0;
+        if (granted < want)
+            *retry_in_ms = wait > 0 ? (long)wait : 1;
+    }
+    return granted;
 }
 
-void limiter_release(struct limiter *l, redisContext *c)
+void limiter_release(struct limiter *l, int lease)
 {
-    if (l->n_held == 0)
-        return;
-    const char *lease = l->held[--l->n_held];
-    redisReply *r = redisCommand(c, "ZREM %s %s", l->inflight_key, lease);
-    freeReplyObject(r);
+    if (lease >= 0 && lease < l->n_leases && l->leases[lease].state == LEASE_BUSY)
+        l->leases[lease].state = LEASE_IDLE;
+}
+
+void limiter_idle(struct limiter *l, redisContext *c)
+{
+    give_back(l, c, 1u << LEASE_IDLE);
 }
 
 void limiter_release_all(struct limiter *l, redisContext *c)
 {
-    while (l->n_held > 0)
-        limiter_release(l, c);
+    give_back(l, c, 1u << LEASE_IDLE | 1u << LEASE_BUSY);
 }
 
 void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
@@ -167,13 +340,18 @@ void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
 
 int limiter_held(const struct limiter *l)
 {
-    return l->n_held;
+    int n = 0;
+    for (int i = 0; i < l->n_leases; i++)
+        n += l->leases[i].state != LEASE_UNUSED;
+    return n;
 }
 
 void limiter_free(struct limiter *l)
 {
     if (l == NULL)
         return;
-    free(l->held);
+    free(l->leases);
+    free(l->args);
+    free(l->handles);
     free(l);
 }

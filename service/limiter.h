@@ -8,16 +8,26 @@
 /* The budget lives in two keys (docs/redis.md):
  *   wikicrawl:{queue}:limiter    HASH  token bucket (tokens, ts) and pause_until (ms)
  *   wikicrawl:{queue}:inflight   ZSET  lease id -> expiry (ms): one member per request in flight
- * A lease expires by itself (request timeout + margin), so a worker killed mid-request cannot leak
- * capacity. Time is Redis's clock (TIME), so machines' clocks need not agree.
+ * A lease expires by itself (lease_ms after it was granted), so a worker killed mid-request cannot
+ * leak capacity. Time is Redis's clock (TIME), so machines' clocks need not agree.
  *
- * rate:      requests per second for the fleet; 0 means no rate limit
+ * A lease carries one request at a time. When its request ends it turns idle, and this worker's
+ * next request may take it over without asking Redis, as long as that request is sure to end
+ * before the lease expires: within reuse_ms of the grant, where reuse_ms + the request timeout
+ * <= lease_ms. So a busy worker pays one Redis call per lease and not one per request, and the
+ * fleet still never has more requests in flight than live leases. Idle leases go back as soon as
+ * the worker has nothing to start (limiter_idle), so no other worker waits for them.
+ *
+ * rate:      requests per second for the fleet; 0 means no rate limit. With a rate every request
+ *            takes a token from Redis: reuse saves the lease, not the token
  * cap:       requests in flight for the fleet; 0 means no cap
- * lease_ms:  how long a lease may live (the request timeout plus a margin) */
+ * lease_ms:  how long a lease lives after its grant
+ * reuse_ms:  how long after its grant an idle lease may carry another request; 0: never */
 struct limiter_options {
     double rate;
     int cap;
     long lease_ms;
+    long reuse_ms;
     const char *owner; /* worker id: prefix of the lease ids */
 };
 
@@ -28,21 +38,26 @@ struct limiter;
 /* NULL when out of memory. The options are copied. */
 struct limiter *limiter_new(const struct limiter_options *opts);
 
-/* Ask for one request. Returns 1 (go: a lease is held until limiter_release()), 0 (not now:
- * *retry_in_ms says when to ask again), or -1 when Redis failed (*retry_in_ms is set too). */
-int limiter_acquire(struct limiter *l, redisContext *c, long *retry_in_ms);
+/* Ask for up to want (>= 1) requests. Returns how many may start now, n in 0..want, and writes a
+ * lease handle for each into leases[0..n): each is owed one limiter_release(). When n < want,
+ * *retry_in_ms says when to ask again. -1 when Redis failed (*retry_in_ms is set too). Idle
+ * leases young enough are used first; then, with no rate limit, no Redis call is made. */
+int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, long *retry_in_ms);
 
-/* A request ended: give one lease back. */
-void limiter_release(struct limiter *l, redisContext *c);
+/* The request on this lease ended: the lease turns idle (no Redis call). */
+void limiter_release(struct limiter *l, int lease);
 
-/* Give back every lease still held (a run that stopped with requests in flight). */
+/* Nothing to start now: give back every idle lease (one Redis call if there is any). */
+void limiter_idle(struct limiter *l, redisContext *c);
+
+/* Give back every lease, idle or busy (a run that stopped with requests in flight). */
 void limiter_release_all(struct limiter *l, redisContext *c);
 
 /* The wiki asked to slow down (429 or maxlag): pause the whole fleet for wait_ms and empty the
  * bucket, so everybody backs off, not only the request that saw it. */
 void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms);
 
-/* Leases held now (for tests and logs). */
+/* Leases held now, busy or idle (for tests and logs). */
 int limiter_held(const struct limiter *l);
 
 void limiter_free(struct limiter *l);

@@ -25,6 +25,10 @@
 /* Chunks one worker has open at once: enough to keep every transfer slot busy while the last
  * titles of a chunk are still in flight. */
 #define MAX_ACTIVE_CHUNKS 8
+/* How long after its grant a fleet lease may carry another request of this worker (limiter.h):
+ * long enough that a busy worker asks Redis about once per lease every few seconds instead of
+ * twice per request, short enough that a killed worker's leases come back soon. */
+#define LEASE_REUSE_MS 5000
 /* Key prefix of the cross-job cache: one STRING per title, "<outcome>\n<payload>". */
 #define WORKER_CACHE_PREFIX "wikicrawl:{cache}:t:"
 
@@ -347,21 +351,27 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
 
 /* ---- the fleet's request budget ---------------------------------------------------------- */
 
-static int on_acquire(void *ctx, long *retry_in_ms)
+static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
 {
     struct worker *w = ctx;
-    int go = limiter_acquire(w->limiter, w->redis, retry_in_ms);
-    if (go < 0) {
+    int granted = limiter_acquire(w->limiter, w->redis, want, leases, retry_in_ms);
+    if (granted < 0) {
         w->stop_run = 1; /* Redis is gone: on_tick stops the run and the chunks go back */
         return 0;
     }
-    return go;
+    return granted;
 }
 
-static void on_release(void *ctx)
+static void on_release(void *ctx, int lease)
 {
     struct worker *w = ctx;
-    limiter_release(w->limiter, w->redis);
+    limiter_release(w->limiter, lease);
+}
+
+static void on_idle(void *ctx)
+{
+    struct worker *w = ctx;
+    limiter_idle(w->limiter, w->redis);
 }
 
 static void on_throttle(void *ctx, long retry_after_ms)
@@ -700,7 +710,10 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     keys_queue(w.stats, sizeof w.stats, "stats");
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, cfg->timeout_ms + 5000, w.id};
+    /* A lease may start requests for LEASE_REUSE_MS after its grant, each ending within the
+     * request timeout: so it must live that long plus the timeout. */
+    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, cfg->timeout_ms + LEASE_REUSE_MS,
+                                    LEASE_REUSE_MS, w.id};
     w.limiter = limiter_new(&lopts);
     struct crawl_options opts = {cfg->wiki,
                                  cfg->user_agent,
@@ -729,6 +742,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         .on_tick = on_tick,
         .acquire = on_acquire,
         .release = on_release,
+        .idle = on_idle,
         .on_throttle = on_throttle,
         .more_titles = more_titles,
         .ctx = &w,

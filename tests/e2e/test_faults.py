@@ -54,8 +54,8 @@ def test_two_process_trees_share_one_cap(service, redis_server, fakewiki):
     cap = 3
     args = crawl_args(redis_server, wiki, "--concurrency", "8", "--max-inflight", str(cap),
                       "--rate", "0")
-    svc = service("serve", args + ["--workers", "2"])
-    other = service("worker", args + ["--workers", "2"])
+    svc = service("serve", args + ["--workers", "2", "--log-level", "debug"])
+    other = service("worker", args + ["--workers", "2", "--log-level", "debug"])
     wait_for(lambda: len(other.children("wc-worker")) == 2, 20, "second tree's workers")
     n = 240
     r = svc.submit({"titles": titles("Shared", n), "chunk_size": 10})
@@ -65,10 +65,41 @@ def test_two_process_trees_share_one_cap(service, redis_server, fakewiki):
     assert stats["max_concurrent"] <= cap, stats["max_concurrent"]
     # the cap is reached, so the limit is what held the fleet back (not a lack of work)
     assert stats["max_concurrent"] == cap
-    # both trees crawled
-    assert "chunk_done" in svc.log() or True
+    # both trees crawled: a worker that keeps its leases for its next requests must not starve
+    # the other tree
+    assert "chunk_done" in svc.log() and "chunk_done" in other.log()
     workers = redis_server.cli("ZRANGE", "wikicrawl:{queue}:workers", "0", "-1").split()
     assert len(workers) == 4
+    # with nothing left to crawl every lease went back: none waits for its expiry
+    wait_for(lambda: redis_server.cli("ZCARD", "wikicrawl:{queue}:inflight").strip() == "0", 10,
+             "leases given back")
+
+
+def command_calls(redis_server, command):
+    for line in redis_server.cli("INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_%s:" % command):
+            return int(line.split("calls=")[1].split(",")[0])
+    return 0
+
+
+def test_a_busy_worker_reuses_its_leases(service, redis_server, fakewiki):
+    """A lease carries one request after another while its worker has work: the limiter asks Redis
+    for new leases (its script's ZREMRANGEBYSCORE) a few times, not once per request, and the cap
+    still holds."""
+    wiki = fakewiki("--synthetic", "--latency-ms", "20")
+    cap = 4
+    svc = service("serve", crawl_args(redis_server, wiki, "--workers", "1", "--concurrency", "8",
+                                      "--max-inflight", str(cap), "--rate", "0"))
+    n = 200
+    before = command_calls(redis_server, "zremrangebyscore")
+    r = svc.submit({"titles": titles("Reuse", n), "chunk_size": 50})
+    check_job(svc, r.json()["id"], n, wiki)
+    asked = command_calls(redis_server, "zremrangebyscore") - before
+    assert 1 <= asked <= n / 10, asked
+    stats = wiki.stats()
+    assert stats["max_concurrent"] == cap, stats["max_concurrent"]
+    wait_for(lambda: redis_server.cli("ZCARD", "wikicrawl:{queue}:inflight").strip() == "0", 10,
+             "leases given back")
 
 
 def test_rate_limit_holds_for_the_fleet(service, redis_server, fakewiki):
