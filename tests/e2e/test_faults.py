@@ -4,6 +4,7 @@ job must finish with every title accounted for once, no title asked for more tha
 times, and the fleet never above its in-flight cap, also with two process trees on one Redis."""
 import json
 
+import pytest
 import requests
 
 from conftest import check_exactly_once, numbered_titles as titles, wait_for
@@ -102,11 +103,12 @@ def test_a_busy_worker_reuses_its_leases(service, redis_server, fakewiki):
              "leases given back")
 
 
-def test_rate_limit_holds_for_the_fleet(service, redis_server, fakewiki):
+@pytest.mark.parametrize("cap", ["0", "4"])  # with a cap, reused leases must still take tokens
+def test_rate_limit_holds_for_the_fleet(service, redis_server, fakewiki, cap):
     wiki = fakewiki("--synthetic")
     rate = 40
     svc = service("serve", crawl_args(redis_server, wiki, "--workers", "2", "--concurrency", "8",
-                                      "--rate", str(rate), "--max-inflight", "0"))
+                                      "--rate", str(rate), "--max-inflight", cap))
     n = 120
     r = svc.submit({"titles": titles("Rate", n)})
     st = svc.wait_done(r.json()["id"], timeout=120)
