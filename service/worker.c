@@ -30,6 +30,9 @@
  * long enough that a busy worker asks Redis about once per lease every few seconds instead of
  * twice per request, short enough that a killed worker's leases come back soon. */
 #define LEASE_REUSE_MS 5000
+/* ...and the slack on top of the request timeout: a request starts a little after its slot is
+ * filled, and libcurl's timeout is counted from there. */
+#define LEASE_SLACK_MS 1000
 /* Freed memory a worker keeps for reuse rather than giving back to the kernel (see worker_run). */
 #define WORKER_KEEP_FREED_BYTES (32 << 20)
 /* Key prefix of the cross-job cache: one STRING per title, "<outcome>\n<payload>". */
@@ -719,9 +722,9 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     /* A lease may start requests for LEASE_REUSE_MS after its grant, each ending within the
-     * request timeout: so it must live that long plus the timeout. */
-    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, cfg->timeout_ms + LEASE_REUSE_MS,
-                                    LEASE_REUSE_MS, w.id};
+     * request timeout: so it must live that long plus the timeout (and some slack). */
+    long lease_ms = cfg->timeout_ms + LEASE_REUSE_MS + LEASE_SLACK_MS;
+    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, lease_ms, LEASE_REUSE_MS, w.id};
     w.limiter = limiter_new(&lopts);
     struct crawl_options opts = {cfg->wiki,
                                  cfg->user_agent,
