@@ -16,6 +16,9 @@
 #define REDIS_FAILED_RETRY_MS 200
 
 #define LEASE_ID_MAX 320
+/* A worker refused for the cap stays in the waiting set this long (a string: it is pasted into the
+ * script). It asks again well within it (at most every 2 * CAP_FULL_RETRY_MAX_MS). */
+#define WAITING_TTL_MS "1000"
 
 enum lease_state { LEASE_UNUSED, LEASE_BUSY, LEASE_IDLE };
 
@@ -30,6 +33,8 @@ struct limiter {
     char owner[256];
     char bucket_key[KEYS_MAX];
     char inflight_key[KEYS_MAX];
+    char waiting_key[KEYS_MAX];
+    char waiting_until_key[KEYS_MAX];
     /* the script's constant arguments, formatted once */
     char rate[32], burst[32], cap[16], lease_ms[32];
     unsigned long long next_lease;
@@ -46,18 +51,23 @@ struct limiter {
     int cap_args;
 };
 
-/* KEYS: bucket, inflight.
- * ARGV: rate, burst, cap, lease ms, reuse, n_release, release ids..., new lease ids...
+/* KEYS: bucket, inflight, waiting, waiting_until.
+ * ARGV: rate, burst, cap, lease ms, reuse, n_release, owner, held, release ids..., new lease ids...
  * Gives back the released leases, then grants up to reuse + #new requests: `reuse` of them run on
  * leases the caller already holds (they need a token only), the others on new leases (a token and
  * room under the cap). Returns {granted on held leases, new leases granted (the first ones of the
- * list), wait}: wait > 0 is when a token or the end of a pause comes, -1 says the cap is full. */
+ * list), wait}: wait > 0 is when a token or the end of a pause comes, -1 says the cap is full.
+ *
+ * Workers refused for the cap wait in `waiting` (owner -> leases it holds, entries expiring after
+ * WAITING_TTL_MS in `waiting_until`), and room under the cap goes first to waiters that hold fewer
+ * leases than the caller (`held`: what it keeps after this call's releases). Without that, a busy
+ * worker renewing its leases in one call would keep the whole cap while it has work. */
 static const char ACQUIRE[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local n_release = tonumber(ARGV[6])\n"
-    "if n_release > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 7, 6 + n_release)) end\n"
-    "local first_new = 7 + n_release\n"
+    "if n_release > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 9, 8 + n_release)) end\n"
+    "local first_new = 9 + n_release\n"
     "local reuse = tonumber(ARGV[5])\n"
     "local go = reuse + #ARGV - first_new + 1\n"
     "local pause = tonumber(redis.call('HGET', KEYS[1], 'pause_until') or '0')\n"
@@ -81,9 +91,27 @@ static const char ACQUIRE[] =
     "if cap > 0 and g_new > 0 then\n"
     "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)\n"
     "  local room = cap - redis.call('ZCARD', KEYS[2])\n"
+    "  local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)\n"
+    "  if #gone > 0 then\n"
+    "    redis.call('ZREM', KEYS[3], unpack(gone))\n"
+    "    redis.call('ZREM', KEYS[4], unpack(gone))\n"
+    "  end\n"
+    "  local owner, held = ARGV[7], tonumber(ARGV[8])\n"
+    "  local poorer = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. held)\n"
+    "  local mine = tonumber(redis.call('ZSCORE', KEYS[3], owner) or held)\n"
+    "  if mine < held then poorer = poorer - 1 end\n"
+    "  room = room - poorer\n"
+    "  local wanted = g_new\n"
     "  if room < g_new then\n"
     "    g_new = math.max(0, room)\n"
     "    if wait == 0 then wait = -1 end\n"
+    "  end\n"
+    "  if g_new < wanted then\n"
+    "    redis.call('ZADD', KEYS[3], held + g_new, owner)\n"
+    "    redis.call('ZADD', KEYS[4], now + " WAITING_TTL_MS ", owner)\n"
+    "  else\n"
+    "    redis.call('ZREM', KEYS[3], owner)\n"
+    "    redis.call('ZREM', KEYS[4], owner)\n"
     "  end\n"
     "  if g_new > 0 then\n"
     "    local z = {}\n"
@@ -109,7 +137,7 @@ static const char THROTTLE[] =
     "return 0\n";
 
 /* The argument slots ahead of the lease ids in ACQUIRE's ARGV. */
-#define ACQUIRE_FIXED_ARGS 6
+#define ACQUIRE_FIXED_ARGS 8
 
 static long long monotonic_ms(void)
 {
@@ -128,6 +156,8 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     l->opts.owner = l->owner;
     keys_queue(l->bucket_key, sizeof l->bucket_key, "limiter");
     keys_queue(l->inflight_key, sizeof l->inflight_key, "inflight");
+    keys_queue(l->waiting_key, sizeof l->waiting_key, "waiting");
+    keys_queue(l->waiting_until_key, sizeof l->waiting_until_key, "waiting_until");
     l->rng = (unsigned int)rconn_now_ms() ^ (unsigned int)(size_t)l;
     /* A burst of a tenth of a second's budget keeps the traffic smooth. */
     double burst = opts->rate / 10.0;
@@ -241,9 +271,10 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
 
     int n_new = l->opts.cap > 0 ? want - n_reuse : 0;
     int n_reuse_args = l->opts.cap > 0 ? n_reuse : want; /* with no cap every request is "held" */
-    char reuse_arg[16], release_arg[16];
+    char reuse_arg[16], release_arg[16], held_arg[16];
     snprintf(reuse_arg, sizeof reuse_arg, "%d", n_reuse_args);
     snprintf(release_arg, sizeof release_arg, "%d", n_release);
+    snprintf(held_arg, sizeof held_arg, "%d", limiter_held(l) - n_release);
     const char **args = l->args;
     int argc = 0;
     args[argc++] = l->rate;
@@ -252,6 +283,8 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     args[argc++] = l->lease_ms;
     args[argc++] = reuse_arg;
     args[argc++] = release_arg;
+    args[argc++] = l->owner;
+    args[argc++] = held_arg;
     for (int i = 0; i < n_release; i++)
         args[argc++] = l->leases[handles[i]].id;
     /* New leases take unused entries; their handles follow the released ones in handles[]. */
@@ -262,9 +295,9 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
         handles[n_release + found++] = i;
         args[argc++] = l->leases[i].id;
     }
-    const char *keys[] = {l->bucket_key, l->inflight_key};
+    const char *keys[] = {l->bucket_key, l->inflight_key, l->waiting_key, l->waiting_until_key};
     struct wc_error err = {0};
-    redisReply *r = rconn_eval(c, ACQUIRE, 2, keys, argc, args, NULL, &err);
+    redisReply *r = rconn_eval(c, ACQUIRE, 4, keys, argc, args, NULL, &err);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
         r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER ||
         r->element[2]->type != REDIS_REPLY_INTEGER) {

@@ -76,6 +76,25 @@ def test_two_process_trees_share_one_cap(service, redis_server, fakewiki):
              "leases given back")
 
 
+def test_a_busy_worker_does_not_keep_the_cap_from_another(service, redis_server, fakewiki):
+    """Two trees of one worker each, a cap smaller than either's concurrency: the worker that got
+    the cap first renews its leases every 5 s, and must then leave room for the one waiting, so
+    both crawl (without it the second held one chunk until the first ran out of work)."""
+    wiki = fakewiki("--synthetic", "--latency-ms", "20")
+    args = crawl_args(redis_server, wiki, "--concurrency", "8", "--max-inflight", "4",
+                      "--rate", "0", "--workers", "1", "--log-level", "debug")
+    svc = service("serve", args)
+    other = service("worker", args)
+    wait_for(lambda: len(other.children("wc-worker")) == 1, 20, "second tree's worker")
+    n, chunk = 2400, 20
+    r = svc.submit({"titles": titles("Fair", n), "chunk_size": chunk})
+    check_job(svc, r.json()["id"], n, wiki)
+    assert wiki.stats()["max_concurrent"] <= 4
+    done = [log.count("event=chunk_done") for log in (svc.log(), other.log())]
+    assert sum(done) == n // chunk, done
+    assert min(done) >= 0.15 * n / chunk, done
+
+
 def command_calls(redis_server, command):
     for line in redis_server.cli("INFO", "commandstats").splitlines():
         if line.startswith("cmdstat_%s:" % command):
