@@ -178,7 +178,7 @@ const char *titles_invalid_reason_message(enum titles_invalid_reason reason)
     case TITLES_BAD_UTF8:
         return "title is not valid UTF-8";
     case TITLES_TOO_LONG:
-        return "title is too long (more bytes than the limit, 255 unless configured)";
+        return "title is too long (more bytes than the limit)";
     case TITLES_FORBIDDEN_CHAR:
         return "title contains a forbidden character (one of # < > [ ] | { })";
     case TITLES_CONTROL_CHAR:

@@ -136,9 +136,13 @@ static int invalid_payload(struct submission *s, const struct entry *e, struct w
 {
     const char *text = s->batch_text.data + e->offset;
     char detail[256];
-    snprintf(detail, sizeof detail, "%s %llu: %s",
-             s->opts.format == TITLES_FORMAT_JSON ? "index" : "line",
-             (unsigned long long)e->position, titles_invalid_reason_message(e->reason));
+    int n = snprintf(detail, sizeof detail, "%s %llu: %s",
+                     s->opts.format == TITLES_FORMAT_JSON ? "index" : "line",
+                     (unsigned long long)e->position, titles_invalid_reason_message(e->reason));
+    /* The library's message cannot know the limit this service was given. */
+    if (e->reason == TITLES_TOO_LONG && n > 0 && (size_t)n < sizeof detail)
+        snprintf(detail + n, sizeof detail - (size_t)n, "; this service's limit is %d bytes",
+                 s->opts.max_title_bytes);
     if (wc_buf_puts(out, "{\"title\":") || json_write_string(out, text, e->len) ||
         wc_buf_puts(out, ",\"outcome\":\"invalid\",\"detail\":") ||
         json_write_cstring(out, detail) || wc_buf_putc(out, '}'))

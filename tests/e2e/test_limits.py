@@ -43,6 +43,8 @@ def test_body_title_and_count_limits(service, redis_server, fakewiki):
     assert len(errors) == 4 and all(e["outcome"] == "invalid" for e in errors)
     assert sorted(e["detail"].split(":")[0] for e in errors) == ["line 2", "line 3", "line 4",
                                                                   "line 5"], reasons
+    too_long = [e for e in errors if e["detail"].startswith("line 2:")]
+    assert too_long[0]["detail"].endswith("this service's limit is 20 bytes"), too_long
     assert scan_jobs(redis_server) == ["wikicrawl:{%s}:job" % job]
 
 
