@@ -108,6 +108,11 @@ int chunk_decode(const char *data, size_t len, struct chunk **out, struct wc_err
     size_t text_bytes = 0;
     size_t pos = CHUNK_MAGIC_LEN;
     while (pos < len) {
+        /* No writer makes bigger chunks: a body that has more is not ours, and the worker's
+         * memory for a chunk is sized by the limit. */
+        if (n == CHUNK_MAX_SIZE)
+            return wc_error_set(err, WC_EPARSE, "byte %zu: more than %d titles", pos,
+                                CHUNK_MAX_SIZE);
         size_t at = 0;
         size_t title_len = 0;
         int rc = read_netstring(data, len, &pos, &at, &title_len, err);

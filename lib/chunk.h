@@ -51,7 +51,8 @@ void chunk_builder_reset(struct chunk_builder *b);
 
 void chunk_builder_free(struct chunk_builder *b);
 
-/* Decode a body. 0, WC_EPARSE (err says at which byte and why) or WC_ENOMEM. */
+/* Decode a body of at most CHUNK_MAX_SIZE titles. 0, WC_EPARSE (err says at which byte and why)
+ * or WC_ENOMEM. */
 int chunk_decode(const char *data, size_t len, struct chunk **out, struct wc_error *err);
 
 void chunk_free(struct chunk *c);

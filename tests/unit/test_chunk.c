@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,31 @@ static void test_decode_every_truncation_refused(void **state)
     chunk_free(NULL);
 }
 
+static void test_decode_at_most_max_size_titles(void **state)
+{
+    (void)state;
+    struct chunk_builder b;
+    chunk_builder_init(&b);
+    for (int i = 0; i < CHUNK_MAX_SIZE; i++)
+        assert_int_equal(chunk_builder_add(&b, "T", 1), 0);
+    size_t len;
+    const char *body = chunk_builder_data(&b, &len);
+    struct chunk *c = NULL;
+    assert_int_equal(chunk_decode(body, len, &c, NULL), 0);
+    assert_int_equal(c->n_titles, CHUNK_MAX_SIZE);
+    chunk_free(c);
+
+    assert_int_equal(chunk_builder_add(&b, "U", 1), 0);
+    body = chunk_builder_data(&b, &len);
+    struct wc_error err = {0};
+    assert_int_equal(chunk_decode(body, len, &c, &err), WC_EPARSE);
+    assert_null(c);
+    char expected[64];
+    snprintf(expected, sizeof expected, "byte %zu: more than %d titles", len - 4, CHUNK_MAX_SIZE);
+    assert_string_equal(err.message, expected);
+    chunk_builder_free(&b);
+}
+
 static void test_ref_format(void **state)
 {
     (void)state;
@@ -309,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_builder_reset_and_empty),
         cmocka_unit_test(test_decode_refusals),
         cmocka_unit_test(test_decode_every_truncation_refused),
+        cmocka_unit_test(test_decode_at_most_max_size_titles),
         cmocka_unit_test(test_ref_format),
         cmocka_unit_test(test_ref_parse),
         cmocka_unit_test(test_ref_round_trip),
