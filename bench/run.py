@@ -2,11 +2,11 @@
 
 Each section measures wikicrawl and its reference in the same run, on the same input, and reports
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
-service_api (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load
-(bench/load.py).
+answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
+(bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load (bench/load.py).
 
-    /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, service_api, crawl_throughput,
-                                                 load (or section_NAME); none: all of them
+    /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
+                                                 crawl_throughput, load (or section_NAME); none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS;
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
@@ -70,6 +70,50 @@ def section_page_text():
     ])
 
 
+def section_answer_record():
+    files = corpus_answers()
+    rounds = "20"
+    bench = os.path.join(ROOT, "build", "bench", "answer_bench")
+    fast, ref = [], []
+
+    def run(*flags):
+        out = subprocess.run([bench] + list(flags) + [rounds] + files, check=True,
+                             capture_output=True, text=True, cwd=ROOT).stdout
+        kv = dict(field.split("=", 1) for field in out.strip().splitlines()[-1].split())
+        return {"us": float(kv["us_per_page"]), "pages": int(kv["pages"]),
+                "fallbacks": int(kv["fallbacks"]), "checksum": kv["checksum"]}
+
+    for _ in range(RUNS):  # interleaved, so both see the same machine state
+        fast.append(run())
+        ref.append(run("--reference"))
+    assert fast[0]["checksum"] == ref[0]["checksum"], "the two paths wrote different records"
+    med = statistics.median
+    f, r = med(x["us"] for x in fast), med(x["us"] for x in ref)
+    html_bytes = sum(os.path.getsize(path) for path in files) / len(files)
+    return "\n".join([
+        "## answer -> record (issue: crawling, CPU per page)",
+        "",
+        "What a worker does with each answer, in thread CPU time (`bench/answer_bench.c`): parse "
+        "the `action=parse` JSON, extract `page_text`, build the record and write its NDJSON line. "
+        "Input: the parity corpus (%d answers, %.1f KB each on average), %s passes per run, "
+        "%d runs, interleaved. wikicrawl: `mwparse_answer` (the one-pass `lib/answer_scan` and "
+        "`lib/html_fast`; %d answers fell back to jansson). Reference: "
+        "`mwparse_answer_reference`, the same library's jansson path (the fallback and the "
+        "fuzzers' reference: jansson builds the whole document; `page_text` goes through the same "
+        "`lib/html_text`). Both write the same records (checksum of the lines compared)."
+        % (fast[0]["pages"], html_bytes / 1024, rounds, RUNS, fast[0]["fallbacks"]),
+        "",
+        "| path | median us per answer | runs (us) |",
+        "|---|---|---|",
+        "| wikicrawl `mwparse_answer` | **%.1f** | %s |"
+        % (f, ", ".join("%.1f" % x["us"] for x in fast)),
+        "| reference: `mwparse_answer_reference` (jansson) | %.1f | %s |"
+        % (r, ", ".join("%.1f" % x["us"] for x in ref)),
+        "| ratio reference / wikicrawl | **%.1fx** | |" % (r / f),
+        "",
+    ])
+
+
 def section_service_api():
     import service_api
     return service_api.section(RUNS)
@@ -85,7 +129,8 @@ def section_load():
     return load.section(RUNS)
 
 
-SECTIONS = [section_page_text, section_service_api, section_crawl_throughput, section_load]
+SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
+            section_load]
 
 
 def section_name(section):
