@@ -59,9 +59,12 @@ struct limiter {
  * list), wait}: wait > 0 is when a token or the end of a pause comes, -1 says the cap is full.
  *
  * Workers refused for the cap wait in `waiting` (owner -> leases it holds, entries expiring after
- * WAITING_TTL_MS in `waiting_until`), and room under the cap goes first to waiters that hold fewer
- * leases than the caller (`held`: what it keeps after this call's releases). Without that, a busy
- * worker renewing its leases in one call would keep the whole cap while it has work. */
+ * WAITING_TTL_MS in `waiting_until`). Room under the cap is shared out a slot at a time to whoever
+ * would hold the fewest leases, the caller (`held`: what it keeps after this call's releases, plus
+ * what it was given so far) or a waiter, ties going to the smaller owner id (ZRANGE's order for
+ * equal scores: every caller breaks them the same way, so two never wait for each other); the
+ * waiters' slots stay free for their next ask. Without that, a busy worker renewing its leases in
+ * one call would keep the whole cap while it has work. */
 static const char ACQUIRE[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -97,15 +100,28 @@ static const char ACQUIRE[] =
     "    redis.call('ZREM', KEYS[4], unpack(gone))\n"
     "  end\n"
     "  local owner, held = ARGV[7], tonumber(ARGV[8])\n"
-    "  local poorer = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. held)\n"
-    "  local mine = tonumber(redis.call('ZSCORE', KEYS[3], owner) or held)\n"
-    "  if mine < held then poorer = poorer - 1 end\n"
-    "  room = room - poorer\n"
-    "  local wanted = g_new\n"
-    "  if room < g_new then\n"
-    "    g_new = math.max(0, room)\n"
-    "    if wait == 0 then wait = -1 end\n"
+    "  local others = {}\n"
+    "  local w = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')\n"
+    "  for i = 1, #w, 2 do\n"
+    "    if w[i] ~= owner then others[#others + 1] = {tonumber(w[i + 1]), w[i]} end\n"
     "  end\n"
+    "  local function before(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end\n"
+    "  local wanted = g_new\n"
+    "  g_new = 0\n"
+    "  for slot = 1, room do\n"
+    "    if g_new == wanted then break end\n"
+    "    if #others == 0 or before({held + g_new, owner}, others[1]) then\n"
+    "      g_new = g_new + 1\n"
+    "    else\n"
+    "      others[1][1] = others[1][1] + 1\n"
+    "      local i = 1\n"
+    "      while i < #others and before(others[i + 1], others[i]) do\n"
+    "        others[i], others[i + 1] = others[i + 1], others[i]\n"
+    "        i = i + 1\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if g_new < wanted and wait == 0 then wait = -1 end\n"
     "  if g_new < wanted then\n"
     "    redis.call('ZADD', KEYS[3], held + g_new, owner)\n"
     "    redis.call('ZADD', KEYS[4], now + " WAITING_TTL_MS ", owner)\n"
