@@ -646,6 +646,24 @@ static int take_field(struct answer_scan *s, enum field field, void *target, con
     return 0;
 }
 
+/* After a member of an object or array: past a ',' (1: another member follows) or past the
+ * closing character (0); -1 for anything else. */
+static int next_member(struct answer_scan *s, char close)
+{
+    skip_space(s);
+    if (s->p == s->end)
+        return fail(s);
+    if (*s->p == ',') {
+        s->p++;
+        skip_space(s);
+        return 1;
+    }
+    if (*s->p != close)
+        return fail(s);
+    s->p++;
+    return 0;
+}
+
 /* An object; s->p is just after its '{'. */
 static int scan_object(struct answer_scan *s, size_t depth, enum role role, void *target)
 {
@@ -733,18 +751,11 @@ static int scan_object(struct answer_scan *s, size_t depth, enum role role, void
         }
         if (field != F_NONE && take_field(s, field, target, &v) != 0)
             return -1;
-        skip_space(s);
-        if (s->p == s->end)
-            return fail(s);
-        if (*s->p == ',') {
-            s->p++;
-            skip_space(s);
-            continue;
-        }
-        if (*s->p != '}')
-            return fail(s);
-        s->p++;
-        break;
+        int more = next_member(s, '}');
+        if (more < 0)
+            return -1;
+        if (!more)
+            break;
     }
     s->n_keys = first_key;
     s->key_arena_len = arena_mark;
@@ -800,18 +811,11 @@ static int scan_array(struct answer_scan *s, size_t depth, enum role role, void 
             if (rc != 0)
                 return -1;
         }
-        skip_space(s);
-        if (s->p == s->end)
-            return fail(s);
-        if (*s->p == ',') {
-            s->p++;
-            skip_space(s);
-            continue;
-        }
-        if (*s->p != ']')
-            return fail(s);
-        s->p++;
-        break;
+        int more = next_member(s, ']');
+        if (more < 0)
+            return -1;
+        if (!more)
+            break;
     }
     return 0;
 }
