@@ -180,11 +180,33 @@ static int is_disambiguation(json_t *parse)
     return 0;
 }
 
+/* The fields both paths fill alike: page_id, page_title, page_text. 0, WC_ENOMEM (err not
+ * filled: the caller says what it was building) or html_text_extract()'s error. */
+static int fill_head(struct html_text *x, struct wc_record *r, json_int_t pageid, const char *title,
+                     const char *html, size_t html_len, struct wc_error *err)
+{
+    if (asprintf(&r->page_id, "%" JSON_INTEGER_FORMAT, pageid) < 0) {
+        r->page_id = NULL;
+        return WC_ENOMEM;
+    }
+    r->page_title = strdup(title);
+    if (r->page_title == NULL)
+        return WC_ENOMEM;
+    struct wc_buf text = WC_BUF_INIT;
+    int rc = html_text_extract(x, html, html_len, &text, err);
+    if (rc == 0) {
+        r->page_text = wc_buf_detach(&text, &r->page_text_len);
+        if (r->page_text == NULL)
+            rc = WC_ENOMEM;
+    }
+    wc_buf_free(&text);
+    return rc;
+}
+
 static int build_record(struct html_text *x, json_t *root, json_t *parse, const char *title,
                         struct wc_record **out, struct mw_result *res, struct wc_error *err)
 {
     int rc = WC_ENOMEM;
-    struct wc_buf text = WC_BUF_INIT;
     struct wc_record *r = calloc(1, sizeof *r);
     if (r == NULL)
         goto out;
@@ -199,20 +221,11 @@ static int build_record(struct html_text *x, json_t *root, json_t *parse, const 
         rc = 0;
         goto out;
     }
-    if (asprintf(&r->page_id, "%" JSON_INTEGER_FORMAT, json_integer_value(pageid)) < 0) {
-        r->page_id = NULL;
-        goto out;
-    }
-    r->page_title = strdup(title);
-    if (r->page_title == NULL)
-        goto out;
-    rc = html_text_extract(x, json_string_value(html), json_string_length(html), &text, err);
+    rc = fill_head(x, r, json_integer_value(pageid), title, json_string_value(html),
+                   json_string_length(html), err);
     if (rc != 0)
         goto out;
-    r->page_text = wc_buf_detach(&text, &r->page_text_len);
     rc = WC_ENOMEM;
-    if (r->page_text == NULL)
-        goto out;
     if (collect_strings(json_object_get(parse, "categories"), "category", "*", "hidden",
                         &r->category) != 0 ||
         collect_strings(json_object_get(parse, "links"), "title", "*", NULL, &r->links) != 0 ||
@@ -230,7 +243,6 @@ static int build_record(struct html_text *x, json_t *root, json_t *parse, const 
 out:
     if (rc == WC_ENOMEM)
         wc_error_set(err, rc, "out of memory building the record");
-    wc_buf_free(&text);
     wc_record_free(r);
     return rc;
 }
@@ -375,7 +387,6 @@ static int build_scanned_record(struct html_text *x, const struct answer_scan *s
                                 struct wc_record **out, struct mw_result *res, struct wc_error *err)
 {
     int rc = WC_ENOMEM;
-    struct wc_buf text = WC_BUF_INIT;
     struct wc_record *r = calloc(1, sizeof *r);
     if (r == NULL)
         goto out;
@@ -386,20 +397,10 @@ static int build_scanned_record(struct html_text *x, const struct answer_scan *s
         rc = 0;
         goto out;
     }
-    if (asprintf(&r->page_id, "%" JSON_INTEGER_FORMAT, (json_int_t)s->pageid) < 0) {
-        r->page_id = NULL;
-        goto out;
-    }
-    r->page_title = strdup(title);
-    if (r->page_title == NULL)
-        goto out;
-    rc = html_text_extract(x, s->text_html, s->text_html_len, &text, err);
+    rc = fill_head(x, r, (json_int_t)s->pageid, title, s->text_html, s->text_html_len, err);
     if (rc != 0)
         goto out;
-    r->page_text = wc_buf_detach(&text, &r->page_text_len);
     rc = WC_ENOMEM;
-    if (r->page_text == NULL)
-        goto out;
     size_t bytes = list_bytes(&s->categories) + list_bytes(&s->links) +
                    list_bytes(&s->externallinks) + list_bytes(&s->sections) +
                    (s->redirect_to.present ? s->redirect_to.len + 1 : 0);
@@ -423,7 +424,6 @@ static int build_scanned_record(struct html_text *x, const struct answer_scan *s
 out:
     if (rc == WC_ENOMEM)
         wc_error_set(err, rc, "out of memory building the record");
-    wc_buf_free(&text);
     wc_record_free(r);
     return rc;
 }
