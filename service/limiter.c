@@ -220,13 +220,10 @@ static int reserve(struct limiter *l, int n)
     return 0;
 }
 
-/* ZREM every lease in one of the states of mask (1 << state) and forget them. One call. */
-static void give_back(struct limiter *l, redisContext *c, unsigned mask)
+/* ZREM the idle leases (and the busy ones too with with_busy) and forget them, in one call. */
+static void give_back(struct limiter *l, redisContext *c, int with_busy)
 {
-    int n = 0;
-    for (int i = 0; i < l->n_leases; i++)
-        n += (mask >> l->leases[i].state & 1u) && l->leases[i].state != LEASE_UNUSED;
-    if (n == 0 || reserve(l, 0) != 0)
+    if (reserve(l, 0) != 0)
         return;
     const char **argv = l->args;
     int argc = 0;
@@ -234,13 +231,14 @@ static void give_back(struct limiter *l, redisContext *c, unsigned mask)
     argv[argc++] = l->inflight_key;
     for (int i = 0; i < l->n_leases; i++) {
         struct lease *lease = &l->leases[i];
-        if (lease->state != LEASE_UNUSED && (mask >> lease->state & 1u)) {
+        if (lease->state == LEASE_IDLE || (with_busy && lease->state == LEASE_BUSY)) {
             argv[argc++] = lease->id;
             lease->state = LEASE_UNUSED;
         }
     }
     /* A failed call leaves the leases to expire by themselves. */
-    freeReplyObject(redisCommandArgv(c, argc, argv, NULL));
+    if (argc > 2)
+        freeReplyObject(redisCommandArgv(c, argc, argv, NULL));
 }
 
 int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, long *retry_in_ms)
@@ -366,12 +364,12 @@ void limiter_release(struct limiter *l, int lease)
 
 void limiter_idle(struct limiter *l, redisContext *c)
 {
-    give_back(l, c, 1u << LEASE_IDLE);
+    give_back(l, c, 0);
 }
 
 void limiter_release_all(struct limiter *l, redisContext *c)
 {
-    give_back(l, c, 1u << LEASE_IDLE | 1u << LEASE_BUSY);
+    give_back(l, c, 1);
 }
 
 void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
