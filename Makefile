@@ -23,10 +23,10 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 PYTHON    := /usr/bin/python3
 
 LIB_SRC   := $(wildcard lib/*.c)
-SVC_SRC   := $(wildcard service/*.c)
+SVC_SRC   := $(wildcard service/*.c service/*/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-C_SOURCES := $(wildcard lib/*.[ch] service/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
+C_SOURCES := $(wildcard lib/*.[ch] service/*.[ch] service/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
 
 REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
 REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o)
@@ -54,11 +54,11 @@ build/asan/wikicrawl: $(ASAN_LIB_OBJ) $(ASAN_SVC_OBJ)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(REL_FLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP -c $< -o $@
+	$(CC) $(STD) $(WARN) $(REL_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice -MMD -MP -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP -c $< -o $@
+	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice -MMD -MP -c $< -o $@
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -85,7 +85,7 @@ lint:
 	@echo "lint: clang-format and cppcheck over lib/ service/ tests/ bench/"
 	@clang-format --dry-run -Werror $(C_SOURCES)
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -D__GNUC__ -Ilib lib service
+	    --std=c11 --inline-suppr -D__GNUC__ -Ilib -Iservice lib service
 
 # images, docker-compose.yml and a crawl through the stack in containers (podman as Docker, as root)
 test-containers:

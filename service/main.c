@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
-#include "cmd_client.h"
-#include "cmd_fetch.h"
-#include "cmd_parse.h"
-#include "config.h"
-#include "supervisor.h"
+#include "server/api.h"
+#include "client/cmd_client.h"
+#include "tools/cmd_fetch.h"
+#include "tools/cmd_parse.h"
+#include "common/config.h"
+#include "serve/supervisor.h"
 
 static const char usage[] =
     "usage: wikicrawl COMMAND [OPTIONS]\n"

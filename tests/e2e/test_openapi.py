@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from conftest import ROOT
 
 SPEC_PATH = os.path.join(ROOT, "openapi.yaml")
-API_C = os.path.join(ROOT, "service", "api.c")
+API_C = os.path.join(ROOT, "service", "server", "api.c")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MISSING_JOB = "0" * 32
 

@@ -18,9 +18,9 @@
 
 #include <hiredis.h>
 
-#include "api.h"
-#include "config.h"
-#include "log.h"
+#include "server/api.h"
+#include "common/config.h"
+#include "common/log.h"
 
 static struct wc_config cfg;
 static struct api_server *server;

@@ -1,6 +1,6 @@
 /* embedded_redis.c - a private redis-server for `serve` when no Redis is configured */
 #include "embedded_redis.h"
-#include "rconn.h"
+#include "common/rconn.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -2,7 +2,7 @@
 #ifndef WC_SUPERVISOR_H
 #define WC_SUPERVISOR_H
 
-#include "config.h"
+#include "common/config.h"
 
 /* Run the tree: an embedded redis-server when cfg->redis is empty, one wc-api child when with_api,
  * cfg->workers wc-worker children when with_workers. Children that die are restarted (at once

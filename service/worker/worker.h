@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /* A worker's id in the fleet: "<hostname>:<pid>". Its processing list and heartbeat use it, and the
  * supervisor derives it from a dead child's pid to hand that child's chunks back at once. */

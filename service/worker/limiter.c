@@ -1,7 +1,7 @@
 /* limiter.c - fleet-wide token bucket and in-flight cap in Redis (see limiter.h) */
 #include "limiter.h"
 #include "keys.h"
-#include "rconn.h"
+#include "common/rconn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* supervisor.c - the prefork process tree: front end, workers, restarts, signals */
 #include "supervisor.h"
-#include "api.h"
+#include "server/api.h"
 #include "embedded_redis.h"
-#include "jobs.h"
-#include "log.h"
-#include "rconn.h"
-#include "worker.h"
+#include "common/jobs.h"
+#include "common/log.h"
+#include "common/rconn.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <signal.h>

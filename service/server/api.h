@@ -4,7 +4,7 @@
 
 #include <signal.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /* Serve the HTTP API until *stop becomes non-zero (set by a signal handler). One thread per
  * connection (long polls and streamed results block only their own connection), each with its

@@ -1,8 +1,8 @@
 /* auth.c - API keys by SHA-256 digest, compared in constant time; jobs in flight per key */
 #include "auth.h"
-#include "jobs.h"
+#include "common/jobs.h"
 #include "keys.h"
-#include "rconn.h"
+#include "common/rconn.h"
 #include "sha256.h"
 
 #include <errno.h>

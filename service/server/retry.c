@@ -1,8 +1,8 @@
 /* retry.c - a new job from the failed titles of a finished one (POST /v1/jobs/{id}/retry) */
 #include "retry.h"
-#include "jobs.h"
+#include "common/jobs.h"
 #include "keys.h"
-#include "rconn.h"
+#include "common/rconn.h"
 
 #include <jansson.h>
 #include <stdio.h>

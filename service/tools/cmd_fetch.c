@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "common/config.h"
 #include "crawl.h"
 
 #define DEFAULT_WIKI "https://en.wikipedia.org/w/api.php"

@@ -2,9 +2,9 @@
 #include "submit.h"
 #include "buf.h"
 #include "chunk.h"
-#include "jobs.h"
+#include "common/jobs.h"
 #include "json_write.h"
-#include "rconn.h"
+#include "common/rconn.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,11 +2,11 @@
 #include "worker.h"
 #include "chunk.h"
 #include "crawl.h"
-#include "jobs.h"
+#include "common/jobs.h"
 #include "keys.h"
 #include "limiter.h"
-#include "log.h"
-#include "rconn.h"
+#include "common/log.h"
+#include "common/rconn.h"
 
 #include <curl/curl.h>
 #include <malloc.h>
