@@ -1,0 +1,68 @@
+/* test_num.c - the whole-number parser behind flags, settings and query parameters */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "num.h"
+#include "wc_error.h"
+
+static void accepts_whole_numbers_in_range(void **state)
+{
+    (void)state;
+    long v = 0;
+    assert_int_equal(num_parse_long("42", 1, 100, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(num_parse_long("-5", -10, 10, &v), 0);
+    assert_int_equal(v, -5);
+    assert_int_equal(num_parse_long("1", 1, 1, &v), 0);
+    assert_int_equal(v, 1);
+}
+
+static void refuses_anything_else_and_leaves_out_alone(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", " 1", "1 ", "+1", "1x", "x", "0x10", "1.5", "101", "0", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long v = 77;
+        assert_int_equal(num_parse_long(bad[i], 1, 100, &v), WC_EINVAL);
+        assert_int_equal(v, 77);
+    }
+}
+
+static void refuses_overflow(void **state)
+{
+    (void)state;
+    long long v = 0;
+    assert_int_equal(num_parse_ll("9223372036854775807", 0, LLONG_MAX, &v), 0);
+    assert_true(v == LLONG_MAX);
+    assert_int_equal(num_parse_ll("9223372036854775808", 0, LLONG_MAX, &v), WC_EINVAL);
+    assert_int_equal(num_parse_ll("-9223372036854775809", LLONG_MIN, 0, &v), WC_EINVAL);
+}
+
+static void reads_only_len_bytes(void **state)
+{
+    (void)state;
+    long v = 0;
+    assert_int_equal(num_parse_long_n("123456", 3, 0, 1000, &v), 0);
+    assert_int_equal(v, 123);
+    assert_int_equal(num_parse_long_n("12", 0, 0, 1000, &v), WC_EINVAL);
+    char many[64];
+    for (size_t i = 0; i < sizeof many; i++)
+        many[i] = '1';
+    assert_int_equal(num_parse_long_n(many, sizeof many, 0, LONG_MAX, &v), WC_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accepts_whole_numbers_in_range),
+        cmocka_unit_test(refuses_anything_else_and_leaves_out_alone),
+        cmocka_unit_test(refuses_overflow),
+        cmocka_unit_test(reads_only_len_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
