@@ -28,10 +28,14 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 C_SOURCES := $(wildcard lib/*.[ch] service/*.[ch] service/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
 
+# The Redis scripts are Lua files, compiled in as C strings generated from them.
+LUA_SRC   := $(wildcard service/common/scripts/*.lua)
+LUA_GEN   := build/gen/scripts_lua.c
+
 REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
-REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o)
+REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o) build/rel/gen/scripts_lua.o
 ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
-ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o)
+ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o) build/asan/gen/scripts_lua.o
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC    := $(wildcard bench/*_bench.c)
@@ -51,6 +55,18 @@ build/wikicrawl: $(REL_LIB_OBJ) $(REL_SVC_OBJ)
 
 build/asan/wikicrawl: $(ASAN_LIB_OBJ) $(ASAN_SVC_OBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(LUA_GEN): $(LUA_SRC) scripts/lua2c.sh
+	@mkdir -p $(dir $@)
+	scripts/lua2c.sh $@ $(LUA_SRC)
+
+build/rel/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(REL_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice -MMD -MP -c $< -o $@
+
+build/asan/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice -MMD -MP -c $< -o $@
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,8 +102,9 @@ e2e: build/asan/wikicrawl build/wikicrawl
 	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 lint:
-	@echo "lint: clang-format and cppcheck over lib/ service/ tests/ bench/"
+	@echo "lint: clang-format, luac -p and cppcheck over lib/ service/ tests/ bench/"
 	@clang-format --dry-run -Werror $(C_SOURCES)
+	@luac5.1 -p $(LUA_SRC)
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --std=c11 --inline-suppr -D__GNUC__ -Ilib -Iservice lib service
 
@@ -128,7 +145,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	    $(PKG_LIBS) -lm
 
 # The front end's request path needs the service's code (not its main).
-build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(LIB_SRC) $(filter-out service/main.c,$(SVC_SRC))
+build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(LIB_SRC) $(filter-out service/main.c,$(SVC_SRC)) \
+                      $(LUA_GEN)
 	@mkdir -p $(dir $@)
 	clang $(STD) $(WARN) -Wno-missing-prototypes $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice \
 	    -o $@ $^ $(PKG_LIBS) -lm

@@ -2,95 +2,13 @@
 #include "jobs.h"
 #include "json_write.h"
 #include "rconn.h"
+#include "scripts.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-const char JOBS_SCRIPT_RECORD[] =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not st then return -1 end\n"
-    "if st == 'cancelled' or st == 'done' then return -2 end\n"
-    "local written = 0\n"
-    "for i = 1, #ARGV, 3 do\n"
-    "  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i+1]) == 1 then\n"
-    "    if ARGV[i+1] == 'ok' then\n"
-    "      local n = redis.call('HINCRBY', KEYS[1], 'n_results', 1)\n"
-    "      redis.call('XADD', KEYS[3], '0-' .. n, 'r', ARGV[i+2])\n"
-    "      redis.call('HINCRBY', KEYS[1], 'pages', 1)\n"
-    "    else\n"
-    "      local n = redis.call('HINCRBY', KEYS[1], 'n_errors', 1)\n"
-    "      redis.call('XADD', KEYS[4], '0-' .. n, 'e', ARGV[i+2])\n"
-    "      redis.call('HINCRBY', KEYS[1], ARGV[i+1], 1)\n"
-    "    end\n"
-    "    written = written + 1\n"
-    "  end\n"
-    "end\n"
-    "return written\n";
-
-const char JOBS_SCRIPT_START_CHUNK[] = "local st = redis.call('HGET', KEYS[1], 'status')\n"
-                                       "if not st then return false end\n"
-                                       "if st == 'queued' or st == 'committing' then\n"
-                                       "  redis.call('HSET', KEYS[1], 'status', 'running')\n"
-                                       "  st = 'running'\n"
-                                       "end\n"
-                                       "redis.call('HSETNX', KEYS[1], 'started', ARGV[1])\n"
-                                       "return st\n";
-
-/* KEYS: job chunks seen outcome results errors done (enum keys_job_part order). */
-const char JOBS_SCRIPT_FINISH_CHUNK[] =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not st then return false end\n"
-    "if redis.call('SADD', KEYS[7], ARGV[1]) == 1 then\n"
-    "  redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)\n"
-    "  redis.call('HDEL', KEYS[2], ARGV[1])\n"
-    "end\n"
-    "local done = tonumber(redis.call('HGET', KEYS[1], 'chunks_done') or '0')\n"
-    "local total = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '-1')\n"
-    "if (st == 'running' or st == 'queued' or st == 'committing') and total >= 0\n"
-    "   and done >= total then\n"
-    "  redis.call('HSET', KEYS[1], 'status', 'done', 'finished', ARGV[2])\n"
-    "  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end\n"
-    "  st = '" JOBS_FINISHED_NOW "'\n"
-    "end\n"
-    "return st\n";
-
-const char JOBS_SCRIPT_COMMITTED[] = "local st = redis.call('HGET', KEYS[1], 'status')\n"
-                                     "if not st then return false end\n"
-                                     "if st == 'committing' then\n"
-                                     "  redis.call('HSET', KEYS[1], 'status', 'queued')\n"
-                                     "  st = 'queued'\n"
-                                     "end\n"
-                                     "if st ~= 'done' and st ~= 'cancelled' then\n"
-                                     "  for i = 1, #KEYS do redis.call('PERSIST', KEYS[i]) end\n"
-                                     "end\n"
-                                     "return st\n";
-
-/* Cancel. KEYS: all job keys. ARGV: now_ms ttl. */
-static const char script_cancel[] =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not st then return false end\n"
-    "if st == 'done' or st == 'cancelled' then return st end\n"
-    "redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished', ARGV[1])\n"
-    "redis.call('DEL', KEYS[2], KEYS[3])\n"
-    "for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
-    "return 'cancelled'\n";
-
-/* The processing list names are built here from a prefix: they share the {queue} tag with the
- * keys declared, so this stays within one cluster slot. */
-const char JOBS_SCRIPT_REAP[] =
-    "local ids\n"
-    "if ARGV[4] and ARGV[4] ~= '' then ids = {ARGV[4]}\n"
-    "else ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - "
-    "tonumber(ARGV[2])) end\n"
-    "local moved = 0\n"
-    "for _, id in ipairs(ids) do\n"
-    "  local list = ARGV[3] .. id\n"
-    "  while redis.call('LMOVE', list, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
-    "  redis.call('ZREM', KEYS[1], id)\n"
-    "end\n"
-    "return moved\n";
 
 void jobs_keys(struct job_keys *k, const char *id)
 {
@@ -100,53 +18,68 @@ void jobs_keys(struct job_keys *k, const char *id)
     }
 }
 
-static long long field_ll(const redisReply *r, size_t i)
+/* The job hash's fields and where each goes in struct job_status: one table, so that a field is
+ * added in one place (as config.c does for settings). */
+enum job_field_type { FIELD_LL, FIELD_STRING };
+
+struct job_field {
+    const char *name;
+    enum job_field_type type;
+    size_t offset;
+    size_t size; /* FIELD_STRING: the room at offset */
+};
+
+#define LL_FIELD(name)                                                                             \
+    {                                                                                              \
+#name, FIELD_LL, offsetof(struct job_status, name), 0                                      \
+    }
+#define STRING_FIELD(name)                                                                         \
+    {                                                                                              \
+#name, FIELD_STRING, offsetof(struct job_status, name),                                    \
+            sizeof(((struct job_status *)0)->name)                                                 \
+    }
+
+static const struct job_field job_fields[] = {
+    STRING_FIELD(status), /* first: a job without it does not exist */
+    LL_FIELD(titles),     LL_FIELD(duplicates),     LL_FIELD(chunks),    LL_FIELD(chunks_done),
+    LL_FIELD(pages),      LL_FIELD(disambiguation), LL_FIELD(missing),   LL_FIELD(invalid),
+    LL_FIELD(failed),     LL_FIELD(cache_hits),     LL_FIELD(created),   LL_FIELD(started),
+    LL_FIELD(finished),   LL_FIELD(chunk_size),     STRING_FIELD(owner), LL_FIELD(n_results),
+    LL_FIELD(n_errors),
+};
+enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
+
+/* Store one HMGET value; a field not set (nil) leaves the zero that memset put there. */
+static void store_field(struct job_status *out, const struct job_field *f, const redisReply *v)
 {
-    return (r->element[i]->type == REDIS_REPLY_STRING) ? atoll(r->element[i]->str) : 0;
+    if (v->type != REDIS_REPLY_STRING)
+        return;
+    char *at = (char *)out + f->offset;
+    if (f->type == FIELD_STRING)
+        snprintf(at, f->size, "%s", v->str);
+    else
+        *(long long *)at = atoll(v->str);
 }
 
 int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err)
 {
-    static const char *const fields[] = {
-        "status",         "titles",   "duplicates", "chunks", "chunks_done", "pages",
-        "disambiguation", "missing",  "invalid",    "failed", "cache_hits",  "created",
-        "started",        "finished", "chunk_size", "owner",  "n_results",   "n_errors",
-    };
-    enum { N_FIELDS = sizeof fields / sizeof fields[0] };
     char key[KEYS_MAX];
     keys_job(key, sizeof key, id, KEYS_JOB);
-    const char *argv[2 + N_FIELDS] = {"HMGET", key};
-    for (size_t i = 0; i < N_FIELDS; i++)
-        argv[2 + i] = fields[i];
-    redisReply *r = rconn_run(c, 2 + N_FIELDS, argv, NULL, err);
+    const char *argv[2 + N_JOB_FIELDS] = {"HMGET", key};
+    for (size_t i = 0; i < N_JOB_FIELDS; i++)
+        argv[2 + i] = job_fields[i].name;
+    redisReply *r = rconn_run(c, 2 + N_JOB_FIELDS, argv, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != N_FIELDS ||
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != N_JOB_FIELDS ||
         r->element[0]->type != REDIS_REPLY_STRING) {
         freeReplyObject(r);
         return 1;
     }
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", id);
-    snprintf(out->status, sizeof out->status, "%s", r->element[0]->str);
-    out->titles = field_ll(r, 1);
-    out->duplicates = field_ll(r, 2);
-    out->chunks = field_ll(r, 3);
-    out->chunks_done = field_ll(r, 4);
-    out->pages = field_ll(r, 5);
-    out->disambiguation = field_ll(r, 6);
-    out->missing = field_ll(r, 7);
-    out->invalid = field_ll(r, 8);
-    out->failed = field_ll(r, 9);
-    out->cache_hits = field_ll(r, 10);
-    out->created = field_ll(r, 11);
-    out->started = field_ll(r, 12);
-    out->finished = field_ll(r, 13);
-    out->chunk_size = field_ll(r, 14);
-    if (r->element[15]->type == REDIS_REPLY_STRING)
-        snprintf(out->owner, sizeof out->owner, "%s", r->element[15]->str);
-    out->n_results = field_ll(r, 16);
-    out->n_errors = field_ll(r, 17);
+    for (size_t i = 0; i < N_JOB_FIELDS; i++)
+        store_field(out, &job_fields[i], r->element[i]);
     freeReplyObject(r);
     return 0;
 }
@@ -206,7 +139,7 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
     snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(ttls, sizeof ttls, "%ld", ttl);
     const char *args[] = {now, ttls};
-    redisReply *r = rconn_eval(c, script_cancel, KEYS_JOB_PARTS, k.ptr, 2, args, NULL, err);
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CANCEL, KEYS_JOB_PARTS, k.ptr, 2, args, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
     int rc = 1;

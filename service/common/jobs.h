@@ -62,30 +62,9 @@ int jobs_is_final(const struct job_status *s);
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err);
 
-/* Scripts, for callers that pipeline them (keys: struct job_keys order). */
-
-/* KEYS job outcome results errors; ARGV (title, outcome, payload)...: record each title's outcome
- * once; a second write for a title is ignored. Entries get the stream ids 0-1, 0-2, ... in order,
- * counted by the job's n_results / n_errors fields, so a cursor is a plain ordinal. Returns the
- * number written, -1 for a job that is gone, -2 for one that is cancelled or done. */
-extern const char JOBS_SCRIPT_RECORD[];
-
-/* KEYS job; ARGV now_ms: a worker starts a chunk. Returns the status (nil: job gone). */
-extern const char JOBS_SCRIPT_START_CHUNK[];
-
-/* KEYS all job keys; ARGV seq now_ms ttl: a chunk is finished (once, however often called);
- * finishes the job when it was the last. Returns the status after the call, or JOBS_FINISHED_NOW
- * from the one call that made the job done (so that it is counted once). */
+/* The value JOBS_SCRIPT_FINISH_CHUNK (common/scripts.h) returns from the one call that made the job
+ * done, so that it is counted once. */
 #define JOBS_FINISHED_NOW "finished"
-extern const char JOBS_SCRIPT_FINISH_CHUNK[];
-
-/* KEYS all job keys; ARGV upload_ttl: an upload is fully queued: committing -> queued, and the
- * keys lose their upload TTL unless the job already finished. */
-extern const char JOBS_SCRIPT_COMMITTED[];
-
-/* KEYS workers pending; ARGV now_ms dead_after_ms processing_prefix [worker_id]: move the chunks of
- * dead workers (or of worker_id, at once) back to the head of the queue. Returns chunks moved. */
-extern const char JOBS_SCRIPT_REAP[];
 
 /* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS. Returns the
  * number of chunks moved or WC_EREMOTE. */

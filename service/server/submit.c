@@ -5,6 +5,7 @@
 #include "common/jobs.h"
 #include "json_write.h"
 #include "common/rconn.h"
+#include "common/scripts.h"
 
 #include <errno.h>
 #include <stdio.h>

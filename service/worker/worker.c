@@ -7,6 +7,7 @@
 #include "limiter.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "common/scripts.h"
 
 #include <curl/curl.h>
 #include <malloc.h>

@@ -1,0 +1,20 @@
+/* scripts.h - the Redis Lua scripts of the job store and the limiter, as C strings */
+#ifndef WC_SCRIPTS_H
+#define WC_SCRIPTS_H
+
+/* Each script is kept as a Lua file in service/common/scripts/ (its KEYS, ARGV and reply are
+ * documented at its top) and turned into the constant below at build time by scripts/lua2c.sh.
+ * A name such as JOB_DONE in a script is the C macro of the same name, made a Lua local by
+ * SCRIPT_CONST: the script and the C code cannot disagree on a job state. */
+#define SCRIPT_CONST(name) "local " #name " = '" name "'\n"
+
+/* Prototypes */
+
+extern const char JOBS_SCRIPT_RECORD[];       /* jobs_record.lua */
+extern const char JOBS_SCRIPT_START_CHUNK[];  /* jobs_start_chunk.lua */
+extern const char JOBS_SCRIPT_FINISH_CHUNK[]; /* jobs_finish_chunk.lua */
+extern const char JOBS_SCRIPT_COMMITTED[];    /* jobs_committed.lua */
+extern const char JOBS_SCRIPT_CANCEL[];       /* jobs_cancel.lua */
+extern const char JOBS_SCRIPT_REAP[];         /* jobs_reap.lua */
+
+#endif

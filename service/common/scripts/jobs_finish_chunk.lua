@@ -1,0 +1,22 @@
+-- jobs_finish_chunk.lua - a chunk is finished (once, however often called)
+-- KEYS: every key of the job, in enum keys_job_part order (job chunks seen outcome results errors
+--       done)
+-- ARGV: seq now_ms ttl
+-- Finishes the job when this was its last chunk: status done, every key expires after ttl.
+-- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
+-- done (so that it is counted once); nil for a job that is gone.
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return false end
+if redis.call('SADD', KEYS[7], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+local done = tonumber(redis.call('HGET', KEYS[1], 'chunks_done') or '0')
+local total = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '-1')
+if (st == JOB_RUNNING or st == JOB_QUEUED or st == JOB_COMMITTING) and total >= 0
+   and done >= total then
+  redis.call('HSET', KEYS[1], 'status', JOB_DONE, 'finished', ARGV[2])
+  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+  st = JOBS_FINISHED_NOW
+end
+return st
