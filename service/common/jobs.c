@@ -153,17 +153,33 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
 
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err)
 {
-    char workers[KEYS_MAX], pending[KEYS_MAX], now[32], dead_after[32];
+    char workers[KEYS_MAX], pending[KEYS_MAX], dead_after[32];
     keys_queue(workers, sizeof workers, "workers");
     keys_queue(pending, sizeof pending, "pending");
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
     const char *keys[] = {workers, pending};
-    const char *args[] = {now, dead_after, KEYS_PROCESSING_PREFIX, worker_id ? worker_id : ""};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 2, keys, 4, args, NULL, err);
+    const char *args[] = {dead_after, KEYS_PROCESSING_PREFIX, worker_id ? worker_id : ""};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 2, keys, 3, args, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
-    long long moved = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    long long moved = 0;
+    if (r->type == REDIS_REPLY_INTEGER)
+        moved = r->integer;
+    else
+        moved = wc_error_set(err, WC_EREMOTE, "reap: unexpected reply type %d", r->type);
     freeReplyObject(r);
     return moved;
+}
+
+int jobs_heartbeat(redisContext *c, const char *worker_id, struct wc_error *err)
+{
+    char workers[KEYS_MAX];
+    keys_queue(workers, sizeof workers, "workers");
+    const char *keys[] = {workers};
+    const char *args[] = {worker_id};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_HEARTBEAT, 1, keys, 1, args, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
 }

@@ -66,8 +66,12 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
  * done, so that it is counted once. */
 #define JOBS_FINISHED_NOW "finished"
 
-/* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS. Returns the
- * number of chunks moved or WC_EREMOTE. */
+/* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS on Redis's
+ * clock. Returns the number of chunks moved or WC_EREMOTE (err filled). */
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err);
+
+/* Stamp worker_id's heartbeat with Redis's clock (JOBS_SCRIPT_HEARTBEAT). Returns 0 or
+ * WC_EREMOTE (err filled). */
+int jobs_heartbeat(redisContext *c, const char *worker_id, struct wc_error *err);
 
 #endif

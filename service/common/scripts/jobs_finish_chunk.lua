@@ -5,8 +5,11 @@
 -- Finishes the job when this was its last chunk: status done, every key expires after ttl.
 -- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
 -- done (so that it is counted once); nil for a job that is gone.
+-- A cancelled job is left as it is: its keys already have their TTL, and the done set, which
+-- may not exist yet, would be created without one.
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return false end
+if st == JOB_CANCELLED then return st end
 if redis.call('SADD', KEYS[7], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
   redis.call('HDEL', KEYS[2], ARGV[1])
