@@ -17,6 +17,11 @@
 #define JOB_DONE "done"
 #define JOB_CANCELLED "cancelled"
 
+/* The outcome hash's field for an invalid entry at a position of the upload: '#' cannot start a
+ * valid title, so it never guards a title that is crawled. */
+#define JOBS_INVALID_GUARD_FORMAT "#%llu"
+#define JOBS_INVALID_GUARD_MAX 24
+
 /* Seconds an unfinished upload's keys live: a front end that dies mid-upload leaves nothing
  * behind for longer than this. */
 #define JOB_UPLOAD_TTL 3600

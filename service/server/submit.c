@@ -158,19 +158,27 @@ static int flush_batch(struct submission *s)
     const char **args = NULL;
     size_t *args_len = NULL;
     size_t *payload_end = NULL;
+    char(*invalid_guard)[JOBS_INVALID_GUARD_MAX] = NULL;
     if (s->n_batch == 0)
         return 0;
 
-    /* Round trip 1: which entries are new to this job? */
+    /* Round trip 1: which titles are new to this job? Only valid titles are deduplicated: an
+     * invalid entry (the number 42, a line without its id) says nothing about the valid title
+     * with the same text, which must still be crawled. */
+    int is_new[BATCH_TITLES];
     for (size_t i = 0; i < s->n_batch; i++) {
+        is_new[i] = 1;
+        if (s->batch[i].reason != 0)
+            continue;
         const char *argv[] = {"SADD", s->keys.key[KEYS_SEEN],
                               s->batch_text.data + s->batch[i].offset};
         size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
         if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
             return wc_error_set(s->err, WC_ENOMEM, "out of memory");
     }
-    int is_new[BATCH_TITLES];
     for (size_t i = 0; i < s->n_batch; i++) {
+        if (s->batch[i].reason != 0)
+            continue;
         redisReply *r = rconn_reply(s->redis, rc ? NULL : s->err);
         if (r == NULL && s->redis->err)
             return WC_EREMOTE;
@@ -187,7 +195,8 @@ static int flush_batch(struct submission *s)
     args = malloc(3 * s->n_batch * sizeof *args);
     args_len = malloc(3 * s->n_batch * sizeof *args_len);
     payload_end = malloc(s->n_batch * sizeof *payload_end);
-    if (args == NULL || args_len == NULL || payload_end == NULL) {
+    invalid_guard = malloc(s->n_batch * sizeof *invalid_guard);
+    if (args == NULL || args_len == NULL || payload_end == NULL || invalid_guard == NULL) {
         rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
         goto out;
     }
@@ -207,6 +216,8 @@ static int flush_batch(struct submission *s)
                 rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
                 goto out;
             }
+            snprintf(invalid_guard[n_invalid], sizeof invalid_guard[n_invalid],
+                     JOBS_INVALID_GUARD_FORMAT, (unsigned long long)e->position);
             payload_end[n_invalid++] = payloads.len;
             s->invalid++;
             continue;
@@ -228,8 +239,10 @@ static int flush_batch(struct submission *s)
             const struct entry *e = &s->batch[i];
             if (!is_new[i] || e->reason == 0)
                 continue;
-            args[3 * k] = s->batch_text.data + e->offset;
-            args_len[3 * k] = e->len;
+            /* The exactly-once guard of an invalid entry is its position, which no valid title
+             * can spell ('#' is refused in titles): its text may be a valid title's too. */
+            args[3 * k] = invalid_guard[k];
+            args_len[3 * k] = strlen(invalid_guard[k]);
             args[3 * k + 1] = "invalid";
             args_len[3 * k + 1] = 7;
             args[3 * k + 2] = payloads.data + start;
@@ -247,8 +260,10 @@ static int flush_batch(struct submission *s)
         n_pending++;
     }
     /* Until the commit every key lives only JOB_UPLOAD_TTL: a front end that dies mid-upload
-     * leaves nothing behind for long. */
-    static const enum keys_job_part touched[] = {KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME, KEYS_ERRORS};
+     * leaves nothing behind for long. Each batch renews them all, the job hash included, so an
+     * upload that streams for longer than that keeps every key of its job. */
+    static const enum keys_job_part touched[] = {KEYS_JOB, KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME,
+                                                 KEYS_ERRORS};
     for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++) {
         if (redisAppendCommand(s->redis, "EXPIRE %s %d", s->keys.key[touched[i]], JOB_UPLOAD_TTL) !=
             REDIS_OK) {
@@ -269,6 +284,7 @@ out:
     free(args);
     free(args_len);
     free(payload_end);
+    free(invalid_guard);
     return rc;
 }
 
