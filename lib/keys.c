@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char *const job_part_names[KEYS_JOB_PARTS] = {
-    "job", "chunks", "seen", "outcome", "results", "errors", "done",
+    "job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid",
 };
 
 static int fit(int n, size_t size)

@@ -15,8 +15,11 @@
  *   wikicrawl:{queue}:idem:KEY             STRING job id of an Idempotency-Key
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
- *   wikicrawl:{JOBID}:seen                 SET    titles seen while the upload streams
- *   wikicrawl:{JOBID}:outcome              HASH   title -> outcome (the exactly-once guard)
+ *   wikicrawl:{JOBID}:seen                 SET    valid titles seen while the upload streams
+ *   wikicrawl:{JOBID}:seen_invalid         SET    invalid entries seen while it streams (their
+ *                                                 own set: "42" the number must not hide "42")
+ *   wikicrawl:{JOBID}:outcome              HASH   title -> outcome (the exactly-once guard);
+ *                                                 "#N" for the invalid entry at position N
  *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON)
  *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (JSON)
  *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
@@ -33,6 +36,7 @@ enum keys_job_part {
     KEYS_RESULTS,
     KEYS_ERRORS,
     KEYS_DONE,
+    KEYS_SEEN_INVALID,
     KEYS_JOB_PARTS
 };
 

@@ -10,6 +10,8 @@
 
 /* Prototypes */
 
+extern const char JOBS_SCRIPT_CREATE[];       /* jobs_create.lua */
+extern const char JOBS_SCRIPT_COUNTED[];      /* jobs_counted.lua */
 extern const char JOBS_SCRIPT_RECORD[];       /* jobs_record.lua */
 extern const char JOBS_SCRIPT_START_CHUNK[];  /* jobs_start_chunk.lua */
 extern const char JOBS_SCRIPT_FINISH_CHUNK[]; /* jobs_finish_chunk.lua */

@@ -162,23 +162,18 @@ static int flush_batch(struct submission *s)
     if (s->n_batch == 0)
         return 0;
 
-    /* Round trip 1: which titles are new to this job? Only valid titles are deduplicated: an
-     * invalid entry (the number 42, a line without its id) says nothing about the valid title
-     * with the same text, which must still be crawled. */
-    int is_new[BATCH_TITLES];
+    /* Round trip 1: which entries are new to this job? Valid titles and invalid entries are
+     * deduplicated in two sets: an invalid entry (the number 42, a line without its id) says
+     * nothing about the valid title with the same text, which must still be crawled. */
     for (size_t i = 0; i < s->n_batch; i++) {
-        is_new[i] = 1;
-        if (s->batch[i].reason != 0)
-            continue;
-        const char *argv[] = {"SADD", s->keys.key[KEYS_SEEN],
-                              s->batch_text.data + s->batch[i].offset};
+        enum keys_job_part set = s->batch[i].reason == 0 ? KEYS_SEEN : KEYS_SEEN_INVALID;
+        const char *argv[] = {"SADD", s->keys.key[set], s->batch_text.data + s->batch[i].offset};
         size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
         if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
             return wc_error_set(s->err, WC_ENOMEM, "out of memory");
     }
+    int is_new[BATCH_TITLES];
     for (size_t i = 0; i < s->n_batch; i++) {
-        if (s->batch[i].reason != 0)
-            continue;
         redisReply *r = rconn_reply(s->redis, rc ? NULL : s->err);
         if (r == NULL && s->redis->err)
             return WC_EREMOTE;
@@ -262,8 +257,8 @@ static int flush_batch(struct submission *s)
     /* Until the commit every key lives only JOB_UPLOAD_TTL: a front end that dies mid-upload
      * leaves nothing behind for long. Each batch renews them all, the job hash included, so an
      * upload that streams for longer than that keeps every key of its job. */
-    static const enum keys_job_part touched[] = {KEYS_JOB, KEYS_CHUNKS, KEYS_SEEN, KEYS_OUTCOME,
-                                                 KEYS_ERRORS};
+    static const enum keys_job_part touched[] = {KEYS_JOB,     KEYS_CHUNKS, KEYS_SEEN,
+                                                 KEYS_OUTCOME, KEYS_ERRORS, KEYS_SEEN_INVALID};
     for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++) {
         if (redisAppendCommand(s->redis, "EXPIRE %s %d", s->keys.key[touched[i]], JOB_UPLOAD_TTL) !=
             REDIS_OK) {
@@ -330,21 +325,20 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         wc_error_set(err, WC_ENOMEM, "out of memory");
         goto fail;
     }
-    char now[32], chunk_size[16];
+    char now[32], chunk_size[16], upload_ttl[16];
     snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
-    const char *argv[] = {
-        "HSET", s->keys.key[KEYS_JOB], "status",   JOB_RECEIVING, "created",
-        now,    "chunk_size",          chunk_size, "owner",       opts->owner ? opts->owner : ""};
-    redisReply *r = rconn_run(c, 10, argv, NULL, err);
+    snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
+    const char *args[] = {upload_ttl, now, chunk_size, opts->owner ? opts->owner : ""};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 4, args, NULL, err);
     if (r == NULL)
         goto fail;
+    int created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);
-    const char *expire[] = {"EXPIRE", s->keys.key[KEYS_JOB], "3600"};
-    r = rconn_run(c, 3, expire, NULL, err);
-    if (r == NULL)
+    if (!created) {
+        wc_error_set(err, WC_EREMOTE, "job id %s is taken", id);
         goto fail;
-    freeReplyObject(r);
+    }
     return s;
 fail:
     submit_free(s);
@@ -447,20 +441,19 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     snprintf(chunks, sizeof chunks, "%lld", s->chunks);
     snprintf(now, sizeof now, "%lld", rconn_now_ms());
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
-    const char *argv[] = {"HSET",        s->keys.key[KEYS_JOB],
-                          "status",      s->chunks ? JOB_COMMITTING : JOB_DONE,
-                          "titles",      titles,
-                          "duplicates",  duplicates,
-                          "chunks",      chunks,
-                          "chunks_done", "0",
-                          "finished",    s->chunks ? "0" : now,
-                          "cache",       s->opts.use_cache ? "1" : "0"};
-    redisReply *r = rconn_run(s->redis, 16, argv, NULL, err);
+    const char *counted[] = {titles, duplicates, chunks, now, s->opts.use_cache ? "1" : "0"};
+    redisReply *r =
+        rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, 5, counted, NULL, err);
     if (r == NULL) {
         rc = WC_EREMOTE;
         goto out;
     }
+    int gone = r->type != REDIS_REPLY_STRING;
     freeReplyObject(r);
+    if (gone) {
+        rc = wc_error_set(err, WC_EREMOTE, "the job's keys expired during the upload");
+        goto out;
+    }
     if (s->chunks == 0) {
         for (int part = 0; part < KEYS_JOB_PARTS; part++) {
             r = redisCommand(s->redis, "EXPIRE %s %s", s->keys.key[part], ttl);
@@ -482,7 +475,7 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         freeReplyObject(r);
     }
     /* The dedup SET has done its work; the fleet counts the job (/metrics). */
-    r = redisCommand(s->redis, "DEL %s", s->keys.key[KEYS_SEEN]);
+    r = redisCommand(s->redis, "DEL %s %s", s->keys.key[KEYS_SEEN], s->keys.key[KEYS_SEEN_INVALID]);
     freeReplyObject(r);
     char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");

@@ -91,3 +91,18 @@ def test_heartbeat_and_reaper_both_use_redis_clock(redis_server):
     assert redis_server.cli("ZRANGE", workers, "0", "-1").split() == ["live"]
     # one worker's chunks at once, whatever its heartbeat
     assert evalsha(redis_server, "jobs_reap", [workers, pending], ["15000", prefix, "live"]) == "1"
+
+
+def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
+    job = JOB + "job"
+    assert evalsha(redis_server, "jobs_create", [job], ["3600", "1000", "50", "owner1"]) == "1"
+    assert 3500 < int(redis_server.cli("TTL", job)) <= 3600
+    assert redis_server.cli("HGET", job, "status") == "receiving"
+    # the same id again writes nothing
+    assert evalsha(redis_server, "jobs_create", [job], ["3600", "2000", "10", "other"]) == "0"
+    assert redis_server.cli("HGET", job, "owner") == "owner1"
+    # the commit's counters go to an existing job only
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
+    redis_server.cli("DEL", job)
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""
+    assert redis_server.cli("EXISTS", job) == "0", "an expired job was recreated without owner"
