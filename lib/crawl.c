@@ -252,8 +252,10 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
         return NULL;
     }
     struct crawler *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        goto nomem;
+    if (c == NULL) {
+        wc_error_set(err, WC_ENOMEM, "crawl_new: out of memory");
+        return NULL;
+    }
     c->epfd = -1;
     c->opts = *opts;
     c->opts.api_url = NULL;
@@ -291,8 +293,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (c->epfd < 0) {
         wc_error_set(err, WC_EIO, "crawl_new: epoll_create1: %s", strerror(errno));
-        crawl_free(c);
-        return NULL;
+        goto fail;
     }
     c->timer_at_ms = -1;
     c->x = html_text_new();
@@ -316,8 +317,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     mrc |= curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     if (mrc != CURLM_OK) {
         wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused a multi option");
-        crawl_free(c);
-        return NULL;
+        goto fail;
     }
     for (int i = 0; i < c->opts.concurrency; i++) {
         struct transfer *t = &c->slots[i];
@@ -327,8 +327,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
             goto nomem;
         if (setup_easy(c, t) != 0) {
             wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused an option (too old?)");
-            crawl_free(c);
-            return NULL;
+            goto fail;
         }
         c->free_slots[c->n_free++] = i;
     }
@@ -336,6 +335,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     return c;
 nomem:
     wc_error_set(err, WC_ENOMEM, "crawl_new: out of memory");
+fail:
     crawl_free(c);
     return NULL;
 }
@@ -460,7 +460,7 @@ static int start_request(struct run *r, size_t title, int acquired, int lease, s
     /* libcurl copies the URL. */
     if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
         curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
-        return wc_error_set(err, WC_ENOMEM, "libcurl could not start a request");
+        return wc_error_set(err, WC_EIO, "libcurl could not start a request");
     c->n_free--;
     t->busy = 1;
     t->acquired = acquired;
@@ -769,8 +769,10 @@ static int drive_timeout(struct crawler *c, struct wc_error *err)
         return 0;
     c->timer_at_ms = -1; /* the call may set a new one */
     int running = 0;
-    if (curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
-        return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+    CURLMcode mrc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (mrc != CURLM_OK)
+        return wc_error_set(err, WC_EIO, "libcurl's multi interface failed: %s",
+                            curl_multi_strerror(mrc));
     return 0;
 }
 
@@ -796,7 +798,8 @@ static int wait_and_drive(struct run *r, struct wc_error *err)
         /* An earlier action of this batch may have closed the socket: libcurl ignores it then. */
         CURLMcode mrc = curl_multi_socket_action(c->multi, c->events[i].data.fd, mask, &running);
         if (mrc != CURLM_OK && mrc != CURLM_BAD_SOCKET)
-            return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+            return wc_error_set(err, WC_EIO, "libcurl's multi interface failed: %s",
+                                curl_multi_strerror(mrc));
     }
     return drive_timeout(c, err);
 }
