@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "json_write.h"
 #include "record_json.h"
 
@@ -109,13 +110,6 @@ struct run {
     long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
     long long last_tick_ms;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* splitmix64: small, fast, and good enough to spread retries; not for anything secret. */
 static uint64_t rng_next(uint64_t *state)
@@ -240,7 +234,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     struct crawler *c = userp;
-    c->timer_at_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    c->timer_at_ms = timeout_ms < 0 ? -1 : clock_monotonic_ms() + timeout_ms;
     return 0;
 }
 
@@ -538,7 +532,7 @@ static int fill_slots(struct run *r, struct wc_error *err)
     const struct crawl_callbacks *cb = r->cb;
     struct crawler *c = r->c;
     for (;;) {
-        long long now = now_ms();
+        long long now = clock_monotonic_ms();
         if (c->n_free == 0 || now < r->gate_until_ms)
             return 0;
         if (r->next_fresh == r->n) {
@@ -645,7 +639,7 @@ static int retry_or_fail(struct run *r, size_t title, const char *code, const ch
     if (throttled && r->cb->on_throttle)
         r->cb->on_throttle(r->cb->ctx, retry_after_ms > 0 ? retry_after_ms : wait_ms);
     if (s->attempts < c->opts.max_attempts) {
-        s->ready_at_ms = now_ms() + wait_ms;
+        s->ready_at_ms = clock_monotonic_ms() + wait_ms;
         heap_push(r, title);
         return 0;
     }
@@ -739,7 +733,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
 
 static int tick(struct run *r)
 {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     if (r->cb->on_tick == NULL || now - r->last_tick_ms < TICK_EVERY_MS)
         return 0;
     r->last_tick_ms = now;
@@ -749,7 +743,7 @@ static int tick(struct run *r)
 /* How long the loop may sleep: until a request can start, at most POLL_MAX_MS. */
 static int poll_timeout(const struct run *r)
 {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     long long wake = now + POLL_MAX_MS;
     if (r->c->n_free > 0 && (r->next_fresh < r->n || r->n_retry > 0)) {
         long long start_at = r->next_fresh < r->n ? now : r->state[r->retry_heap[0]].ready_at_ms;
@@ -765,7 +759,7 @@ static int poll_timeout(const struct run *r)
  * timeout of 0). */
 static int drive_timeout(struct crawler *c, struct wc_error *err)
 {
-    if (c->timer_at_ms < 0 || now_ms() < c->timer_at_ms)
+    if (c->timer_at_ms < 0 || clock_monotonic_ms() < c->timer_at_ms)
         return 0;
     c->timer_at_ms = -1; /* the call may set a new one */
     int running = 0;
@@ -783,7 +777,7 @@ static int wait_and_drive(struct run *r, struct wc_error *err)
     struct crawler *c = r->c;
     int wait = poll_timeout(r);
     if (c->timer_at_ms >= 0) {
-        long long until_timer = c->timer_at_ms - now_ms();
+        long long until_timer = c->timer_at_ms - clock_monotonic_ms();
         if (until_timer < wait)
             wait = until_timer > 0 ? (int)until_timer : 0;
     }
@@ -823,7 +817,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     struct run r = {0};
     r.c = c;
     r.cb = cb;
-    r.last_tick_ms = now_ms();
+    r.last_tick_ms = clock_monotonic_ms();
     int rc = add_titles(&r, titles, n, err);
     if (rc != 0)
         goto out;
@@ -832,7 +826,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         if (r.n_done == r.n) {
             /* Everything has its verdict: the run ends unless the caller has more. */
             r.ask_more_at_ms = 0;
-            long added = ask_more(&r, now_ms(), err);
+            long added = ask_more(&r, clock_monotonic_ms(), err);
             if (added < 0) {
                 rc = (int)added;
                 goto out;
