@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "json_write.h"
+#include "error_line.h"
 #include "record_json.h"
 
 /* Everything but the title; see crawl.h. The pipes are written %7C so that the URL is valid as
@@ -607,24 +607,12 @@ static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const c
     return r->cb->on_result(r->cb->ctx, &res) != 0 ? WC_ESTOP : 0;
 }
 
-/* {"title":...,"outcome":...,"detail":"<code>: <detail>"} in c->payload. */
+/* The error line of a title without a record (see error_line.h) in c->payload. */
 static int error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,
                          const char *code, const char *detail)
 {
-    struct wc_buf *p = &c->payload;
-    wc_buf_reset(p);
-    char *reason = NULL;
-    if (asprintf(&reason, "%s: %s", code, detail) < 0)
-        return WC_ENOMEM;
-    int rc = 0;
-    if (wc_buf_puts(p, "{\"title\":") != 0 || json_write_cstring(p, title) != 0 ||
-        wc_buf_puts(p, ",\"outcome\":") != 0 ||
-        json_write_cstring(p, wc_outcome_name(outcome)) != 0 ||
-        wc_buf_puts(p, ",\"detail\":") != 0 || json_write_cstring(p, reason) != 0 ||
-        wc_buf_putc(p, '}') != 0)
-        rc = WC_ENOMEM;
-    free(reason);
-    return rc;
+    wc_buf_reset(&c->payload);
+    return error_line_append(&c->payload, title, strlen(title), outcome, code, detail);
 }
 
 /* A retryable answer: another attempt later, or FAILED when the attempts are spent. */

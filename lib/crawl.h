@@ -26,7 +26,7 @@ struct crawl_options {
 };
 
 /* The final verdict on one title. For WC_OUTCOME_OK payload is the record's JSON object (exactly
- * as record_json gives it); for every other outcome it is
+ * as record_json gives it); for every other outcome it is the error line (error_line.h)
  *   {"title":"...","outcome":"missing|invalid|disambiguation|failed","detail":"<code>: <info>"}
  * Neither has a trailing newline. RETRYABLE never reaches the callback: it is retried, and after
  * max_attempts becomes FAILED with the last reason. Memory is valid during the call only. */
