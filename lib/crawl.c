@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "json_write.h"
+#include "clock.h"
+#include "crawl_heap.h"
+#include "crawl_retry.h"
+#include "error_line.h"
 #include "record_json.h"
 
 /* Everything but the title; see crawl.h. The pipes are written %7C so that the URL is valid as
@@ -27,10 +30,6 @@
 #define TICK_EVERY_MS 50
 /* When more_titles() has nothing, it is asked again after this long (it may cost a round trip). */
 #define ASK_MORE_EVERY_MS 100
-/* No parse answer is anywhere near this; a body that is, is not one. */
-#define MAX_BODY_BYTES ((size_t)256 << 20)
-/* A Retry-After beyond this is taken as this: a typo in a header must not park a run for days. */
-#define RETRY_AFTER_MAX_MS 600000L
 
 struct run;
 
@@ -39,7 +38,7 @@ struct transfer {
     CURL *easy;
     struct wc_buf body;
     char errbuf[CURL_ERROR_SIZE];
-    int too_large;      /* the body passed MAX_BODY_BYTES and was cut */
+    int too_large;      /* the body passed CRAWL_MAX_BODY_BYTES and was cut */
     int busy;           /* added to the multi handle */
     int acquired;       /* acquire() granted it: release(lease) is owed */
     int lease;          /* the handle acquire() gave */
@@ -88,9 +87,8 @@ struct crawler {
     uint64_t rng;
 };
 
-/* Per-title bookkeeping of one run. */
+/* Per-title bookkeeping of one run (when a retry may start is kept in the retry heap). */
 struct title_state {
-    long long ready_at_ms; /* when a waiting retry may start */
     int attempts;
 };
 
@@ -100,31 +98,14 @@ struct run {
     size_t n, cap;
     const struct crawl_callbacks *cb;
     struct title_state *state;
-    size_t next_fresh;  /* titles[next_fresh..n) were never requested */
-    size_t *retry_heap; /* min-heap of title indices by ready_at_ms */
-    size_t n_retry;
+    size_t next_fresh;       /* titles[next_fresh..n) were never requested */
+    struct crawl_heap retry; /* titles waiting to be tried again, by due time */
     size_t n_done;
     long long gate_until_ms;  /* acquire() said "not now": no new request before this */
     int idle_owed;            /* a request ended since idle() was last called */
     long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
     long long last_tick_ms;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* splitmix64: small, fast, and good enough to spread retries; not for anything secret. */
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 static uint64_t rng_seed(const void *salt)
 {
@@ -136,25 +117,11 @@ static uint64_t rng_seed(const void *salt)
     return seed;
 }
 
-/* "Full jitter" (AWS architecture blog, "Exponential Backoff And Jitter"): after the k-th failed
- * attempt (k from 0) wait random(0, min(max, base * 2^k)). */
-static long backoff_ms(struct crawler *c, int k)
-{
-    long cap = c->opts.retry_base_ms;
-    for (int i = 0; i < k && cap < c->opts.retry_max_ms; i++)
-        cap *= 2;
-    if (cap > c->opts.retry_max_ms)
-        cap = c->opts.retry_max_ms;
-    if (cap <= 0)
-        return 0;
-    return (long)(rng_next(&c->rng) % ((uint64_t)cap + 1));
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct transfer *t = userdata;
     size_t n = size * nmemb;
-    if (t->body.len + n > MAX_BODY_BYTES) {
+    if (t->body.len + n > CRAWL_MAX_BODY_BYTES) {
         t->too_large = 1;
         return 0;
     }
@@ -240,7 +207,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     struct crawler *c = userp;
-    c->timer_at_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    c->timer_at_ms = timeout_ms < 0 ? -1 : clock_monotonic_ms() + timeout_ms;
     return 0;
 }
 
@@ -252,8 +219,10 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
         return NULL;
     }
     struct crawler *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        goto nomem;
+    if (c == NULL) {
+        wc_error_set(err, WC_ENOMEM, "crawl_new: out of memory");
+        return NULL;
+    }
     c->epfd = -1;
     c->opts = *opts;
     c->opts.api_url = NULL;
@@ -291,8 +260,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (c->epfd < 0) {
         wc_error_set(err, WC_EIO, "crawl_new: epoll_create1: %s", strerror(errno));
-        crawl_free(c);
-        return NULL;
+        goto fail;
     }
     c->timer_at_ms = -1;
     c->x = html_text_new();
@@ -316,8 +284,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     mrc |= curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     if (mrc != CURLM_OK) {
         wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused a multi option");
-        crawl_free(c);
-        return NULL;
+        goto fail;
     }
     for (int i = 0; i < c->opts.concurrency; i++) {
         struct transfer *t = &c->slots[i];
@@ -327,8 +294,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
             goto nomem;
         if (setup_easy(c, t) != 0) {
             wc_error_set(err, WC_EINVAL, "crawl_new: libcurl refused an option (too old?)");
-            crawl_free(c);
-            return NULL;
+            goto fail;
         }
         c->free_slots[c->n_free++] = i;
     }
@@ -336,6 +302,7 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
     return c;
 nomem:
     wc_error_set(err, WC_ENOMEM, "crawl_new: out of memory");
+fail:
     crawl_free(c);
     return NULL;
 }
@@ -374,49 +341,6 @@ void crawl_free(struct crawler *c)
     free((char *)c->opts.api_url);
     free((char *)c->opts.user_agent);
     free(c);
-}
-
-/* ---- the retry heap ------------------------------------------------------------------------ */
-
-static int heap_less(const struct run *r, size_t a, size_t b)
-{
-    return r->state[r->retry_heap[a]].ready_at_ms < r->state[r->retry_heap[b]].ready_at_ms;
-}
-
-static void heap_swap(struct run *r, size_t a, size_t b)
-{
-    size_t tmp = r->retry_heap[a];
-    r->retry_heap[a] = r->retry_heap[b];
-    r->retry_heap[b] = tmp;
-}
-
-static void heap_push(struct run *r, size_t title)
-{
-    size_t i = r->n_retry++;
-    r->retry_heap[i] = title;
-    while (i > 0 && heap_less(r, i, (i - 1) / 2)) {
-        heap_swap(r, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static size_t heap_pop(struct run *r)
-{
-    size_t top = r->retry_heap[0];
-    r->retry_heap[0] = r->retry_heap[--r->n_retry];
-    size_t i = 0;
-    for (;;) {
-        size_t left = 2 * i + 1, right = left + 1, least = i;
-        if (left < r->n_retry && heap_less(r, left, least))
-            least = left;
-        if (right < r->n_retry && heap_less(r, right, least))
-            least = right;
-        if (least == i)
-            break;
-        heap_swap(r, i, least);
-        i = least;
-    }
-    return top;
 }
 
 /* ---- one request ----------------------------------------------------------------------------- */
@@ -460,7 +384,7 @@ static int start_request(struct run *r, size_t title, int acquired, int lease, s
     /* libcurl copies the URL. */
     if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
         curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
-        return wc_error_set(err, WC_ENOMEM, "libcurl could not start a request");
+        return wc_error_set(err, WC_EIO, "libcurl could not start a request");
     c->n_free--;
     t->busy = 1;
     t->acquired = acquired;
@@ -472,8 +396,8 @@ static int start_request(struct run *r, size_t title, int acquired, int lease, s
 /* The next title to request now, or (size_t)-1: due retries first, then fresh titles. */
 static size_t next_title(struct run *r, long long now)
 {
-    if (r->n_retry > 0 && r->state[r->retry_heap[0]].ready_at_ms <= now)
-        return heap_pop(r);
+    if (r->retry.n > 0 && r->retry.entries[0].due_ms <= now)
+        return crawl_heap_pop(&r->retry);
     if (r->next_fresh < r->n)
         return r->next_fresh++;
     return (size_t)-1;
@@ -492,10 +416,8 @@ static int add_titles(struct run *r, const char *const *titles, size_t n, struct
         struct title_state *st = realloc(r->state, cap * sizeof *st);
         if (st != NULL)
             r->state = st;
-        size_t *heap = realloc(r->retry_heap, cap * sizeof *heap);
-        if (heap != NULL)
-            r->retry_heap = heap;
-        if (t == NULL || st == NULL || heap == NULL)
+        int heap_rc = crawl_heap_reserve(&r->retry, cap);
+        if (t == NULL || st == NULL || heap_rc != 0)
             return wc_error_set(err, WC_ENOMEM, "crawl_run: out of memory for %zu titles",
                                 r->n + n);
         r->cap = cap;
@@ -526,8 +448,8 @@ static long ask_more(struct run *r, long long now, struct wc_error *err)
 static int due_titles(const struct run *r, long long now, int limit)
 {
     size_t due = r->n - r->next_fresh;
-    for (size_t i = 0; i < r->n_retry && due < (size_t)limit; i++)
-        due += r->state[r->retry_heap[i]].ready_at_ms <= now;
+    for (size_t i = 0; i < r->retry.n && due < (size_t)limit; i++)
+        due += r->retry.entries[i].due_ms <= now;
     return due < (size_t)limit ? (int)due : limit;
 }
 
@@ -538,7 +460,7 @@ static int fill_slots(struct run *r, struct wc_error *err)
     const struct crawl_callbacks *cb = r->cb;
     struct crawler *c = r->c;
     for (;;) {
-        long long now = now_ms();
+        long long now = clock_monotonic_ms();
         if (c->n_free == 0 || now < r->gate_until_ms)
             return 0;
         if (r->next_fresh == r->n) {
@@ -577,26 +499,6 @@ static int fill_slots(struct run *r, struct wc_error *err)
 
 /* ---- verdicts -------------------------------------------------------------------------------- */
 
-/* libcurl failures that another attempt cannot cure. */
-static int curl_code_is_final(CURLcode code, int too_large)
-{
-    switch (code) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_NOT_BUILT_IN:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-    case CURLE_TOO_MANY_REDIRECTS:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-        return 1;
-    case CURLE_WRITE_ERROR:
-        return too_large;
-    default:
-        return 0;
-    }
-}
-
 static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
                    size_t payload_len, long fetch_ms)
 {
@@ -613,24 +515,12 @@ static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const c
     return r->cb->on_result(r->cb->ctx, &res) != 0 ? WC_ESTOP : 0;
 }
 
-/* {"title":...,"outcome":...,"detail":"<code>: <detail>"} in c->payload. */
+/* The error line of a title without a record (see error_line.h) in c->payload. */
 static int error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,
                          const char *code, const char *detail)
 {
-    struct wc_buf *p = &c->payload;
-    wc_buf_reset(p);
-    char *reason = NULL;
-    if (asprintf(&reason, "%s: %s", code, detail) < 0)
-        return WC_ENOMEM;
-    int rc = 0;
-    if (wc_buf_puts(p, "{\"title\":") != 0 || json_write_cstring(p, title) != 0 ||
-        wc_buf_puts(p, ",\"outcome\":") != 0 ||
-        json_write_cstring(p, wc_outcome_name(outcome)) != 0 ||
-        wc_buf_puts(p, ",\"detail\":") != 0 || json_write_cstring(p, reason) != 0 ||
-        wc_buf_putc(p, '}') != 0)
-        rc = WC_ENOMEM;
-    free(reason);
-    return rc;
+    wc_buf_reset(&c->payload);
+    return error_line_append(&c->payload, title, strlen(title), outcome, code, detail);
 }
 
 /* A retryable answer: another attempt later, or FAILED when the attempts are spent. */
@@ -638,15 +528,13 @@ static int retry_or_fail(struct run *r, size_t title, const char *code, const ch
                          long retry_after_ms, int throttled, long fetch_ms, struct wc_error *err)
 {
     struct crawler *c = r->c;
-    struct title_state *s = &r->state[title];
-    long wait_ms = backoff_ms(c, s->attempts - 1);
-    if (retry_after_ms > wait_ms)
-        wait_ms = retry_after_ms;
-    if (throttled && r->cb->on_throttle)
-        r->cb->on_throttle(r->cb->ctx, retry_after_ms > 0 ? retry_after_ms : wait_ms);
-    if (s->attempts < c->opts.max_attempts) {
-        s->ready_at_ms = now_ms() + wait_ms;
-        heap_push(r, title);
+    struct crawl_retry_plan plan;
+    crawl_retry_plan(&c->rng, c->opts.retry_base_ms, c->opts.retry_max_ms, r->state[title].attempts,
+                     c->opts.max_attempts, retry_after_ms, throttled, &plan);
+    if (plan.throttled && r->cb->on_throttle)
+        r->cb->on_throttle(r->cb->ctx, plan.throttle_ms);
+    if (!plan.give_up) {
+        crawl_heap_push(&r->retry, clock_monotonic_ms() + plan.wait_ms, title);
         return 0;
     }
     if (error_payload(c, r->titles[title], WC_OUTCOME_FAILED, code, detail) != 0)
@@ -666,9 +554,7 @@ static void collect(struct run *r, struct transfer *t, CURLcode curl_result)
     /* Both forms of RFC 9110 section 10.2.3 (seconds or a date) come out as seconds. */
     curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
     a->fetch_ms = (long)(total_us / 1000);
-    a->retry_after_ms = retry_after_s <= 0                          ? 0
-                        : retry_after_s > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS
-                                                                    : (long)retry_after_s * 1000;
+    a->retry_after_ms = crawl_retry_after_ms(retry_after_s);
     a->title = t->title;
     a->result = curl_result;
     a->too_large = t->too_large;
@@ -689,24 +575,11 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
     const char *name = r->titles[title];
 
     if (a->result != CURLE_OK) {
-        char code[32], detail[CURL_ERROR_SIZE + 128];
-        const char *what = curl_easy_strerror(a->result);
-        snprintf(code, sizeof code, "curl_%d", (int)a->result);
-        if (a->resend_refused) {
-            /* errbuf still says why the first connection died. */
-            snprintf(detail, sizeof detail, "%s; no attempt left to send the request again",
-                     a->errbuf[0] ? a->errbuf : "the connection closed before an answer");
-            return retry_or_fail(r, title, "connection_lost", detail, 0, 0, a->fetch_ms, err);
-        }
-        if (a->too_large)
-            snprintf(detail, sizeof detail, "the answer is larger than %zu bytes", MAX_BODY_BYTES);
-        else if (a->errbuf[0] && strcmp(a->errbuf, what) != 0)
-            snprintf(detail, sizeof detail, "%s (%s)", what, a->errbuf);
-        else
-            snprintf(detail, sizeof detail, "%s", what);
-        if (!curl_code_is_final(a->result, a->too_large))
-            return retry_or_fail(r, title, code, detail, 0, 0, a->fetch_ms, err);
-        if (error_payload(c, name, WC_OUTCOME_FAILED, code, detail) != 0)
+        struct crawl_curl_verdict v;
+        crawl_curl_verdict(a->result, a->too_large, a->resend_refused, a->errbuf, &v);
+        if (!v.final)
+            return retry_or_fail(r, title, v.code, v.detail, 0, 0, a->fetch_ms, err);
+        if (error_payload(c, name, WC_OUTCOME_FAILED, v.code, v.detail) != 0)
             return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
         return deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, a->fetch_ms);
     }
@@ -721,7 +594,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
     if (rc != 0)
         return rc;
     if (res.outcome == WC_OUTCOME_RETRYABLE) {
-        int throttled = a->status == 429 || strcmp(res.code, "maxlag") == 0;
+        int throttled = crawl_answer_is_throttle(a->status, res.code);
         return retry_or_fail(r, title, res.code, res.detail, a->retry_after_ms, throttled,
                              a->fetch_ms, err);
     }
@@ -739,7 +612,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
 
 static int tick(struct run *r)
 {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     if (r->cb->on_tick == NULL || now - r->last_tick_ms < TICK_EVERY_MS)
         return 0;
     r->last_tick_ms = now;
@@ -749,10 +622,10 @@ static int tick(struct run *r)
 /* How long the loop may sleep: until a request can start, at most POLL_MAX_MS. */
 static int poll_timeout(const struct run *r)
 {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     long long wake = now + POLL_MAX_MS;
-    if (r->c->n_free > 0 && (r->next_fresh < r->n || r->n_retry > 0)) {
-        long long start_at = r->next_fresh < r->n ? now : r->state[r->retry_heap[0]].ready_at_ms;
+    if (r->c->n_free > 0 && (r->next_fresh < r->n || r->retry.n > 0)) {
+        long long start_at = r->next_fresh < r->n ? now : r->retry.entries[0].due_ms;
         if (start_at < r->gate_until_ms)
             start_at = r->gate_until_ms;
         if (start_at < wake)
@@ -765,12 +638,14 @@ static int poll_timeout(const struct run *r)
  * timeout of 0). */
 static int drive_timeout(struct crawler *c, struct wc_error *err)
 {
-    if (c->timer_at_ms < 0 || now_ms() < c->timer_at_ms)
+    if (c->timer_at_ms < 0 || clock_monotonic_ms() < c->timer_at_ms)
         return 0;
     c->timer_at_ms = -1; /* the call may set a new one */
     int running = 0;
-    if (curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running) != CURLM_OK)
-        return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+    CURLMcode mrc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (mrc != CURLM_OK)
+        return wc_error_set(err, WC_EIO, "libcurl's multi interface failed: %s",
+                            curl_multi_strerror(mrc));
     return 0;
 }
 
@@ -781,7 +656,7 @@ static int wait_and_drive(struct run *r, struct wc_error *err)
     struct crawler *c = r->c;
     int wait = poll_timeout(r);
     if (c->timer_at_ms >= 0) {
-        long long until_timer = c->timer_at_ms - now_ms();
+        long long until_timer = c->timer_at_ms - clock_monotonic_ms();
         if (until_timer < wait)
             wait = until_timer > 0 ? (int)until_timer : 0;
     }
@@ -796,7 +671,8 @@ static int wait_and_drive(struct run *r, struct wc_error *err)
         /* An earlier action of this batch may have closed the socket: libcurl ignores it then. */
         CURLMcode mrc = curl_multi_socket_action(c->multi, c->events[i].data.fd, mask, &running);
         if (mrc != CURLM_OK && mrc != CURLM_BAD_SOCKET)
-            return wc_error_set(err, WC_ENOMEM, "libcurl's multi interface failed");
+            return wc_error_set(err, WC_EIO, "libcurl's multi interface failed: %s",
+                                curl_multi_strerror(mrc));
     }
     return drive_timeout(c, err);
 }
@@ -820,7 +696,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     struct run r = {0};
     r.c = c;
     r.cb = cb;
-    r.last_tick_ms = now_ms();
+    r.last_tick_ms = clock_monotonic_ms();
     int rc = add_titles(&r, titles, n, err);
     if (rc != 0)
         goto out;
@@ -829,7 +705,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         if (r.n_done == r.n) {
             /* Everything has its verdict: the run ends unless the caller has more. */
             r.ask_more_at_ms = 0;
-            long added = ask_more(&r, now_ms(), err);
+            long added = ask_more(&r, clock_monotonic_ms(), err);
             if (added < 0) {
                 rc = (int)added;
                 goto out;
@@ -879,6 +755,6 @@ out:
     abandon(&r);
     free(r.titles);
     free(r.state);
-    free(r.retry_heap);
+    crawl_heap_free(&r.retry);
     return rc;
 }

@@ -26,7 +26,7 @@ struct crawl_options {
 };
 
 /* The final verdict on one title. For WC_OUTCOME_OK payload is the record's JSON object (exactly
- * as record_json gives it); for every other outcome it is
+ * as record_json gives it); for every other outcome it is the error line (error_line.h)
  *   {"title":"...","outcome":"missing|invalid|disambiguation|failed","detail":"<code>: <info>"}
  * Neither has a trailing newline. RETRYABLE never reaches the callback: it is retried, and after
  * max_attempts becomes FAILED with the last reason. Memory is valid during the call only. */
@@ -69,15 +69,23 @@ struct crawler;
 
 /* Prototypes */
 
-/* A crawler keeps its connections (and its html_text extractor) between runs. NULL on failure
- * (err filled). Free with crawl_free(). curl_global_init() must have been called by the process. */
+/* A crawler keeps its connections (and its html_text extractor) between runs. opts is copied
+ * (its strings too): the caller keeps ownership of it. NULL on failure, err filled: WC_EINVAL (a
+ * required option is missing, or libcurl refused one), WC_EIO (epoll), WC_ENOMEM. Free with
+ * crawl_free(). curl_global_init() must have been called by the process. A crawler is used by one
+ * thread at a time. */
 struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err);
 
-/* Fetch titles[0..n) and call on_result exactly once per title, in completion order. Returns 0
- * when every title got its verdict, WC_ESTOP when a callback stopped the run, WC_ENOMEM. */
+/* Fetch titles[0..n) and call on_result exactly once per title, in completion order. The array is
+ * copied; the strings are borrowed and must stay valid until their verdicts are delivered (as for
+ * more_titles). Returns 0 when every title got its verdict, WC_ESTOP when a callback stopped the
+ * run, WC_EINVAL when cb or cb->on_result is NULL, WC_EIO when epoll or libcurl's multi interface
+ * failed, WC_ENOMEM; err says which. On any non-zero return the transfers in flight are dropped
+ * (their titles get no verdict) and the crawler can run again. */
 int crawl_run(struct crawler *c, const char *const *titles, size_t n,
               const struct crawl_callbacks *cb, struct wc_error *err);
 
+/* Close the crawler's connections and free it. NULL is ignored. */
 void crawl_free(struct crawler *c);
 
 #endif

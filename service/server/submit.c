@@ -3,7 +3,7 @@
 #include "buf.h"
 #include "chunk.h"
 #include "common/jobs.h"
-#include "json_write.h"
+#include "error_line.h"
 #include "common/rconn.h"
 #include "common/scripts.h"
 
@@ -144,11 +144,7 @@ static int invalid_payload(struct submission *s, const struct entry *e, struct w
     if (e->reason == TITLES_TOO_LONG && n > 0 && (size_t)n < sizeof detail)
         snprintf(detail + n, sizeof detail - (size_t)n, "; this service's limit is %d bytes",
                  s->opts.max_title_bytes);
-    if (wc_buf_puts(out, "{\"title\":") || json_write_string(out, text, e->len) ||
-        wc_buf_puts(out, ",\"outcome\":\"invalid\",\"detail\":") ||
-        json_write_cstring(out, detail) || wc_buf_putc(out, '}'))
-        return WC_ENOMEM;
-    return 0;
+    return error_line_append(out, text, e->len, WC_OUTCOME_INVALID, NULL, detail);
 }
 
 static int flush_batch(struct submission *s)
