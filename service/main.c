@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "server/api.h"
-#include "client/cmd_client.h"
+#include "client/commands.h"
 #include "tools/cmd_fetch.h"
 #include "tools/cmd_parse.h"
 #include "common/config.h"
