@@ -33,7 +33,9 @@ static const struct client_usage submit_usage = {
     "later, `wikicrawl cancel ID` stops it. With --wait the exit status tells how the job\n"
     "ended: 0 done, 4 cancelled.\n"};
 
-struct submit_options {
+/* submit's command line (strings point into argv). Not the server's struct submit_options,
+ * which is how a job is cut into chunks. */
+struct submit_args {
     const char *file;
     const char *format;
     const char *output;
@@ -44,7 +46,7 @@ struct submit_options {
     int wait;
 };
 
-static int submit_parse(int argc, char **argv, struct submit_options *o)
+static int submit_parse(int argc, char **argv, struct submit_args *o)
 {
     enum { OPT_FORMAT = 256, OPT_WAIT, OPT_SERVER, OPT_CHUNK, OPT_IDEM, OPT_PAGE };
     static const struct option options[] = {{"format", required_argument, NULL, OPT_FORMAT},
@@ -172,7 +174,7 @@ out:
 
 int cmd_submit(int argc, char **argv)
 {
-    struct submit_options o;
+    struct submit_args o;
     int rc = submit_parse(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? CLIENT_EXIT_OK : rc;

@@ -16,7 +16,7 @@
 
 /* Titles are crawled this many at a time, so that a list of any length runs in bounded memory
  * while the slow tail of one batch (retries) rarely holds up the next. */
-#define BATCH_TITLES 50000
+#define FETCH_BATCH_TITLES 50000
 
 static const char usage[] =
     "usage: wikicrawl fetch [OPTIONS] [FILE|-]\n"
@@ -89,13 +89,13 @@ static void free_titles(char **titles, size_t n)
         free(titles[i]);
 }
 
-/* Read up to BATCH_TITLES titles into titles[]. Returns how many, or -1 after printing why not.
- * Every line is passed on as it is (trimmed): what is a valid title is the wiki's to say, as it
- * was for the notebook ("Page#Section" is the page, for one). */
+/* Read up to FETCH_BATCH_TITLES titles into titles[]. Returns how many, or -1 after printing why
+ * not. Every line is passed on as it is (trimmed): what is a valid title is the wiki's to say, as
+ * it was for the notebook ("Page#Section" is the page, for one). */
 static long read_batch(FILE *in, char **titles, char **line, size_t *line_cap, int *first_line)
 {
     size_t n = 0;
-    while (n < BATCH_TITLES) {
+    while (n < FETCH_BATCH_TITLES) {
         if (getline(line, line_cap, in) < 0) {
             if (ferror(in)) {
                 perror("wikicrawl fetch: reading titles");
@@ -219,7 +219,7 @@ int cmd_fetch(int argc, char **argv)
             goto out;
         }
     }
-    titles = malloc(BATCH_TITLES * sizeof *titles);
+    titles = malloc(FETCH_BATCH_TITLES * sizeof *titles);
     if (titles == NULL) {
         fprintf(stderr, "wikicrawl fetch: out of memory\n");
         goto out;
