@@ -102,25 +102,22 @@ static int role_bit(enum config_role role)
 }
 
 static int set_value(struct wc_config *cfg, const struct option_spec *s, const char *value,
-                     const char *source)
+                     const char *source, struct wc_error *err)
 {
     char *field = (char *)cfg + s->offset;
     if (s->type == OPT_STRING) {
-        if (strlen(value) >= s->size) {
-            fprintf(stderr, "wikicrawl: %s is too long (at most %zu bytes)\n", source, s->size - 1);
-            return -1;
-        }
+        if (strlen(value) >= s->size)
+            return wc_error_set(err, WC_EINVAL, "%s is too long (at most %zu bytes)", source,
+                                s->size - 1);
         memcpy(field, value, strlen(value) + 1);
         return 0;
     }
     char *end;
     errno = 0;
     long n = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0' || n < s->min || n > s->max) {
-        fprintf(stderr, "wikicrawl: %s must be a whole number from %ld to %ld, not '%s'\n", source,
-                s->min, s->max, value);
-        return -1;
-    }
+    if (errno || end == value || *end != '\0' || n < s->min || n > s->max)
+        return wc_error_set(err, WC_EINVAL, "%s must be a whole number from %ld to %ld, not '%s'",
+                            source, s->min, s->max, value);
     if (s->type == OPT_INT)
         *(int *)field = (int)n;
     else
@@ -128,16 +125,21 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
     return 0;
 }
 
-int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)
+int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **argv,
+                 struct wc_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
     struct option long_options[N_SPECS + 2];
     for (size_t i = 0; i < N_SPECS; i++) {
-        if (set_value(cfg, &specs[i], specs[i].fallback, specs[i].flag) != 0)
-            return -1;
+        int rc = set_value(cfg, &specs[i], specs[i].fallback, specs[i].flag, err);
+        if (rc != 0)
+            return rc;
         const char *env = getenv(specs[i].env);
-        if (env && set_value(cfg, &specs[i], env, specs[i].env) != 0)
-            return -1;
+        if (env) {
+            rc = set_value(cfg, &specs[i], env, specs[i].env, err);
+            if (rc != 0)
+                return rc;
+        }
         long_options[i] = (struct option){specs[i].flag, required_argument, NULL, (int)i};
     }
     long_options[N_SPECS] = (struct option){"help", no_argument, NULL, 'h'};
@@ -146,29 +148,44 @@ int config_load(struct wc_config *cfg, enum config_role role, int argc, char **a
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-        if (opt == 'h') {
-            config_print_help(stdout, role);
-            return 1;
-        }
-        if (opt < 0 || (size_t)opt >= N_SPECS || !(specs[opt].roles & role_bit(role))) {
-            config_print_help(stderr, role);
-            return -1;
-        }
+        if (opt == 'h')
+            return CONFIG_HELP;
+        /* An unknown option (getopt has said which) or one of another role: the usage says
+         * which options there are. */
+        if (opt < 0 || (size_t)opt >= N_SPECS || !(specs[opt].roles & role_bit(role)))
+            return wc_error_set(err, WC_EINVAL, "%s", "");
         char source[64];
         snprintf(source, sizeof source, "--%s", specs[opt].flag);
-        if (set_value(cfg, &specs[opt], optarg, source) != 0)
-            return -1;
+        int rc = set_value(cfg, &specs[opt], optarg, source, err);
+        if (rc != 0)
+            return rc;
     }
-    if (optind < argc) {
-        fprintf(stderr, "wikicrawl: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    if (optind < argc)
+        return wc_error_set(err, WC_EINVAL, "unexpected argument '%s'", argv[optind]);
     if (cfg->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->workers = cpus > 0 ? (int)cpus : 1;
     }
     if (cfg->redis[0] == '\0' && role != CONFIG_SERVE)
         snprintf(cfg->redis, sizeof cfg->redis, "redis://127.0.0.1:6379/0");
+    return 0;
+}
+
+int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)
+{
+    struct wc_error err = {0};
+    int rc = config_parse(cfg, role, argc, argv, &err);
+    if (rc == CONFIG_HELP) {
+        config_print_help(stdout, role);
+        return 1;
+    }
+    if (rc != 0) {
+        if (err.message[0] != '\0')
+            fprintf(stderr, "wikicrawl: %s\n", err.message);
+        else
+            config_print_help(stderr, role);
+        return -1;
+    }
     return 0;
 }
 

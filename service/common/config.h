@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "wc_error.h"
+
 /* What the workers (and `wikicrawl fetch`) send unless told otherwise: the project and where to
  * reach it, as Wikimedia's User-Agent policy asks. Operators should name their own contact. */
 #define CONFIG_DEFAULT_USER_AGENT                                                                  \
@@ -48,10 +50,20 @@ enum config_role {
     CONFIG_WORKER,
 };
 
+/* What config_parse() returns when argv asks for --help. */
+#define CONFIG_HELP 1
+
 /* Prototypes */
 
-/* Defaults, then environment, then argv (getopt_long from argv[1]). Returns 0, 1 when --help was
- * printed, or -1 after printing a usage error to stderr. */
+/* Defaults, then environment, then argv (getopt_long from argv[1]); prints nothing. Returns 0,
+ * CONFIG_HELP when --help was given (the rest of cfg is then unspecified), or WC_EINVAL with err
+ * saying which value is wrong. err's message is empty when an option is unknown or not one of
+ * role's (getopt has printed which): the usage is the answer then. */
+int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **argv,
+                 struct wc_error *err);
+
+/* config_parse() for a command line: prints --help on stdout, or the problem (or the usage) on
+ * stderr. Returns 0, 1 when --help was printed, or -1 after a usage error. */
 int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv);
 
 /* Print the options table (flag, variable, default, description) as --help text. */
