@@ -15,7 +15,8 @@ enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
 #define FOR_API 1
 #define FOR_WORKER 2
 #define FOR_SERVE 4
-#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE)
+#define FOR_FETCH 8
+#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE) /* the service's processes, not fetch */
 
 struct option_spec {
     const char *flag;
@@ -43,26 +44,30 @@ static const struct option_spec specs[] = {
     {"workers", "WIKICRAWL_WORKERS", INT(workers), "0", 0, 1024, FOR_WORKER | FOR_SERVE,
      "worker processes; 0 means one per CPU"},
     {"wiki", "WIKICRAWL_WIKI", STR(wiki), "https://en.wikipedia.org/w/api.php", 0, 0,
-     FOR_WORKER | FOR_SERVE, "MediaWiki api.php URL (server configuration only)"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "MediaWiki api.php URL (server configuration only)"},
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
      "seconds a finished job and its results are kept"},
     {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), CONFIG_DEFAULT_USER_AGENT, 0, 0,
-     FOR_WORKER | FOR_SERVE, "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH,
+     "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
     {"data-dir", "WIKICRAWL_DATA_DIR", STR(data_dir), "./var", 0, 0, FOR_SERVE,
      "directory of the embedded Redis (socket, AOF, log)"},
-    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256, FOR_WORKER | FOR_SERVE,
-     "requests in flight per worker"},
+    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256,
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "requests in flight per worker"},
     {"max-attempts", "WIKICRAWL_MAX_ATTEMPTS", INT(max_attempts), "5", 1, 100,
-     FOR_WORKER | FOR_SERVE, "requests per title before it is recorded as failed"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "requests per title before it is recorded as failed"},
     {"timeout-ms", "WIKICRAWL_TIMEOUT_MS", LONG(timeout_ms), "60000", 100, 3600000,
-     FOR_WORKER | FOR_SERVE, "whole-request timeout"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "whole-request timeout"},
     {"connect-timeout-ms", "WIKICRAWL_CONNECT_TIMEOUT_MS", LONG(connect_timeout_ms), "10000", 100,
-     600000, FOR_WORKER | FOR_SERVE, "connect timeout"},
+     600000, FOR_WORKER | FOR_SERVE | FOR_FETCH, "connect timeout"},
     {"retry-base-ms", "WIKICRAWL_RETRY_BASE_MS", LONG(retry_base_ms), "500", 1, 600000,
-     FOR_WORKER | FOR_SERVE, "retry backoff base (full jitter, doubling, capped at 30 s)"},
-    {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE,
+     FOR_WORKER | FOR_SERVE | FOR_FETCH,
+     "retry backoff base (full jitter, doubling, capped at 30 s; fetch: at --retry-max-ms)"},
+    {"retry-max-ms", "WIKICRAWL_RETRY_MAX_MS", LONG(retry_max_ms), "30000", 1, 3600000, FOR_FETCH,
+     "retry backoff cap"},
+    {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE | FOR_FETCH,
      "maxlag sent with every request; -1 to not send it"},
     {"recycle-after", "WIKICRAWL_RECYCLE_AFTER", INT(recycle_after), "1000", 0, INT_MAX,
      FOR_WORKER | FOR_SERVE, "chunks a worker handles before it is replaced; 0 never"},
@@ -98,7 +103,16 @@ static const struct option_spec specs[] = {
 
 static int role_bit(enum config_role role)
 {
-    return role == CONFIG_API ? FOR_API : role == CONFIG_WORKER ? FOR_WORKER : FOR_SERVE;
+    switch (role) {
+    case CONFIG_API:
+        return FOR_API;
+    case CONFIG_WORKER:
+        return FOR_WORKER;
+    case CONFIG_FETCH:
+        return FOR_FETCH;
+    default:
+        return FOR_SERVE;
+    }
 }
 
 static int set_value(struct wc_config *cfg, const struct option_spec *s, const char *value,
@@ -160,8 +174,11 @@ int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **
         if (rc != 0)
             return rc;
     }
-    if (optind < argc)
-        return wc_error_set(err, WC_EINVAL, "unexpected argument '%s'", argv[optind]);
+    /* fetch takes one operand (FILE); the service's processes none. */
+    int max_operands = role == CONFIG_FETCH ? 1 : 0;
+    if (argc - optind > max_operands)
+        return wc_error_set(err, WC_EINVAL, "unexpected argument '%s'",
+                            argv[optind + max_operands]);
     if (cfg->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->workers = cpus > 0 ? (int)cpus : 1;
@@ -189,22 +206,28 @@ int config_load(struct wc_config *cfg, enum config_role role, int argc, char **a
     return 0;
 }
 
-void config_print_help(FILE *out, enum config_role role)
+void config_print_options(FILE *out, enum config_role role)
 {
-    static const char *const names[] = {"serve", "api", "worker"};
-    static const char *const what[] = {
-        "front end and worker pool in one supervised process tree",
-        "HTTP front end only",
-        "worker pool only (more machines on the same Redis)",
-    };
-    fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\nOptions (flag, environment, default):\n",
-            names[role], what[role]);
+    fputs("Options (flag, environment, default):\n", out);
     for (size_t i = 0; i < N_SPECS; i++) {
         if (!(specs[i].roles & role_bit(role)))
             continue;
         fprintf(out, "  --%-20s %s (default: %s)\n  %-22s   %s\n", specs[i].flag, specs[i].env,
                 specs[i].fallback[0] ? specs[i].fallback : "none", "", specs[i].help);
     }
+}
+
+void config_print_help(FILE *out, enum config_role role)
+{
+    static const char *const names[] = {"serve", "api", "worker", "fetch"};
+    static const char *const what[] = {
+        "front end and worker pool in one supervised process tree",
+        "HTTP front end only",
+        "worker pool only (more machines on the same Redis)",
+        "crawl titles straight from a wiki, without Redis",
+    };
+    fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\n", names[role], what[role]);
+    config_print_options(out, role);
 }
 
 void config_print_markdown(FILE *out)
