@@ -1,10 +1,10 @@
 /* id_args.c - the arguments of the client commands that name one job: status, results, cancel */
 #include "id_args.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "num.h"
 
 int id_args_parse(int argc, char **argv, const char *command, const struct client_usage *usage,
                   const char *short_options, struct id_args *a)
@@ -24,7 +24,6 @@ int id_args_parse(int argc, char **argv, const char *command, const struct clien
     optind = 1;
     int longindex = 0;
     while ((opt = getopt_long(argc, argv, short_options, options, &longindex)) != -1) {
-        char *end;
         /* Every command shares the table; each takes only the options its usage names. */
         int is_results = strcmp(command, "results") == 0;
         int allowed = opt == OPT_SERVER || opt == 'h' ||
@@ -42,9 +41,7 @@ int id_args_parse(int argc, char **argv, const char *command, const struct clien
             a->server = optarg;
             break;
         case OPT_WAIT:
-            errno = 0;
-            a->wait_s = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end != '\0' || a->wait_s < 0 || a->wait_s > 60)
+            if (num_parse_long(optarg, 0, 60, &a->wait_s) != 0)
                 return client_usage_error(usage, command, "--wait takes 0 to 60 seconds");
             break;
         case OPT_ERRORS:

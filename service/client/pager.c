@@ -2,8 +2,10 @@
 #include "pager.h"
 
 #include <errno.h>
-#include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+
+#include "num.h"
 
 static int pager_write_line(void *ctx, const char *line, size_t len)
 {
@@ -44,9 +46,8 @@ int pager_drain(struct pager *pg)
             pg->finished = 1;
             break;
         }
-        char *end;
-        long long next = strtoll(reply.next_cursor, &end, 10);
-        if (*end == '\0' && next > pg->cursor)
+        long long next = 0;
+        if (num_parse_ll(reply.next_cursor, 0, LLONG_MAX, &next) == 0 && next > pg->cursor)
             pg->cursor = next; /* entries that expired are skipped by the server */
         if (n < pg->page_size)
             break;

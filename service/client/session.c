@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "num.h"
 
 /* After the server has answered once, failures that may pass (a restart, a broken transfer) are
  * retried this often, with delays doubling from RETRY_FIRST_MS to RETRY_MAX_MS: about a minute. */
@@ -62,13 +63,7 @@ int client_valid_id(const struct client_usage *usage, const char *command, const
 
 int client_parse_page_size(const char *arg, long *out)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno || end == arg || *end != '\0' || n < 1 || n > CLIENT_MAX_PAGE_SIZE)
-        return -1;
-    *out = n;
-    return 0;
+    return num_parse_long(arg, 1, CLIENT_MAX_PAGE_SIZE, out) == 0 ? 0 : -1;
 }
 
 int client_exit_for(int rc)

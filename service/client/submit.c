@@ -1,14 +1,17 @@
 /* submit.c - `wikicrawl submit FILE|-`: upload titles as a job, optionally follow it to its end */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "client_progress.h"
+#include "clock.h"
 #include "commands.h"
 #include "job_view.h"
+#include "num.h"
 #include "pager.h"
 #include "session.h"
 
@@ -64,7 +67,6 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
-        char *end;
         switch (opt) {
         case OPT_FORMAT:
             o->format = optarg;
@@ -80,9 +82,7 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
             o->server = optarg;
             break;
         case OPT_CHUNK:
-            errno = 0;
-            o->chunk_size = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end != '\0' || o->chunk_size < 1)
+            if (num_parse_long(optarg, 1, LONG_MAX, &o->chunk_size) != 0)
                 return client_usage_error(&submit_usage, "submit",
                                           "--chunk-size takes a number > 0");
             break;
@@ -124,7 +124,7 @@ static int submit_follow(struct session *s, const struct job_view *accepted, str
     s->progress_on = 1;
     /* The long poll answers at once when the job ends, else after wait_s: the display's pace. */
     long wait_s = tty ? 1 : pg ? 2 : 5;
-    double started = client_progress_now();
+    double started = clock_monotonic_s();
     struct client_reply reply = {0};
     struct job_view view = *accepted;
     int code = CLIENT_EXIT_OK;
@@ -161,7 +161,7 @@ static int submit_follow(struct session *s, const struct job_view *accepted, str
     fprintf(stderr,
             "wikicrawl: job %s %s in %.1f s: %lld pages, %lld disambiguation, %lld missing, "
             "%lld invalid, %lld failed\n",
-            view.id, view.status, client_progress_now() - started, view.pages, view.disambiguation,
+            view.id, view.status, clock_monotonic_s() - started, view.pages, view.disambiguation,
             view.missing, view.invalid, view.failed);
     if (strcmp(view.status, "cancelled") == 0)
         code = CLIENT_EXIT_CANCELLED;

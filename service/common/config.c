@@ -1,13 +1,14 @@
 /* config.c - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "num.h"
 
 enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
 
@@ -126,10 +127,8 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
         memcpy(field, value, strlen(value) + 1);
         return 0;
     }
-    char *end;
-    errno = 0;
-    long n = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0' || n < s->min || n > s->max)
+    long n = 0;
+    if (num_parse_long(value, s->min, s->max, &n) != 0)
         return wc_error_set(err, WC_EINVAL, "%s must be a whole number from %ld to %ld, not '%s'",
                             source, s->min, s->max, value);
     if (s->type == OPT_INT)
