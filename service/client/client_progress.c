@@ -3,18 +3,12 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define BAR_WIDTH 30
 /* The rate is averaged over roughly this many seconds, so the ETA neither jumps nor lags much. */
 #define RATE_SMOOTHING_S 10.0
-
-double client_progress_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void client_progress_init(struct client_progress *p, FILE *out, int tty)
 {
@@ -28,7 +22,7 @@ void client_progress_init(struct client_progress *p, FILE *out, int tty)
 
 static void update_rate(struct client_progress *p, long long done)
 {
-    double now = client_progress_now();
+    double now = clock_monotonic_s();
     if (p->sample_time < 0) {
         p->sample_time = now;
         p->sample_done = done;
@@ -98,7 +92,7 @@ void client_progress_show(struct client_progress *p, const struct client_progres
         p->drawn = 1;
         return;
     }
-    double now = client_progress_now();
+    double now = clock_monotonic_s();
     int changed = strcmp(p->last_status, s->status) != 0;
     if (!force && !changed && now - p->last_line < CLIENT_PROGRESS_LINE_S)
         return;

@@ -39,7 +39,4 @@ void client_progress_show(struct client_progress *p, const struct client_progres
 /* End the line being redrawn, so that other messages start on a line of their own. */
 void client_progress_break(struct client_progress *p);
 
-/* Seconds on a monotonic clock. */
-double client_progress_now(void);
-
 #endif

@@ -1,7 +1,6 @@
 /* config.c - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
@@ -9,13 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "num.h"
+
 enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
 
 /* Roles a setting applies to. */
 #define FOR_API 1
 #define FOR_WORKER 2
 #define FOR_SERVE 4
-#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE)
+#define FOR_FETCH 8
+#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE) /* the service's processes, not fetch */
 
 struct option_spec {
     const char *flag;
@@ -43,26 +45,30 @@ static const struct option_spec specs[] = {
     {"workers", "WIKICRAWL_WORKERS", INT(workers), "0", 0, 1024, FOR_WORKER | FOR_SERVE,
      "worker processes; 0 means one per CPU"},
     {"wiki", "WIKICRAWL_WIKI", STR(wiki), "https://en.wikipedia.org/w/api.php", 0, 0,
-     FOR_WORKER | FOR_SERVE, "MediaWiki api.php URL (server configuration only)"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "MediaWiki api.php URL (server configuration only)"},
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
      "seconds a finished job and its results are kept"},
     {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), CONFIG_DEFAULT_USER_AGENT, 0, 0,
-     FOR_WORKER | FOR_SERVE, "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH,
+     "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
     {"data-dir", "WIKICRAWL_DATA_DIR", STR(data_dir), "./var", 0, 0, FOR_SERVE,
      "directory of the embedded Redis (socket, AOF, log)"},
-    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256, FOR_WORKER | FOR_SERVE,
-     "requests in flight per worker"},
+    {"concurrency", "WIKICRAWL_CONCURRENCY", INT(concurrency), "8", 1, 256,
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "requests in flight per worker"},
     {"max-attempts", "WIKICRAWL_MAX_ATTEMPTS", INT(max_attempts), "5", 1, 100,
-     FOR_WORKER | FOR_SERVE, "requests per title before it is recorded as failed"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "requests per title before it is recorded as failed"},
     {"timeout-ms", "WIKICRAWL_TIMEOUT_MS", LONG(timeout_ms), "60000", 100, 3600000,
-     FOR_WORKER | FOR_SERVE, "whole-request timeout"},
+     FOR_WORKER | FOR_SERVE | FOR_FETCH, "whole-request timeout"},
     {"connect-timeout-ms", "WIKICRAWL_CONNECT_TIMEOUT_MS", LONG(connect_timeout_ms), "10000", 100,
-     600000, FOR_WORKER | FOR_SERVE, "connect timeout"},
+     600000, FOR_WORKER | FOR_SERVE | FOR_FETCH, "connect timeout"},
     {"retry-base-ms", "WIKICRAWL_RETRY_BASE_MS", LONG(retry_base_ms), "500", 1, 600000,
-     FOR_WORKER | FOR_SERVE, "retry backoff base (full jitter, doubling, capped at 30 s)"},
-    {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE,
+     FOR_WORKER | FOR_SERVE | FOR_FETCH,
+     "retry backoff base (full jitter, doubling, capped at 30 s; fetch: at --retry-max-ms)"},
+    {"retry-max-ms", "WIKICRAWL_RETRY_MAX_MS", LONG(retry_max_ms), "30000", 1, 3600000, FOR_FETCH,
+     "retry backoff cap"},
+    {"maxlag", "WIKICRAWL_MAXLAG", INT(maxlag), "5", -1, 3600, FOR_WORKER | FOR_SERVE | FOR_FETCH,
      "maxlag sent with every request; -1 to not send it"},
     {"recycle-after", "WIKICRAWL_RECYCLE_AFTER", INT(recycle_after), "1000", 0, INT_MAX,
      FOR_WORKER | FOR_SERVE, "chunks a worker handles before it is replaced; 0 never"},
@@ -98,29 +104,33 @@ static const struct option_spec specs[] = {
 
 static int role_bit(enum config_role role)
 {
-    return role == CONFIG_API ? FOR_API : role == CONFIG_WORKER ? FOR_WORKER : FOR_SERVE;
+    switch (role) {
+    case CONFIG_API:
+        return FOR_API;
+    case CONFIG_WORKER:
+        return FOR_WORKER;
+    case CONFIG_FETCH:
+        return FOR_FETCH;
+    default:
+        return FOR_SERVE;
+    }
 }
 
 static int set_value(struct wc_config *cfg, const struct option_spec *s, const char *value,
-                     const char *source)
+                     const char *source, struct wc_error *err)
 {
     char *field = (char *)cfg + s->offset;
     if (s->type == OPT_STRING) {
-        if (strlen(value) >= s->size) {
-            fprintf(stderr, "wikicrawl: %s is too long (at most %zu bytes)\n", source, s->size - 1);
-            return -1;
-        }
+        if (strlen(value) >= s->size)
+            return wc_error_set(err, WC_EINVAL, "%s is too long (at most %zu bytes)", source,
+                                s->size - 1);
         memcpy(field, value, strlen(value) + 1);
         return 0;
     }
-    char *end;
-    errno = 0;
-    long n = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0' || n < s->min || n > s->max) {
-        fprintf(stderr, "wikicrawl: %s must be a whole number from %ld to %ld, not '%s'\n", source,
-                s->min, s->max, value);
-        return -1;
-    }
+    long n = 0;
+    if (num_parse_long(value, s->min, s->max, &n) != 0)
+        return wc_error_set(err, WC_EINVAL, "%s must be a whole number from %ld to %ld, not '%s'",
+                            source, s->min, s->max, value);
     if (s->type == OPT_INT)
         *(int *)field = (int)n;
     else
@@ -128,16 +138,21 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
     return 0;
 }
 
-int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)
+int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **argv,
+                 struct wc_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
     struct option long_options[N_SPECS + 2];
     for (size_t i = 0; i < N_SPECS; i++) {
-        if (set_value(cfg, &specs[i], specs[i].fallback, specs[i].flag) != 0)
-            return -1;
+        int rc = set_value(cfg, &specs[i], specs[i].fallback, specs[i].flag, err);
+        if (rc != 0)
+            return rc;
         const char *env = getenv(specs[i].env);
-        if (env && set_value(cfg, &specs[i], env, specs[i].env) != 0)
-            return -1;
+        if (env) {
+            rc = set_value(cfg, &specs[i], env, specs[i].env, err);
+            if (rc != 0)
+                return rc;
+        }
         long_options[i] = (struct option){specs[i].flag, required_argument, NULL, (int)i};
     }
     long_options[N_SPECS] = (struct option){"help", no_argument, NULL, 'h'};
@@ -146,23 +161,23 @@ int config_load(struct wc_config *cfg, enum config_role role, int argc, char **a
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-        if (opt == 'h') {
-            config_print_help(stdout, role);
-            return 1;
-        }
-        if (opt < 0 || (size_t)opt >= N_SPECS || !(specs[opt].roles & role_bit(role))) {
-            config_print_help(stderr, role);
-            return -1;
-        }
+        if (opt == 'h')
+            return CONFIG_HELP;
+        /* An unknown option (getopt has said which) or one of another role: the usage says
+         * which options there are. */
+        if (opt < 0 || (size_t)opt >= N_SPECS || !(specs[opt].roles & role_bit(role)))
+            return wc_error_set(err, WC_EINVAL, "%s", "");
         char source[64];
         snprintf(source, sizeof source, "--%s", specs[opt].flag);
-        if (set_value(cfg, &specs[opt], optarg, source) != 0)
-            return -1;
+        int rc = set_value(cfg, &specs[opt], optarg, source, err);
+        if (rc != 0)
+            return rc;
     }
-    if (optind < argc) {
-        fprintf(stderr, "wikicrawl: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    /* fetch takes one operand (FILE); the service's processes none. */
+    int max_operands = role == CONFIG_FETCH ? 1 : 0;
+    if (argc - optind > max_operands)
+        return wc_error_set(err, WC_EINVAL, "unexpected argument '%s'",
+                            argv[optind + max_operands]);
     if (cfg->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->workers = cpus > 0 ? (int)cpus : 1;
@@ -172,22 +187,46 @@ int config_load(struct wc_config *cfg, enum config_role role, int argc, char **a
     return 0;
 }
 
-void config_print_help(FILE *out, enum config_role role)
+int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)
 {
-    static const char *const names[] = {"serve", "api", "worker"};
-    static const char *const what[] = {
-        "front end and worker pool in one supervised process tree",
-        "HTTP front end only",
-        "worker pool only (more machines on the same Redis)",
-    };
-    fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\nOptions (flag, environment, default):\n",
-            names[role], what[role]);
+    struct wc_error err = {0};
+    int rc = config_parse(cfg, role, argc, argv, &err);
+    if (rc == CONFIG_HELP) {
+        config_print_help(stdout, role);
+        return 1;
+    }
+    if (rc != 0) {
+        if (err.message[0] != '\0')
+            fprintf(stderr, "wikicrawl: %s\n", err.message);
+        else
+            config_print_help(stderr, role);
+        return -1;
+    }
+    return 0;
+}
+
+void config_print_options(FILE *out, enum config_role role)
+{
+    fputs("Options (flag, environment, default):\n", out);
     for (size_t i = 0; i < N_SPECS; i++) {
         if (!(specs[i].roles & role_bit(role)))
             continue;
         fprintf(out, "  --%-20s %s (default: %s)\n  %-22s   %s\n", specs[i].flag, specs[i].env,
                 specs[i].fallback[0] ? specs[i].fallback : "none", "", specs[i].help);
     }
+}
+
+void config_print_help(FILE *out, enum config_role role)
+{
+    static const char *const names[] = {"serve", "api", "worker", "fetch"};
+    static const char *const what[] = {
+        "front end and worker pool in one supervised process tree",
+        "HTTP front end only",
+        "worker pool only (more machines on the same Redis)",
+        "crawl titles straight from a wiki, without Redis",
+    };
+    fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\n", names[role], what[role]);
+    config_print_options(out, role);
 }
 
 void config_print_markdown(FILE *out)

@@ -1,8 +1,11 @@
-/* config.h - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
+/* config.h - settings of the service processes and of fetch: flags, WIKICRAWL_* environment,
+ * defaults */
 #ifndef WC_CONFIG_H
 #define WC_CONFIG_H
 
 #include <stdio.h>
+
+#include "wc_error.h"
 
 /* What the workers (and `wikicrawl fetch`) send unless told otherwise: the project and where to
  * reach it, as Wikimedia's User-Agent policy asks. Operators should name their own contact. */
@@ -26,6 +29,7 @@ struct wc_config {
     long timeout_ms;         /* --timeout-ms per request (60000) */
     long connect_timeout_ms; /* --connect-timeout-ms (10000) */
     long retry_base_ms;      /* --retry-base-ms (500) */
+    long retry_max_ms;       /* --retry-max-ms backoff cap, fetch only (30000) */
     int maxlag;              /* --maxlag (5) */
     int recycle_after;       /* --recycle-after chunks per worker (1000) */
     long max_body_bytes;     /* --max-body-bytes (1 GiB) */
@@ -41,21 +45,37 @@ struct wc_config {
     long cache_ttl;          /* --cache-ttl seconds a crawled title is reused (86400; 0 = off) */
 };
 
-/* Which process a command starts: the flags that apply differ. */
+/* Which command reads the settings: the flags that apply differ. */
 enum config_role {
     CONFIG_SERVE,
     CONFIG_API,
     CONFIG_WORKER,
+    CONFIG_FETCH, /* `wikicrawl fetch`: the crawl settings of a worker, without Redis */
 };
+
+/* What config_parse() returns when argv asks for --help. */
+#define CONFIG_HELP 1
 
 /* Prototypes */
 
-/* Defaults, then environment, then argv (getopt_long from argv[1]). Returns 0, 1 when --help was
- * printed, or -1 after printing a usage error to stderr. */
+/* Defaults, then environment, then argv (getopt_long from argv[1]); prints nothing. Returns 0,
+ * CONFIG_HELP when --help was given (the rest of cfg is then unspecified), or WC_EINVAL with err
+ * saying which value is wrong. Arguments that are not options are refused, but for CONFIG_FETCH's
+ * one (FILE), left at argv[optind] (optind == argc: none). err's message is empty when an option is
+ * unknown or not one of role's (getopt has printed which): the usage is the answer then. */
+int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **argv,
+                 struct wc_error *err);
+
+/* config_parse() for a command line: prints --help on stdout, or the problem (or the usage) on
+ * stderr. Returns 0, 1 when --help was printed, or -1 after a usage error. */
 int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv);
 
-/* Print the options table (flag, variable, default, description) as --help text. */
+/* Print role's --help: a usage line, what the command does, and config_print_options(). */
 void config_print_help(FILE *out, enum config_role role);
+
+/* Print the options of role (flag, variable, default, description) as --help text, for a
+ * command that writes its own usage above them. */
+void config_print_options(FILE *out, enum config_role role);
 
 /* Print the options table as a Markdown table (used to keep the README honest). */
 void config_print_markdown(FILE *out);

@@ -4,7 +4,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +11,12 @@
 #include "common/config.h"
 #include "crawl.h"
 
-#define DEFAULT_WIKI "https://en.wikipedia.org/w/api.php"
-
 /* Titles are crawled this many at a time, so that a list of any length runs in bounded memory
  * while the slow tail of one batch (retries) rarely holds up the next. */
-#define BATCH_TITLES 50000
+#define FETCH_BATCH_TITLES 50000
 
-static const char usage[] =
+/* What fetch does; its options come from the settings table (config_print_options). */
+static const char usage_head[] =
     "usage: wikicrawl fetch [OPTIONS] [FILE|-]\n"
     "\n"
     "Fetches every title of FILE (or stdin) from a MediaWiki API, without Redis, and prints\n"
@@ -27,18 +25,17 @@ static const char usage[] =
     "{\"title\",\"outcome\",\"detail\"}. FILE has one title per line (UTF-8; CRLF, blank\n"
     "lines, surrounding blanks and a byte order mark are fine); each line is sent as it is,\n"
     "and the wiki says which are not valid titles.\n"
-    "\n"
-    "  --wiki URL               api.php URL (" DEFAULT_WIKI ")\n"
-    "  --user-agent UA          User-Agent; put your contact in it (Wikimedia policy)\n"
-    "  --concurrency N          requests in flight (8)\n"
-    "  --max-attempts N         attempts per title before it is failed (5)\n"
-    "  --timeout-ms N           whole request (60000)\n"
-    "  --connect-timeout-ms N   connection set-up (10000)\n"
-    "  --retry-base-ms N        backoff base: retry k waits random(0, base*2^k) (500)\n"
-    "  --retry-max-ms N         backoff cap (30000)\n"
-    "  --maxlag N               seconds sent as maxlag=; negative: not sent (5)\n"
-    "\n"
-    "Exit status: 0 every title got an outcome; 1 usage, read or write error.\n";
+    "\n";
+
+static const char usage_exit[] =
+    "\nExit status: 0 every title got an outcome; 1 usage, read or write error.\n";
+
+static void print_usage(FILE *out)
+{
+    fputs(usage_head, out);
+    config_print_options(out, CONFIG_FETCH);
+    fputs(usage_exit, out);
+}
 
 struct fetch_state {
     int write_failed;
@@ -53,21 +50,6 @@ static int print_result(void *ctx, const struct crawl_result *res)
         st->write_failed = 1;
         return 1;
     }
-    return 0;
-}
-
-/* A whole decimal number in [min, max] from a flag's argument. */
-static int parse_long(const char *flag, const char *arg, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "wikicrawl fetch: --%s wants a number from %ld to %ld, not '%s'\n", flag,
-                min, max, arg);
-        return -1;
-    }
-    *out = v;
     return 0;
 }
 
@@ -89,13 +71,13 @@ static void free_titles(char **titles, size_t n)
         free(titles[i]);
 }
 
-/* Read up to BATCH_TITLES titles into titles[]. Returns how many, or -1 after printing why not.
- * Every line is passed on as it is (trimmed): what is a valid title is the wiki's to say, as it
- * was for the notebook ("Page#Section" is the page, for one). */
+/* Read up to FETCH_BATCH_TITLES titles into titles[]. Returns how many, or -1 after printing why
+ * not. Every line is passed on as it is (trimmed): what is a valid title is the wiki's to say, as
+ * it was for the notebook ("Page#Section" is the page, for one). */
 static long read_batch(FILE *in, char **titles, char **line, size_t *line_cap, int *first_line)
 {
     size_t n = 0;
-    while (n < BATCH_TITLES) {
+    while (n < FETCH_BATCH_TITLES) {
         if (getline(line, line_cap, in) < 0) {
             if (ferror(in)) {
                 perror("wikicrawl fetch: reading titles");
@@ -125,82 +107,34 @@ static long read_batch(FILE *in, char **titles, char **line, size_t *line_cap, i
 
 int cmd_fetch(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"wiki", required_argument, NULL, 'w'},
-        {"user-agent", required_argument, NULL, 'u'},
-        {"concurrency", required_argument, NULL, 'c'},
-        {"max-attempts", required_argument, NULL, 'a'},
-        {"timeout-ms", required_argument, NULL, 't'},
-        {"connect-timeout-ms", required_argument, NULL, 'C'},
-        {"retry-base-ms", required_argument, NULL, 'b'},
-        {"retry-max-ms", required_argument, NULL, 'm'},
-        {"maxlag", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct crawl_options opts = {
-        .api_url = DEFAULT_WIKI,
-        .user_agent = CONFIG_DEFAULT_USER_AGENT,
-        .concurrency = 8,
-        .max_attempts = 5,
-        .connect_timeout_ms = 10000,
-        .timeout_ms = 60000,
-        .retry_base_ms = 500,
-        .retry_max_ms = 30000,
-        .maxlag = 5,
-    };
-    long v = 0;
-    int opt, bad = 0;
-    optind = 1;
-    while (!bad && (opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        switch (opt) {
-        case 'w':
-            opts.api_url = optarg;
-            break;
-        case 'u':
-            opts.user_agent = optarg;
-            break;
-        case 'c':
-            bad = parse_long("concurrency", optarg, 1, 1024, &v);
-            opts.concurrency = (int)v;
-            break;
-        case 'a':
-            bad = parse_long("max-attempts", optarg, 1, 100, &v);
-            opts.max_attempts = (int)v;
-            break;
-        case 't':
-            bad = parse_long("timeout-ms", optarg, 1, LONG_MAX, &opts.timeout_ms);
-            break;
-        case 'C':
-            bad = parse_long("connect-timeout-ms", optarg, 1, LONG_MAX, &opts.connect_timeout_ms);
-            break;
-        case 'b':
-            bad = parse_long("retry-base-ms", optarg, 1, 3600000, &opts.retry_base_ms);
-            break;
-        case 'm':
-            bad = parse_long("retry-max-ms", optarg, 1, 3600000, &opts.retry_max_ms);
-            break;
-        case 'l':
-            bad = parse_long("maxlag", optarg, INT_MIN, INT_MAX, &v);
-            opts.maxlag = (int)v;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-            bad = 1;
-            break;
-        }
+    struct wc_config cfg;
+    struct wc_error err = {0};
+    int rc = config_parse(&cfg, CONFIG_FETCH, argc, argv, &err);
+    if (rc == CONFIG_HELP) {
+        print_usage(stdout);
+        return 0;
     }
-    if (bad || argc - optind > 1) {
-        fputs(usage, stderr);
+    if (rc != 0) {
+        if (err.message[0] != '\0')
+            fprintf(stderr, "wikicrawl fetch: %s\n", err.message);
+        print_usage(stderr);
         return 1;
     }
-    if (opts.api_url[0] == '\0' || opts.user_agent[0] == '\0') {
+    if (cfg.wiki[0] == '\0' || cfg.user_agent[0] == '\0') {
         fprintf(stderr, "wikicrawl fetch: --wiki and --user-agent must not be empty\n");
         return 1;
     }
-
+    struct crawl_options opts = {
+        .api_url = cfg.wiki,
+        .user_agent = cfg.user_agent,
+        .concurrency = cfg.concurrency,
+        .max_attempts = cfg.max_attempts,
+        .connect_timeout_ms = cfg.connect_timeout_ms,
+        .timeout_ms = cfg.timeout_ms,
+        .retry_base_ms = cfg.retry_base_ms,
+        .retry_max_ms = cfg.retry_max_ms,
+        .maxlag = cfg.maxlag,
+    };
     int code = 1;
     FILE *in = stdin;
     struct crawler *crawler = NULL;
@@ -208,9 +142,9 @@ int cmd_fetch(int argc, char **argv)
     char *line = NULL;
     size_t line_cap = 0;
     struct fetch_state st = {0};
-    struct wc_error err = {0};
     int curl_ready = 0;
 
+    /* FILE, the one operand config_parse() lets through for fetch, comes after the options. */
     const char *path = optind < argc ? argv[optind] : "-";
     if (strcmp(path, "-") != 0) {
         in = fopen(path, "rb");
@@ -219,7 +153,7 @@ int cmd_fetch(int argc, char **argv)
             goto out;
         }
     }
-    titles = malloc(BATCH_TITLES * sizeof *titles);
+    titles = malloc(FETCH_BATCH_TITLES * sizeof *titles);
     if (titles == NULL) {
         fprintf(stderr, "wikicrawl fetch: out of memory\n");
         goto out;
@@ -243,7 +177,7 @@ int cmd_fetch(int argc, char **argv)
             goto out;
         if (n == 0)
             break;
-        int rc = crawl_run(crawler, (const char *const *)titles, (size_t)n, &cb, &err);
+        rc = crawl_run(crawler, (const char *const *)titles, (size_t)n, &cb, &err);
         free_titles(titles, (size_t)n);
         if (rc != 0) {
             if (st.write_failed)

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "json_write.h"
 #include "mwparse.h"
+#include "num.h"
 #include "record_json.h"
 
 static const char usage[] =
@@ -81,7 +82,10 @@ int cmd_parse(int argc, char **argv)
             title_arg = optarg;
             break;
         case 's':
-            status = strtol(optarg, NULL, 10);
+            if (num_parse_long(optarg, 100, 599, &status) != 0) {
+                fputs(usage, stderr);
+                return 1;
+            }
             break;
         case 'h':
             fputs(usage, stdout);
