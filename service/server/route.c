@@ -2,8 +2,8 @@
 #include "server.h"
 #include "common/rconn.h"
 #include "keys.h"
+#include "num.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,13 +28,7 @@ int query_long(struct MHD_Connection *c, const char *name, long min, long max, l
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
     if (v == NULL)
         return 0;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end != '\0' || n < min || n > max)
-        return -1;
-    *out = n;
-    return 1;
+    return num_parse_long(v, min, max, out) == 0 ? 1 : -1;
 }
 
 /* Split "/v1/jobs/{id}[/tail]". Returns 1 and fills id/tail when the URL has that shape. */

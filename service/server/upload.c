@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/rconn.h"
 #include "keys.h"
+#include "num.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,10 +134,14 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
                              "text/plain",
                              type);
     }
-    /* A declared length over the limit is refused before a byte of the body is read. */
+    /* A declared length over the limit is refused before a byte of the body is read.
+     * libmicrohttpd has already refused a Content-Length that is not a number (when no
+     * Transfer-Encoding overrides it), so what fails to parse here is mostly one too large even
+     * for a long long. */
     const char *length =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length && strtoll(length, NULL, 10) > cfg->max_body_bytes)
+    long long declared;
+    if (length && num_parse_ll(length, 0, cfg->max_body_bytes, &declared) != 0)
         return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is larger than %ld bytes", cfg->max_body_bytes);
     long chunk_size = cfg->chunk_size;
