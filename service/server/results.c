@@ -3,12 +3,12 @@
 #include "common/jobs.h"
 #include "common/rconn.h"
 #include "keys.h"
+#include "request_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PAGE_LIMIT 10000
 #define STREAM_BATCH 200
 
 struct stream_ctx {
@@ -83,14 +83,13 @@ static void stream_free(void *cls)
 enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            const char *id, int errors)
 {
-    long cursor = 0, limit = -1;
-    if (query_long(c, "cursor", 0, 0x7fffffffffffffffL, &cursor) < 0)
-        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                             "cursor must be the Next-Cursor of an earlier page");
-    if (query_long(c, "limit", 1, MAX_PAGE_LIMIT, &limit) < 0)
-        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                             "limit must be a whole number from 1 to %d", MAX_PAGE_LIMIT);
+    struct results_page page;
     struct wc_error err = {0};
+    if (parse_results_page(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor"),
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"), &page,
+                           &err) != 0)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", err.message);
+    long cursor = page.cursor, limit = page.limit;
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
@@ -102,11 +101,7 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
 
     long long available = errors ? st.n_errors : st.n_results;
-    long long end = available;
-    if (limit > 0 && cursor + limit < end)
-        end = cursor + limit;
-    if (end < cursor)
-        end = cursor;
+    long long end = results_page_end(&page, available);
 
     struct stream_ctx *s = calloc(1, sizeof *s);
     if (s == NULL)

@@ -3,6 +3,7 @@
 #include "common/rconn.h"
 #include "keys.h"
 #include "num.h"
+#include "request_parse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +30,6 @@ int query_long(struct MHD_Connection *c, const char *name, long min, long max, l
     if (v == NULL)
         return 0;
     return num_parse_long(v, min, max, out) == 0 ? 1 : -1;
-}
-
-/* Split "/v1/jobs/{id}[/tail]". Returns 1 and fills id/tail when the URL has that shape. */
-static int parse_job_url(const char *url, char *id, size_t id_size, const char **tail)
-{
-    static const char prefix[] = "/v1/jobs/";
-    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
-        return 0;
-    const char *p = url + sizeof prefix - 1;
-    const char *slash = strchr(p, '/');
-    size_t len = slash ? (size_t)(slash - p) : strlen(p);
-    if (len == 0 || len >= id_size)
-        return 0;
-    memcpy(id, p, len);
-    id[len] = '\0';
-    *tail = slash ? slash : "";
-    return 1;
 }
 
 static int is_method(const char *method, const char *want)
