@@ -11,7 +11,7 @@ int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6
     snprintf(host, sizeof host, "%s", listen);
     char *colon = strrchr(host, ':');
     if (colon == NULL)
-        return -1;
+        return WC_EINVAL;
     *colon = '\0';
     const char *port = colon + 1;
     char *h = host;
@@ -26,7 +26,7 @@ int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     if (getaddrinfo(h[0] ? h : NULL, port, &hints, &res) != 0 || res == NULL)
-        return -1;
+        return WC_EINVAL;
     memcpy(addr, res->ai_addr, res->ai_addrlen);
     *is_v6 = res->ai_family == AF_INET6;
     freeaddrinfo(res);

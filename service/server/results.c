@@ -21,6 +21,8 @@ struct stream_ctx {
     size_t sent;
 };
 
+/* Read the next batch of the page into s->buf. 0, WC_EREMOTE (Redis failed) or WC_ENOMEM; the
+ * reader can only cut the response short, so no message is kept. */
 static int stream_fill(struct stream_ctx *s)
 {
     wc_buf_reset(&s->buf);
@@ -34,7 +36,7 @@ static int stream_fill(struct stream_ctx *s)
     const char *argv[] = {"XRANGE", s->key, from, to};
     redisReply *r = rconn_run(s->redis, 4, argv, NULL, NULL);
     if (r == NULL)
-        return -1;
+        return WC_EREMOTE;
     int rc = 0;
     for (size_t i = 0; i < r->elements; i++) {
         redisReply *entry = r->element[i];
@@ -46,7 +48,7 @@ static int stream_fill(struct stream_ctx *s)
                 continue;
             if (wc_buf_append(&s->buf, fields->element[f + 1]->str, fields->element[f + 1]->len) ||
                 wc_buf_putc(&s->buf, '\n'))
-                rc = -1;
+                rc = WC_ENOMEM;
         }
     }
     /* Entries expired or never written (a cancelled job) end the stream early. */

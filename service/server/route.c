@@ -29,7 +29,8 @@ int query_long(struct MHD_Connection *c, const char *name, long min, long max, l
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
     if (v == NULL)
         return 0;
-    return num_parse_long(v, min, max, out) == 0 ? 1 : -1;
+    int rc = num_parse_long(v, min, max, out);
+    return rc == 0 ? 1 : rc;
 }
 
 static int is_method(const char *method, const char *want)

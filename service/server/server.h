@@ -85,7 +85,8 @@ void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                    enum MHD_ConnectionNotificationCode toe);
 /* The connection's Redis link, (re)connected when needed; owned by cc. NULL with err filled. */
 redisContext *conn_redis(struct api_server *srv, struct conn_ctx *cc, struct wc_error *err);
-/* Parse a whole number query parameter. Returns 0 (absent: *out unchanged), 1 (set), -1 (bad). */
+/* A whole number query parameter in [min, max]. Returns 0 (absent: *out unchanged), 1 (set) or
+ * WC_EINVAL (anything else: the caller answers 400 with its own message). */
 int query_long(struct MHD_Connection *c, const char *name, long min, long max, long *out);
 
 /* upload.c - POST /v1/jobs: the body streams through upload_body() between the two others. */
@@ -117,7 +118,8 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
 enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
 enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
 
-/* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0 or -1. */
+/* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
+ * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */
 int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6);
 
 /* openapi.c - the openapi.yaml to serve, read once at start; caller frees. NULL if none found. */
