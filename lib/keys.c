@@ -36,6 +36,11 @@ int keys_idempotency(char *out, size_t size, const char *key)
     return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s", key), size);
 }
 
+int keys_owner_jobs(char *out, size_t size, const char *owner)
+{
+    return fit(snprintf(out, size, "wikicrawl:{queue}:owner:%s", owner), size);
+}
+
 bool keys_job_id_valid(const char *id)
 {
     if (id == NULL || strlen(id) != KEYS_JOB_ID_LEN)

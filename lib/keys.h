@@ -13,6 +13,7 @@
  *   wikicrawl:{queue}:workers              ZSET   worker id -> last heartbeat (ms)
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
  *   wikicrawl:{queue}:idem:KEY             STRING job id of an Idempotency-Key
+ *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
  *   wikicrawl:{JOBID}:seen                 SET    valid titles seen while the upload streams
@@ -54,6 +55,10 @@ int keys_processing(char *out, size_t size, const char *worker_id);
 
 /* "wikicrawl:{queue}:idem:KEY". Returns the length, or WC_ELIMIT. */
 int keys_idempotency(char *out, size_t size, const char *key);
+
+/* "wikicrawl:{queue}:owner:OWNER", the jobs of one API key (OWNER: its owner tag). Returns the
+ * length, or WC_ELIMIT. */
+int keys_owner_jobs(char *out, size_t size, const char *owner);
 
 /* The prefix every processing list starts with, for scripts that build those names. */
 #define KEYS_PROCESSING_PREFIX "wikicrawl:{queue}:processing:"

@@ -117,17 +117,10 @@ void auth_free(struct auth *a)
     free(a);
 }
 
-static void owner_key(char *out, size_t size, const char *owner)
-{
-    char name[64];
-    snprintf(name, sizeof name, "owner:%s", owner);
-    keys_queue(out, size, name);
-}
-
 long long auth_jobs_in_flight(redisContext *c, const char *owner, struct wc_error *err)
 {
     char set[KEYS_MAX];
-    owner_key(set, sizeof set, owner);
+    keys_owner_jobs(set, sizeof set, owner);
     const char *argv[] = {"SMEMBERS", set};
     redisReply *members = rconn_run(c, 2, argv, NULL, err);
     if (members == NULL)
@@ -155,7 +148,7 @@ long long auth_jobs_in_flight(redisContext *c, const char *owner, struct wc_erro
 int auth_track_job(redisContext *c, const char *owner, const char *job_id, struct wc_error *err)
 {
     char set[KEYS_MAX];
-    owner_key(set, sizeof set, owner);
+    keys_owner_jobs(set, sizeof set, owner);
     const char *argv[] = {"SADD", set, job_id};
     redisReply *r = rconn_run(c, 3, argv, NULL, err);
     if (r == NULL)

@@ -36,7 +36,7 @@ int auth_count(const struct auth *a);
 void auth_free(struct auth *a);
 
 /* Jobs of one owner that are not finished yet (queued or running), pruning finished or expired
- * ones from the owner's set wikicrawl:{queue}:owner:TAG. Returns the count or WC_EREMOTE. */
+ * ones from the owner's set (keys_owner_jobs()). Returns the count or WC_EREMOTE. */
 long long auth_jobs_in_flight(redisContext *c, const char *owner, struct wc_error *err);
 
 /* Add a job to its owner's set. 0 or WC_EREMOTE. */

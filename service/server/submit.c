@@ -4,6 +4,7 @@
 #include "chunk.h"
 #include "common/jobs.h"
 #include "error_line.h"
+#include "num.h"
 #include "common/rconn.h"
 #include "common/scripts.h"
 
@@ -83,14 +84,8 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
     }
     if (strcmp(key, "chunk_size") != 0)
         return 0; /* unknown members are ignored, as JSON APIs usually do */
-    char copy[32];
-    if (value_len >= sizeof copy)
-        value_len = sizeof copy - 1;
-    memcpy(copy, value, value_len);
-    copy[value_len] = '\0';
-    char *end;
-    long n = strtol(copy, &end, 10);
-    if (*end != '\0' || n < 1 || n > CHUNK_MAX_SIZE)
+    long n;
+    if (num_parse_long_n(value, value_len, 1, CHUNK_MAX_SIZE, &n) != 0)
         return wc_error_set(s->err, WC_EINVAL, "chunk_size must be a whole number from 1 to %d",
                             CHUNK_MAX_SIZE);
     if (s->seen_title)

@@ -1,0 +1,91 @@
+/* job_handlers.c - GET /v1/jobs/{id} (long poll), DELETE /v1/jobs/{id}, POST .../retry */
+#include "server.h"
+#include "common/jobs.h"
+#include "common/log.h"
+#include "common/rconn.h"
+#include "retry.h"
+
+#include <unistd.h>
+
+#define MAX_WAIT_SECONDS 60
+#define POLL_INTERVAL_US 100000
+
+enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           const char *id, int may_wait)
+{
+    long wait = 0;
+    if (may_wait && query_long(c, "wait", 0, MAX_WAIT_SECONDS, &wait) < 0)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                             "wait must be a whole number of seconds from 0 to %d",
+                             MAX_WAIT_SECONDS);
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    long long deadline = rconn_now_ms() + wait * 1000;
+    struct job_status st;
+    for (;;) {
+        int rc = jobs_get(redis, id, &st, &err);
+        if (rc < 0)
+            return respond_redis_down(c, cc, &err);
+        if (rc == 1)
+            return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+        if (jobs_is_final(&st) || rconn_now_ms() >= deadline)
+            break;
+        usleep(POLL_INTERVAL_US);
+    }
+    struct wc_buf body = WC_BUF_INIT;
+    jobs_status_json(&st, &body);
+    enum MHD_Result ret = respond_json(c, MHD_HTTP_OK, &body, NULL);
+    wc_buf_free(&body);
+    return ret;
+}
+
+enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           const char *id)
+{
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    char status[16];
+    int rc = jobs_cancel(redis, id, srv->cfg->result_ttl, status, sizeof status, &err);
+    if (rc < 0)
+        return respond_redis_down(c, cc, &err);
+    if (rc == 1)
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+    log_event(LOG_INFO, "job_cancel", "job=%s status=%s", id, status);
+    return job_status(srv, c, cc, id, 0);
+}
+
+enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                          struct request *req, const char *id)
+{
+    const struct wc_config *cfg = srv->cfg;
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    struct submit_options opts = default_submit_options(cfg, req->owner, 0);
+    struct submit_summary sum;
+    int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
+    switch (rc) {
+    case RETRY_SUBMITTED:
+        log_event(LOG_INFO, "job_retry", "job=%s new_job=%s", id, sum.id);
+        if (srv->auth && auth_track_job(redis, req->owner, sum.id, &err) != 0)
+            log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
+        return respond_accepted(c, &sum);
+    case RETRY_NO_JOB:
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+    case RETRY_NOT_FINISHED:
+        return respond_error(c, MHD_HTTP_CONFLICT, "job_not_finished",
+                             "job %s is still running: retry it once it is done", id);
+    case RETRY_NOTHING:
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
+                             "no title of job %s failed", id);
+    case WC_EREMOTE:
+        return respond_redis_down(c, cc, &err);
+    default:
+        return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal", "%s", err.message);
+    }
+}

@@ -1,0 +1,109 @@
+/* reply.c - the front end's answers: JSON bodies, error bodies, errors deferred past an upload */
+#include "server.h"
+#include "json_write.h"
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+                        const char *body, size_t len, const char *location)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (location)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const struct wc_buf *body,
+                             const char *location)
+{
+    return respond(c, status, "application/json", body->data ? body->data : "{}",
+                   body->data ? body->len : 2, location);
+}
+
+static void error_body(struct wc_buf *body, const char *code, const char *message)
+{
+    wc_buf_puts(body, "{\"error\":{\"code\":");
+    json_write_cstring(body, code);
+    wc_buf_puts(body, ",\"message\":");
+    json_write_cstring(body, message);
+    wc_buf_puts(body, "}}");
+}
+
+static void error_vbody(struct wc_buf *body, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void error_vbody(struct wc_buf *body, const char *code, const char *fmt, va_list ap)
+{
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    error_body(body, code, message);
+}
+
+enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *code,
+                              const char *fmt, ...)
+{
+    struct wc_buf body = WC_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    error_vbody(&body, code, fmt, ap);
+    va_end(ap);
+    enum MHD_Result ret = respond_json(c, status, &body, NULL);
+    wc_buf_free(&body);
+    return ret;
+}
+
+enum MHD_Result defer_error(struct request *req, unsigned status, const char *code, const char *fmt,
+                            ...)
+{
+    wc_buf_reset(&req->deferred_body);
+    va_list ap;
+    va_start(ap, fmt);
+    error_vbody(&req->deferred_body, code, fmt, ap);
+    va_end(ap);
+    req->deferred_status = status;
+    req->answered = 1;
+    return MHD_YES;
+}
+
+enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
+                               const char *header, const char *value)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, header, value);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
+{
+    return respond_static(
+        c, MHD_HTTP_METHOD_NOT_ALLOWED,
+        "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"method not allowed here\"}}",
+        MHD_HTTP_HEADER_ALLOW, allow);
+}
+
+enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
+                                   const struct wc_error *err)
+{
+    log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
+    if (cc->redis) {
+        redisFree(cc->redis);
+        cc->redis = NULL;
+    }
+    return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "redis_unavailable",
+                         "the job store is unreachable; try again shortly");
+}

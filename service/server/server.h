@@ -1,0 +1,128 @@
+/* server.h - internal to service/server/: the front end's shared structs and handlers */
+#ifndef WC_SERVER_H
+#define WC_SERVER_H
+
+/* Not an API. main.c, the supervisor and the tests use api.h; this header is how the front end's
+ * files (reply, route, upload, job_handlers, results, metrics, listen, openapi, api) reach each
+ * other. Every handler answers the request itself and returns what libmicrohttpd expects of the
+ * access handler: MHD_YES, or MHD_NO to drop the connection. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <hiredis.h>
+#include <microhttpd.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "common/config.h"
+#include "submit.h"
+#include "wc_error.h"
+
+struct api_server {
+    const struct wc_config *cfg;
+    char *openapi;
+    size_t openapi_len;
+    struct auth *auth; /* NULL: no access control */
+    struct MHD_Daemon *daemon;
+};
+
+/* One per TCP connection: its thread's Redis connection, made on first use. */
+struct conn_ctx {
+    redisContext *redis;
+};
+
+enum request_kind { REQ_OTHER, REQ_SUBMIT };
+
+/* One per request, for requests that span several handler calls (uploads). */
+struct request {
+    enum request_kind kind;
+    struct submission *submission;
+    long long body_bytes;
+    int answered; /* a response is queued: discard whatever is still uploaded */
+    char idempotency_key[129];
+    char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */
+    /* An error found while the body still streams is answered once it has been read:
+     * libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload. */
+    unsigned deferred_status;
+    struct wc_buf deferred_body;
+    long long discarded;
+};
+
+/* Prototypes */
+
+/* reply.c - answers. Bodies are copied (respond, respond_json) or must be constants
+ * (respond_static). */
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+                        const char *body, size_t len, const char *location);
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const struct wc_buf *body,
+                             const char *location);
+/* {"error":{"code":CODE,"message":...}} with a printf-style message. */
+enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *code,
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The error of a request whose body is still arriving: kept in req until the body has been read,
+ * then answered by on_request(). Marks req answered. */
+enum MHD_Result defer_error(struct request *req, unsigned status, const char *code, const char *fmt,
+                            ...) __attribute__((format(printf, 4, 5)));
+/* A constant JSON body with one extra header (Allow, WWW-Authenticate). */
+enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
+                               const char *header, const char *value);
+enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow);
+/* 503 redis_unavailable: logs err and drops the connection's Redis link so the next request
+ * makes a new one. */
+enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
+                                   const struct wc_error *err);
+
+/* route.c - the libmicrohttpd callbacks (srv is their closure), and what handlers share. */
+enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                           const char *version, const char *upload_data, size_t *upload_data_size,
+                           void **req_cls);
+void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                  enum MHD_RequestTerminationCode toe);
+void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                   enum MHD_ConnectionNotificationCode toe);
+/* The connection's Redis link, (re)connected when needed; owned by cc. NULL with err filled. */
+redisContext *conn_redis(struct api_server *srv, struct conn_ctx *cc, struct wc_error *err);
+/* A whole number query parameter in [min, max]. Returns 0 (absent: *out unchanged), 1 (set) or
+ * WC_EINVAL (anything else: the caller answers 400 with its own message). */
+int query_long(struct MHD_Connection *c, const char *name, long min, long max, long *out);
+
+/* upload.c - POST /v1/jobs: the body streams through upload_body() between the two others. */
+enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                             struct request *req);
+enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                            struct request *req, const char *data, size_t len);
+enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           struct request *req);
+/* A new job's options from the server's settings (the request may then override some). */
+struct submit_options default_submit_options(const struct wc_config *cfg, const char *owner,
+                                             int use_cache);
+/* 202 for a job just queued: its summary and where to find it. */
+enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_summary *sum);
+
+/* job_handlers.c - GET and DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/retry. id is valid. */
+enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           const char *id, int may_wait);
+enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           const char *id);
+enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                          struct request *req, const char *id);
+
+/* results.c - GET /v1/jobs/{id}/results (errors 0) and /errors (errors 1) as NDJSON. */
+enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           const char *id, int errors);
+
+/* metrics.c - GET /readyz and /metrics. */
+enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
+enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
+
+/* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
+ * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */
+int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6);
+
+/* openapi.c - the openapi.yaml to serve, read once at start; caller frees. NULL if none found. */
+char *load_openapi(size_t *len);
+
+#endif

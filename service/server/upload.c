@@ -1,0 +1,261 @@
+/* upload.c - POST /v1/jobs: a streamed upload of titles becoming a job, idempotency keys */
+#include "server.h"
+#include "chunk.h"
+#include "common/jobs.h"
+#include "common/log.h"
+#include "common/rconn.h"
+#include "keys.h"
+#include "num.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int media_type_is(const char *content_type, const char *want)
+{
+    size_t n = strlen(want);
+    return strncasecmp(content_type, want, n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+/* A failed upload: undo what it wrote and answer the error, now (the body is complete) or once
+ * the rest of the body has been read (mid_upload). */
+static enum MHD_Result upload_error(struct MHD_Connection *c, struct conn_ctx *cc,
+                                    struct request *req, int rc, const struct wc_error *err,
+                                    int mid_upload)
+{
+    submit_abort(req->submission);
+    submit_free(req->submission);
+    req->submission = NULL;
+    unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    const char *code = "internal";
+    const char *message = err->message;
+    switch (rc) {
+    case WC_EPARSE:
+        status = MHD_HTTP_BAD_REQUEST, code = "malformed_body";
+        break;
+    case WC_ELIMIT:
+        status = MHD_HTTP_CONTENT_TOO_LARGE, code = "too_many_titles";
+        break;
+    case WC_EINVAL:
+        status = MHD_HTTP_UNPROCESSABLE_CONTENT, code = "invalid_option";
+        break;
+    case WC_EREMOTE:
+        log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
+        if (cc->redis) {
+            redisFree(cc->redis);
+            cc->redis = NULL;
+        }
+        code = "redis_unavailable";
+        message = "the job store is unreachable; try again shortly";
+        break;
+    default:
+        break;
+    }
+    if (mid_upload)
+        return defer_error(req, status, code, "%s", message);
+    req->answered = 1;
+    return respond_error(c, status, code, "%s", message);
+}
+
+static enum MHD_Result respond_existing(struct MHD_Connection *c, redisContext *redis,
+                                        const char *id)
+{
+    struct job_status st;
+    struct wc_error err = {0};
+    if (jobs_get(redis, id, &st, &err) != 0)
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such job");
+    struct wc_buf body = WC_BUF_INIT;
+    jobs_status_json(&st, &body);
+    char location[128];
+    snprintf(location, sizeof location, "/v1/jobs/%s", id);
+    enum MHD_Result ret = respond_json(c, MHD_HTTP_OK, &body, location);
+    wc_buf_free(&body);
+    return ret;
+}
+
+enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_summary *sum)
+{
+    log_event(LOG_INFO, "job_submitted",
+              "job=%s titles=%lld chunks=%lld duplicates=%lld invalid=%lld", sum->id, sum->titles,
+              sum->chunks, sum->duplicates, sum->invalid);
+    struct wc_buf body = WC_BUF_INIT;
+    wc_buf_printf(&body,
+                  "{\"id\":\"%s\",\"status\":\"%s\",\"titles\":%lld,\"chunks\":%lld,"
+                  "\"duplicates\":%lld,\"invalid\":%lld}",
+                  sum->id, sum->chunks ? JOB_QUEUED : JOB_DONE, sum->titles, sum->chunks,
+                  sum->duplicates, sum->invalid);
+    char location[128];
+    snprintf(location, sizeof location, "/v1/jobs/%s", sum->id);
+    enum MHD_Result ret = respond_json(c, MHD_HTTP_ACCEPTED, &body, location);
+    wc_buf_free(&body);
+    return ret;
+}
+
+struct submit_options default_submit_options(const struct wc_config *cfg, const char *owner,
+                                             int use_cache)
+{
+    struct submit_options opts = {
+        .format = TITLES_FORMAT_TEXT,
+        .chunk_size = cfg->chunk_size,
+        .max_titles = cfg->max_titles,
+        .max_title_bytes = cfg->max_title_bytes,
+        .result_ttl = cfg->result_ttl,
+        .owner = owner,
+        .use_cache = use_cache,
+    };
+    return opts;
+}
+
+enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                             struct request *req)
+{
+    const struct wc_config *cfg = srv->cfg;
+    struct submit_options opts = default_submit_options(cfg, req->owner, 1);
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    req->answered = 1; /* unless we get to the end of this function */
+    if (type == NULL)
+        return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                             "send Content-Type: application/json or text/plain");
+    if (media_type_is(type, "application/json")) {
+        opts.format = TITLES_FORMAT_JSON;
+    } else if (media_type_is(type, "text/plain")) {
+        opts.format = TITLES_FORMAT_TEXT;
+        if (format && strcmp(format, "idtitle") == 0)
+            opts.format = TITLES_FORMAT_IDTITLE;
+        else if (format && strcmp(format, "text") != 0)
+            return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                 "format must be text or idtitle");
+    } else {
+        return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                             "Content-Type %.100s is not accepted: use application/json or "
+                             "text/plain",
+                             type);
+    }
+    /* A declared length over the limit is refused before a byte of the body is read.
+     * libmicrohttpd has already refused a Content-Length that is not a number (when no
+     * Transfer-Encoding overrides it), so what fails to parse here is mostly one too large even
+     * for a long long. */
+    const char *length =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    long long declared;
+    if (length && num_parse_ll(length, 0, cfg->max_body_bytes, &declared) != 0)
+        return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is larger than %ld bytes", cfg->max_body_bytes);
+    long chunk_size = cfg->chunk_size;
+    if (query_long(c, "chunk_size", 1, CHUNK_MAX_SIZE, &chunk_size) < 0)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                             "chunk_size must be a whole number from 1 to %d", CHUNK_MAX_SIZE);
+    opts.chunk_size = (int)chunk_size;
+    const char *cache = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cache");
+    if (cache && strcmp(cache, "true") != 0 && strcmp(cache, "false") != 0)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                             "cache must be true or false");
+    opts.use_cache = cache == NULL || strcmp(cache, "true") == 0;
+
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    if (srv->auth && cfg->max_jobs_per_key > 0) {
+        long long live = auth_jobs_in_flight(redis, req->owner, &err);
+        if (live < 0)
+            return respond_redis_down(c, cc, &err);
+        if (live >= cfg->max_jobs_per_key)
+            return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_jobs",
+                                 "this API key has %lld unfinished jobs (the limit is %d)", live,
+                                 cfg->max_jobs_per_key);
+    }
+
+    const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    if (idem) {
+        if (strlen(idem) == 0 || strlen(idem) >= sizeof req->idempotency_key)
+            return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_header",
+                                 "Idempotency-Key must be 1 to 128 bytes");
+        snprintf(req->idempotency_key, sizeof req->idempotency_key, "%s", idem);
+        char key[KEYS_MAX];
+        keys_idempotency(key, sizeof key, idem);
+        const char *argv[] = {"GET", key};
+        redisReply *r = rconn_run(redis, 2, argv, NULL, &err);
+        if (r == NULL)
+            return respond_redis_down(c, cc, &err);
+        if (r->type == REDIS_REPLY_STRING) {
+            enum MHD_Result ret = respond_existing(c, redis, r->str);
+            freeReplyObject(r);
+            return ret;
+        }
+        freeReplyObject(r);
+    }
+    req->submission = submit_begin(redis, &opts, &err);
+    if (req->submission == NULL)
+        return respond_redis_down(c, cc, &err);
+    req->answered = 0;
+    return MHD_YES;
+}
+
+enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                            struct request *req, const char *data, size_t len)
+{
+    req->body_bytes += (long long)len;
+    if (req->body_bytes > srv->cfg->max_body_bytes) {
+        submit_abort(req->submission);
+        submit_free(req->submission);
+        req->submission = NULL;
+        return defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                           "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
+    }
+    struct wc_error err = {0};
+    int rc = submit_feed(req->submission, data, len, &err);
+    if (rc != 0)
+        return upload_error(c, cc, req, rc, &err, 1);
+    return MHD_YES;
+}
+
+enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                           struct request *req)
+{
+    struct wc_error err = {0};
+    struct submit_summary sum;
+    int rc = submit_finish(req->submission, &sum, &err);
+    if (rc != 0)
+        return upload_error(c, cc, req, rc, &err, 0);
+    if (sum.titles == 0) {
+        wc_error_set(&err, WC_EINVAL, "the body holds no titles");
+        return upload_error(c, cc, req, WC_EINVAL, &err, 0);
+    }
+    if (req->idempotency_key[0]) {
+        /* Two uploads with one key racing: the first to commit wins, the other is undone. */
+        char key[KEYS_MAX], ttl[32];
+        keys_idempotency(key, sizeof key, req->idempotency_key);
+        snprintf(ttl, sizeof ttl, "%ld", srv->cfg->result_ttl);
+        const char *argv[] = {"SET", key, sum.id, "NX", "EX", ttl};
+        redisReply *r = rconn_run(cc->redis, 6, argv, NULL, &err);
+        if (r == NULL)
+            return upload_error(c, cc, req, WC_EREMOTE, &err, 0);
+        int won = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (!won) {
+            char status[16];
+            jobs_cancel(cc->redis, sum.id, 60, status, sizeof status, &err);
+            const char *get[] = {"GET", key};
+            r = rconn_run(cc->redis, 2, get, NULL, &err);
+            enum MHD_Result ret =
+                r && r->type == REDIS_REPLY_STRING
+                    ? respond_existing(c, cc->redis, r->str)
+                    : respond_error(c, MHD_HTTP_CONFLICT, "conflict", "retry the request");
+            freeReplyObject(r);
+            submit_free(req->submission);
+            req->submission = NULL;
+            req->answered = 1;
+            return ret;
+        }
+    }
+    submit_free(req->submission);
+    req->submission = NULL;
+    req->answered = 1;
+    if (srv->auth && auth_track_job(cc->redis, req->owner, sum.id, &err) != 0)
+        log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
+    return respond_accepted(c, &sum);
+}

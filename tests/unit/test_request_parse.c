@@ -1,0 +1,184 @@
+/* test_request_parse.c - the front end's job URLs and results-page parameters */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "keys.h"
+#include "server/request_parse.h"
+#include "wc_error.h"
+
+#define JOB "0123456789abcdef0123456789abcdef"
+
+static void splits_a_job_url_into_id_and_tail(void **state)
+{
+    (void)state;
+    char id[KEYS_JOB_ID_LEN + 8];
+    const char *tail = NULL;
+    assert_int_equal(parse_job_url("/v1/jobs/" JOB, id, sizeof id, &tail), 1);
+    assert_string_equal(id, JOB);
+    assert_string_equal(tail, "");
+    assert_int_equal(parse_job_url("/v1/jobs/" JOB "/results", id, sizeof id, &tail), 1);
+    assert_string_equal(id, JOB);
+    assert_string_equal(tail, "/results");
+    assert_int_equal(parse_job_url("/v1/jobs/" JOB "/", id, sizeof id, &tail), 1);
+    assert_string_equal(tail, "/");
+}
+
+static void refuses_other_paths_and_an_empty_id(void **state)
+{
+    (void)state;
+    const char *bad[] = {"",
+                         "/",
+                         "/v1/jobs",
+                         "/v1/jobs/",
+                         "/v1/jobs//",
+                         "/v1/jobs//results",
+                         "/v1/job/" JOB,
+                         "/v2/jobs/" JOB,
+                         "v1/jobs/" JOB,
+                         "/V1/JOBS/" JOB};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char id[16] = "untouched";
+        const char *tail = "untouched";
+        assert_int_equal(parse_job_url(bad[i], id, sizeof id, &tail), 0);
+        assert_string_equal(id, "untouched");
+        assert_string_equal(tail, "untouched");
+    }
+}
+
+static void refuses_an_id_longer_than_its_buffer(void **state)
+{
+    (void)state;
+    char id[8] = "";
+    const char *tail = NULL;
+    assert_int_equal(parse_job_url("/v1/jobs/1234567", id, sizeof id, &tail), 1);
+    assert_string_equal(id, "1234567");
+    assert_int_equal(parse_job_url("/v1/jobs/12345678/results", id, sizeof id, &tail), 0);
+    assert_string_equal(id, "1234567");
+    assert_int_equal(parse_job_url("/v1/jobs/" JOB "0", id, sizeof id, &tail), 0);
+}
+
+/* The segment is not judged here: a bad id is the route's 404, through keys_job_id_valid(). */
+static void leaves_the_id_and_the_tail_to_the_caller(void **state)
+{
+    (void)state;
+    char id[KEYS_JOB_ID_LEN + 8];
+    const char *tail = NULL;
+    assert_int_equal(parse_job_url("/v1/jobs/NOT-HEX/errors", id, sizeof id, &tail), 1);
+    assert_string_equal(id, "NOT-HEX");
+    assert_false(keys_job_id_valid(id));
+    assert_int_equal(parse_job_url("/v1/jobs/" JOB "/results/junk", id, sizeof id, &tail), 1);
+    assert_true(keys_job_id_valid(id));
+    assert_string_equal(tail, "/results/junk");
+}
+
+static void a_page_without_parameters_starts_at_the_first_record(void **state)
+{
+    (void)state;
+    struct results_page page = {42, 42};
+    struct wc_error err = {0};
+    assert_int_equal(parse_results_page(NULL, NULL, &page, &err), 0);
+    assert_int_equal(page.cursor, 0);
+    assert_int_equal(page.limit, -1);
+    assert_int_equal(parse_results_page("17", "100", &page, &err), 0);
+    assert_int_equal(page.cursor, 17);
+    assert_int_equal(page.limit, 100);
+}
+
+static void accepts_a_cursor_and_a_limit_at_their_bounds(void **state)
+{
+    (void)state;
+    struct results_page page;
+    struct wc_error err = {0};
+    char cursor_max[32], limit_max[32];
+    snprintf(cursor_max, sizeof cursor_max, "%ld", LONG_MAX);
+    snprintf(limit_max, sizeof limit_max, "%d", RESULTS_MAX_PAGE_LIMIT);
+    assert_int_equal(parse_results_page("0", "1", &page, &err), 0);
+    assert_int_equal(page.cursor, 0);
+    assert_int_equal(page.limit, 1);
+    assert_int_equal(parse_results_page(cursor_max, limit_max, &page, &err), 0);
+    assert_true(page.cursor == LONG_MAX);
+    assert_int_equal(page.limit, RESULTS_MAX_PAGE_LIMIT);
+}
+
+static void refuses_a_bad_cursor(void **state)
+{
+    (void)state;
+    const char *bad[] = {"",
+                         "-1",
+                         " 1",
+                         "+1",
+                         "1 ",
+                         "1x",
+                         "x",
+                         "1.5",
+                         "0x10",
+                         "9223372036854775808",
+                         "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct results_page page;
+        struct wc_error err = {0};
+        assert_int_equal(parse_results_page(bad[i], NULL, &page, &err), WC_EINVAL);
+        assert_string_equal(err.message, "cursor must be the Next-Cursor of an earlier page");
+    }
+}
+
+static void refuses_a_bad_limit_and_checks_the_cursor_first(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "0", "-1", "10001", "+5", " 5", "5x", "-0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct results_page page;
+        struct wc_error err = {0};
+        assert_int_equal(parse_results_page("3", bad[i], &page, &err), WC_EINVAL);
+        assert_string_equal(err.message, "limit must be a whole number from 1 to 10000");
+    }
+    struct results_page page;
+    struct wc_error err = {0};
+    assert_int_equal(parse_results_page("x", "0", &page, &err), WC_EINVAL);
+    assert_string_equal(err.message, "cursor must be the Next-Cursor of an earlier page");
+}
+
+static void a_page_ends_at_the_limit_or_at_what_is_available(void **state)
+{
+    (void)state;
+    struct results_page all = {0, -1}, from3 = {3, -1}, five_from3 = {3, 5}, five_from8 = {8, 5};
+    assert_int_equal(results_page_end(&all, 10), 10);
+    assert_int_equal(results_page_end(&all, 0), 0);
+    assert_int_equal(results_page_end(&from3, 10), 10);
+    assert_int_equal(results_page_end(&five_from3, 10), 8);
+    assert_int_equal(results_page_end(&five_from3, 8), 8);
+    assert_int_equal(results_page_end(&five_from8, 10), 10);
+}
+
+static void a_cursor_past_the_end_gives_an_empty_page(void **state)
+{
+    (void)state;
+    struct results_page past = {12, -1}, past_limited = {12, 5}, at_end = {10, 5};
+    assert_int_equal(results_page_end(&past, 10), 12);
+    assert_int_equal(results_page_end(&past_limited, 10), 12);
+    assert_int_equal(results_page_end(&at_end, 10), 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(splits_a_job_url_into_id_and_tail),
+        cmocka_unit_test(refuses_other_paths_and_an_empty_id),
+        cmocka_unit_test(refuses_an_id_longer_than_its_buffer),
+        cmocka_unit_test(leaves_the_id_and_the_tail_to_the_caller),
+        cmocka_unit_test(a_page_without_parameters_starts_at_the_first_record),
+        cmocka_unit_test(accepts_a_cursor_and_a_limit_at_their_bounds),
+        cmocka_unit_test(refuses_a_bad_cursor),
+        cmocka_unit_test(refuses_a_bad_limit_and_checks_the_cursor_first),
+        cmocka_unit_test(a_page_ends_at_the_limit_or_at_what_is_available),
+        cmocka_unit_test(a_cursor_past_the_end_gives_an_empty_page),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
