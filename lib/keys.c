@@ -31,9 +31,9 @@ int keys_processing(char *out, size_t size, const char *worker_id)
     return fit(snprintf(out, size, KEYS_PROCESSING_PREFIX "%s", worker_id), size);
 }
 
-int keys_idempotency(char *out, size_t size, const char *key)
+int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 {
-    return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s", key), size);
+    return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s:%s", owner, key), size);
 }
 
 int keys_owner_jobs(char *out, size_t size, const char *owner)

@@ -12,7 +12,7 @@
  *   wikicrawl:{queue}:processing:WORKER    LIST   references a live worker holds
  *   wikicrawl:{queue}:workers              ZSET   worker id -> last heartbeat (ms)
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
- *   wikicrawl:{queue}:idem:KEY             STRING job id of an Idempotency-Key
+ *   wikicrawl:{queue}:idem:OWNER:KEY       STRING job id of an Idempotency-Key, per API key
  *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
@@ -53,8 +53,10 @@ int keys_queue(char *out, size_t size, const char *name);
 /* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */
 int keys_processing(char *out, size_t size, const char *worker_id);
 
-/* "wikicrawl:{queue}:idem:KEY". Returns the length, or WC_ELIMIT. */
-int keys_idempotency(char *out, size_t size, const char *key);
+/* "wikicrawl:{queue}:idem:OWNER:KEY": an Idempotency-Key is scoped by the API key's owner tag
+ * (OWNER "" without API keys), so two clients never share one. Returns the length, or
+ * WC_ELIMIT. */
+int keys_idempotency(char *out, size_t size, const char *owner, const char *key);
 
 /* "wikicrawl:{queue}:owner:OWNER", the jobs of one API key (OWNER: its owner tag). Returns the
  * length, or WC_ELIMIT. */

@@ -156,3 +156,26 @@ int auth_track_job(redisContext *c, const char *owner, const char *job_id, struc
     freeReplyObject(r);
     return 0;
 }
+
+int auth_admit_job(redisContext *c, const char *owner, const char *job_id, int max_jobs,
+                   long long *others_live, struct wc_error *err)
+{
+    *others_live = 0;
+    int rc = auth_track_job(c, owner, job_id, err);
+    if (rc != 0 || max_jobs <= 0)
+        return rc;
+    long long live = auth_jobs_in_flight(c, owner, err);
+    if (live < 0)
+        return (int)live;
+    if (live <= max_jobs)
+        return AUTH_ADMITTED;
+    *others_live = live - 1;
+    char set[KEYS_MAX];
+    keys_owner_jobs(set, sizeof set, owner);
+    const char *argv[] = {"SREM", set, job_id};
+    redisReply *r = rconn_run(c, 3, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return AUTH_REFUSED;
+}

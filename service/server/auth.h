@@ -42,4 +42,15 @@ long long auth_jobs_in_flight(redisContext *c, const char *owner, struct wc_erro
 /* Add a job to its owner's set. 0 or WC_EREMOTE. */
 int auth_track_job(redisContext *c, const char *owner, const char *job_id, struct wc_error *err);
 
+enum auth_admission { AUTH_ADMITTED = 0, AUTH_REFUSED = 1 };
+
+/* Count a new job (already created, not yet committed) against its owner's limit of unfinished
+ * jobs: it is added to the owner's set first, then the set is counted, so of uploads racing for
+ * the last places none passes a count that the others are missing from (under contention some
+ * may be refused that a slower arrival would have let in: never more than max_jobs pass). A
+ * refused job leaves the set. max_jobs <= 0: tracked, never refused. Returns AUTH_ADMITTED,
+ * AUTH_REFUSED (*others_live: the owner's other unfinished jobs) or WC_EREMOTE. */
+int auth_admit_job(redisContext *c, const char *owner, const char *job_id, int max_jobs,
+                   long long *others_live, struct wc_error *err);
+
 #endif

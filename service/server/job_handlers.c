@@ -68,13 +68,14 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
         return respond_redis_down(c, cc, &err);
     struct submit_options opts = default_submit_options(cfg, req->owner, 0);
     struct submit_summary sum;
-    int rc = retry_failed_titles(redis, id, &opts, &sum, &err);
+    struct retry_admission admission = {srv->auth ? req->owner : NULL, cfg->max_jobs_per_key, 0};
+    int rc = retry_failed_titles(redis, id, &opts, &admission, &sum, &err);
     switch (rc) {
     case RETRY_SUBMITTED:
         log_event(LOG_INFO, "job_retry", "job=%s new_job=%s", id, sum.id);
-        if (srv->auth && auth_track_job(redis, req->owner, sum.id, &err) != 0)
-            log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
         return respond_accepted(c, &sum);
+    case RETRY_TOO_MANY:
+        return respond_too_many_jobs(c, admission.live, cfg->max_jobs_per_key);
     case RETRY_NO_JOB:
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     case RETRY_NOT_FINISHED:

@@ -107,3 +107,9 @@ enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc
     return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "redis_unavailable",
                          "the job store is unreachable; try again shortly");
 }
+
+enum MHD_Result respond_too_many_jobs(struct MHD_Connection *c, long long live, int max_jobs)
+{
+    return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_jobs",
+                         "this API key has %lld unfinished jobs (the limit is %d)", live, max_jobs);
+}

@@ -1,5 +1,6 @@
 /* retry.c - a new job from the failed titles of a finished one (POST /v1/jobs/{id}/retry) */
 #include "retry.h"
+#include "auth.h"
 #include "common/jobs.h"
 #include "keys.h"
 #include "common/rconn.h"
@@ -41,7 +42,8 @@ static long long feed_failed(struct submission *s, redisReply *r, struct wc_erro
 }
 
 int retry_failed_titles(redisContext *c, const char *id, const struct submit_options *opts,
-                        struct submit_summary *out, struct wc_error *err)
+                        struct retry_admission *admission, struct submit_summary *out,
+                        struct wc_error *err)
 {
     struct job_status st;
     int rc = jobs_get(c, id, &st, err);
@@ -57,6 +59,15 @@ int retry_failed_titles(redisContext *c, const char *id, const struct submit_opt
     struct submission *s = submit_begin(c, &text, err);
     if (s == NULL)
         return err->code ? err->code : WC_EREMOTE;
+    if (admission->owner) {
+        rc = auth_admit_job(c, admission->owner, submit_job_id(s), admission->max_jobs,
+                            &admission->live, err);
+        if (rc != AUTH_ADMITTED) {
+            submit_abort(s);
+            submit_free(s);
+            return rc < 0 ? rc : RETRY_TOO_MANY;
+        }
+    }
     char key[KEYS_MAX];
     keys_job(key, sizeof key, id, KEYS_ERRORS);
     long long fed = 0;

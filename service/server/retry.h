@@ -12,6 +12,14 @@ enum retry_result {
     RETRY_NO_JOB = 1,   /* no such job (or it expired) */
     RETRY_NOT_FINISHED, /* still queued or running: its failures are not known yet */
     RETRY_NOTHING,      /* no title of it failed */
+    RETRY_TOO_MANY,     /* the owner's limit of unfinished jobs is reached (*live: theirs) */
+};
+
+/* Who asks, for the per-key limit of unfinished jobs: the new job counts from its creation. */
+struct retry_admission {
+    const char *owner; /* NULL: no API keys, nothing counted */
+    int max_jobs;      /* <= 0: no limit (the job is still tracked for its owner) */
+    long long live;    /* out: the owner's other unfinished jobs, for RETRY_TOO_MANY */
 };
 
 /* Prototypes */
@@ -21,6 +29,7 @@ enum retry_result {
  * RETRY_SUBMITTED) or a negative WC_E* with err filled. Memory stays flat: the errors are read in
  * batches and streamed into the new submission. */
 int retry_failed_titles(redisContext *c, const char *id, const struct submit_options *opts,
-                        struct submit_summary *out, struct wc_error *err);
+                        struct retry_admission *admission, struct submit_summary *out,
+                        struct wc_error *err);
 
 #endif

@@ -40,19 +40,24 @@ static int is_method(const char *method, const char *want)
 
 /* With access control on, a job belongs to the key that created it. True when req's key is not
  * the owner of job id (a job that does not exist is left to the handler: 404). */
+/* Does job id belong to another API key? 0 (no, or no such job: the handler says 404), 1 (yes),
+ * or WC_EREMOTE (err filled) when the owner could not be read: the caller must then refuse, never
+ * serve the job (fail closed). */
 static int job_forbidden(struct api_server *srv, struct conn_ctx *cc, struct request *req,
-                         const char *id)
+                         const char *id, struct wc_error *err)
 {
     if (srv->auth == NULL)
         return 0;
-    struct wc_error err = {0};
-    redisContext *redis = conn_redis(srv, cc, &err);
+    redisContext *redis = conn_redis(srv, cc, err);
     if (redis == NULL)
-        return 0; /* the handler reports Redis down */
+        return WC_EREMOTE;
     char key[KEYS_MAX];
     keys_job(key, sizeof key, id, KEYS_JOB);
-    redisReply *r = redisCommand(redis, "HGET %s owner", key);
-    int forbidden = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, req->owner) != 0;
+    const char *argv[] = {"HGET", key, "owner"};
+    redisReply *r = rconn_run(redis, 3, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int forbidden = r->type == REDIS_REPLY_STRING && strcmp(r->str, req->owner) != 0;
     freeReplyObject(r);
     return forbidden;
 }
@@ -102,7 +107,11 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, s
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
     if (!keys_job_id_valid(id))
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %.40s", id);
-    if (job_forbidden(srv, cc, req, id))
+    struct wc_error err = {0};
+    int forbidden = job_forbidden(srv, cc, req, id, &err);
+    if (forbidden < 0)
+        return respond_redis_down(c, cc, &err);
+    if (forbidden)
         return respond_error(c, MHD_HTTP_FORBIDDEN, "forbidden",
                              "job %s belongs to another API key", id);
     if (tail[0] == '\0') {

@@ -36,13 +36,16 @@ struct conn_ctx {
 
 enum request_kind { REQ_OTHER, REQ_SUBMIT };
 
+/* Longest Idempotency-Key accepted, in bytes. */
+#define IDEMPOTENCY_KEY_MAX 128
+
 /* One per request, for requests that span several handler calls (uploads). */
 struct request {
     enum request_kind kind;
     struct submission *submission;
     long long body_bytes;
-    int answered; /* a response is queued: discard whatever is still uploaded */
-    char idempotency_key[129];
+    int answered;                   /* a response is queued: discard whatever is still uploaded */
+    char idempotency_key[KEYS_MAX]; /* the Redis key of the request's Idempotency-Key, or "" */
     char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */
     /* An error found while the body still streams is answered once it has been read:
      * libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload. */
@@ -66,6 +69,8 @@ enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const c
  * then answered by on_request(). Marks req answered. */
 enum MHD_Result defer_error(struct request *req, unsigned status, const char *code, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
+/* 429 too_many_jobs: the API key has live unfinished jobs, max_jobs allowed. */
+enum MHD_Result respond_too_many_jobs(struct MHD_Connection *c, long long live, int max_jobs);
 /* A constant JSON body with one extra header (Allow, WWW-Authenticate). */
 enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
                                const char *header, const char *value);

@@ -409,6 +409,86 @@ static int rechunk(struct submission *s)
     return rc ? rc : drained;
 }
 
+/* True for a job whose chunks are queued (or that is over): one that will run or has run. */
+static int job_committed(const struct job_status *st)
+{
+    return strcmp(st->status, JOB_QUEUED) == 0 || strcmp(st->status, JOB_RUNNING) == 0 ||
+           jobs_is_final(st);
+}
+
+int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, size_t size,
+                              struct wc_error *err)
+{
+    job_id[0] = '\0';
+    const char *get[] = {"GET", key};
+    redisReply *r = rconn_run(c, 2, get, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    char holder[KEYS_JOB_ID_LEN + 1] = "";
+    if (r->type == REDIS_REPLY_STRING)
+        snprintf(holder, sizeof holder, "%s", r->str);
+    freeReplyObject(r);
+    if (!keys_job_id_valid(holder))
+        return 0;
+    struct job_status st;
+    int rc = jobs_get(c, holder, &st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && job_committed(&st))
+        snprintf(job_id, size, "%s", holder);
+    return 0;
+}
+
+/* Claim the request's Idempotency-Key for this job before anything is queued. Returns 0 (ours,
+ * or *winner filled with the committed job that holds it) or WC_EREMOTE. A holder that never
+ * committed (its front end died, or its upload is still streaming) is taken over: the client is
+ * retrying, and that job will never be answered. Of two uploads racing with one key, the first
+ * to get here queues its job; the other is answered with it. */
+static int claim_idempotency(struct submission *s, char *winner, size_t winner_size)
+{
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
+    const char *key = s->opts.idempotency_key;
+    winner[0] = '\0';
+    for (int attempt = 0; attempt < 5; attempt++) {
+        const char *set[] = {"SET", key, s->id, "NX", "EX", ttl};
+        redisReply *r = rconn_run(s->redis, 6, set, NULL, s->err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        int claimed = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (claimed)
+            return 0;
+        const char *get[] = {"GET", key};
+        r = rconn_run(s->redis, 2, get, NULL, s->err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        char holder[KEYS_JOB_ID_LEN + 1] = "";
+        if (r->type == REDIS_REPLY_STRING)
+            snprintf(holder, sizeof holder, "%s", r->str);
+        freeReplyObject(r);
+        if (holder[0] == '\0')
+            continue; /* expired meanwhile: SET NX again */
+        struct job_status st;
+        int rc = keys_job_id_valid(holder) ? jobs_get(s->redis, holder, &st, s->err) : 1;
+        if (rc < 0)
+            return rc;
+        if (rc == 0 && job_committed(&st)) {
+            snprintf(winner, winner_size, "%s", holder);
+            return 0;
+        }
+        const char *args[] = {holder, s->id, ttl};
+        r = rconn_eval(s->redis, JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER, 1, &key, 3, args, NULL, s->err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        int taken = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        if (taken)
+            return 0;
+    }
+    return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
+}
+
 int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err)
 {
     s->err = err;
@@ -424,6 +504,17 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         rc = rechunk(s);
     if (rc != 0)
         goto out;
+
+    memset(out, 0, sizeof *out);
+    if (s->opts.idempotency_key) {
+        rc = claim_idempotency(s, out->existing_id, sizeof out->existing_id);
+        if (rc != 0)
+            goto out;
+        if (out->existing_id[0]) {
+            submit_abort(s);
+            goto out;
+        }
+    }
 
     /* committing: counters known, chunks being queued. A job without any valid title is done. */
     char titles[32], duplicates[32], chunks[32], now[32], ttl[32];
@@ -472,7 +563,6 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     keys_queue(stats, sizeof stats, "stats");
     freeReplyObject(redisCommand(s->redis, "HINCRBY %s jobs_submitted 1", stats));
 
-    memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", submit_job_id(s));
     out->titles = s->titles;
     out->chunks = s->chunks;

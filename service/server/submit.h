@@ -22,6 +22,10 @@ struct submit_options {
     long result_ttl;   /* seconds, for a job that is done at once (no valid title) */
     const char *owner; /* API key owner tag or "" */
     int use_cache;     /* reuse recent outcomes of the same titles; a JSON "cache" may override */
+    /* Redis key of the request's Idempotency-Key (keys_idempotency()), or NULL: claimed for this
+     * job just before its chunks are queued, so that a crash can never leave a queued job that
+     * the key does not name. */
+    const char *idempotency_key;
 };
 
 struct submit_summary {
@@ -30,6 +34,9 @@ struct submit_summary {
     long long chunks;
     long long duplicates;
     long long invalid;
+    /* Not "": another job already holds the Idempotency-Key; this upload was undone and the
+     * request is answered with that job (id is then ""). */
+    char existing_id[KEYS_JOB_ID_LEN + 1];
 };
 
 struct submission;
@@ -49,8 +56,14 @@ const char *submit_job_id(const struct submission *s);
 int submit_feed(struct submission *s, const char *data, size_t len, struct wc_error *err);
 
 /* End of upload: write what is left and queue every chunk. The job is accepted only when this
- * returns 0. Same errors as submit_feed(). */
+ * returns 0 with out->existing_id "" (see struct submit_summary). Same errors as submit_feed(). */
 int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err);
+
+/* The committed job (queued, running or over) that the Idempotency-Key stored under key names, in
+ * job_id (KEYS_JOB_ID_LEN + 1 bytes); "" when none does (the key is free, or names an upload that
+ * never committed, which a new upload may take over). 0 or WC_EREMOTE. */
+int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, size_t size,
+                              struct wc_error *err);
 
 /* Delete everything the submission wrote (after an error). */
 void submit_abort(struct submission *s);

@@ -159,38 +159,38 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    if (srv->auth && cfg->max_jobs_per_key > 0) {
-        long long live = auth_jobs_in_flight(redis, req->owner, &err);
-        if (live < 0)
-            return respond_redis_down(c, cc, &err);
-        if (live >= cfg->max_jobs_per_key)
-            return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too_many_jobs",
-                                 "this API key has %lld unfinished jobs (the limit is %d)", live,
-                                 cfg->max_jobs_per_key);
-    }
-
     const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     if (idem) {
-        if (strlen(idem) == 0 || strlen(idem) >= sizeof req->idempotency_key)
+        if (strlen(idem) == 0 || strlen(idem) > IDEMPOTENCY_KEY_MAX)
             return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_header",
-                                 "Idempotency-Key must be 1 to 128 bytes");
-        snprintf(req->idempotency_key, sizeof req->idempotency_key, "%s", idem);
-        char key[KEYS_MAX];
-        keys_idempotency(key, sizeof key, idem);
-        const char *argv[] = {"GET", key};
-        redisReply *r = rconn_run(redis, 2, argv, NULL, &err);
-        if (r == NULL)
+                                 "Idempotency-Key must be 1 to %d bytes", IDEMPOTENCY_KEY_MAX);
+        keys_idempotency(req->idempotency_key, sizeof req->idempotency_key, req->owner, idem);
+        char existing[KEYS_JOB_ID_LEN + 1];
+        if (submit_idempotency_lookup(redis, req->idempotency_key, existing, sizeof existing,
+                                      &err) != 0)
             return respond_redis_down(c, cc, &err);
-        if (r->type == REDIS_REPLY_STRING) {
-            enum MHD_Result ret = respond_existing(c, redis, r->str);
-            freeReplyObject(r);
-            return ret;
-        }
-        freeReplyObject(r);
+        if (existing[0])
+            return respond_existing(c, redis, existing);
+        opts.idempotency_key = req->idempotency_key;
     }
     req->submission = submit_begin(redis, &opts, &err);
     if (req->submission == NULL)
         return respond_redis_down(c, cc, &err);
+    /* The job counts against its key's limit from its first byte: parallel uploads of one key
+     * cannot all pass a check made before any of them is counted. */
+    if (srv->auth) {
+        long long live;
+        int rc = auth_admit_job(redis, req->owner, submit_job_id(req->submission),
+                                cfg->max_jobs_per_key, &live, &err);
+        if (rc != AUTH_ADMITTED) {
+            submit_abort(req->submission);
+            submit_free(req->submission);
+            req->submission = NULL;
+            if (rc < 0)
+                return respond_redis_down(c, cc, &err);
+            return respond_too_many_jobs(c, live, cfg->max_jobs_per_key);
+        }
+    }
     req->answered = 0;
     return MHD_YES;
 }
@@ -216,6 +216,7 @@ enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, st
 enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            struct request *req)
 {
+    (void)srv; /* the upload handlers share one shape */
     struct wc_error err = {0};
     struct submit_summary sum;
     int rc = submit_finish(req->submission, &sum, &err);
@@ -225,37 +226,11 @@ enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, str
         wc_error_set(&err, WC_EINVAL, "the body holds no titles");
         return upload_error(c, cc, req, WC_EINVAL, &err, 0);
     }
-    if (req->idempotency_key[0]) {
-        /* Two uploads with one key racing: the first to commit wins, the other is undone. */
-        char key[KEYS_MAX], ttl[32];
-        keys_idempotency(key, sizeof key, req->idempotency_key);
-        snprintf(ttl, sizeof ttl, "%ld", srv->cfg->result_ttl);
-        const char *argv[] = {"SET", key, sum.id, "NX", "EX", ttl};
-        redisReply *r = rconn_run(cc->redis, 6, argv, NULL, &err);
-        if (r == NULL)
-            return upload_error(c, cc, req, WC_EREMOTE, &err, 0);
-        int won = r->type == REDIS_REPLY_STATUS;
-        freeReplyObject(r);
-        if (!won) {
-            char status[16];
-            jobs_cancel(cc->redis, sum.id, 60, status, sizeof status, &err);
-            const char *get[] = {"GET", key};
-            r = rconn_run(cc->redis, 2, get, NULL, &err);
-            enum MHD_Result ret =
-                r && r->type == REDIS_REPLY_STRING
-                    ? respond_existing(c, cc->redis, r->str)
-                    : respond_error(c, MHD_HTTP_CONFLICT, "conflict", "retry the request");
-            freeReplyObject(r);
-            submit_free(req->submission);
-            req->submission = NULL;
-            req->answered = 1;
-            return ret;
-        }
-    }
     submit_free(req->submission);
     req->submission = NULL;
     req->answered = 1;
-    if (srv->auth && auth_track_job(cc->redis, req->owner, sum.id, &err) != 0)
-        log_event(LOG_WARN, "track_job_failed", "job=%s msg=\"%s\"", sum.id, err.message);
+    /* Another upload with the same Idempotency-Key queued its job first: this one was undone. */
+    if (sum.existing_id[0])
+        return respond_existing(c, cc->redis, sum.existing_id);
     return respond_accepted(c, &sum);
 }
