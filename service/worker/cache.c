@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Key prefix of the cross-job cache: one STRING per title, "<outcome>\n<payload>". */
-#define WORKER_CACHE_PREFIX "wikicrawl:{cache}:t:"
-
 int cache_job_uses(struct worker *w, struct chunk_run *run)
 {
     redisReply *r = redisCommand(w->redis, "HGET %s cache", run->keys.key[KEYS_JOB]);
@@ -20,9 +17,7 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
     redisContext *c = run->w->redis;
     struct wc_buf key = {0};
     for (size_t i = 0; i < n_todo; i++) {
-        wc_buf_reset(&key);
-        if (wc_buf_append(&key, WORKER_CACHE_PREFIX, strlen(WORKER_CACHE_PREFIX)) != 0 ||
-            wc_buf_append(&key, todo[i], strlen(todo[i])) != 0) {
+        if (keys_cache_title(&key, todo[i], strlen(todo[i])) != 0) {
             wc_buf_free(&key);
             run->failed = 1; /* nothing sent yet for this title: replies below stay in step */
             n_todo = i;
@@ -60,7 +55,7 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
 }
 
 /* Store final outcomes (not failures: those are worth trying again) in the cross-job cache, one
- * pipelined SET per title: "<outcome>\n<payload>" under wikicrawl:{cache}:t:<title>. */
+ * pipelined SET per title: "<outcome>\n<payload>" under keys_cache_title(). */
 int cache_store(struct chunk_run *run, const char **args, const size_t *lens)
 {
     redisContext *c = run->w->redis;
@@ -72,10 +67,8 @@ int cache_store(struct chunk_run *run, const char **args, const size_t *lens)
     for (size_t i = 0; i + 2 < run->n_args; i += 3) {
         if (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0)
             continue;
-        wc_buf_reset(&key);
         wc_buf_reset(&value);
-        if (wc_buf_append(&key, WORKER_CACHE_PREFIX, strlen(WORKER_CACHE_PREFIX)) != 0 ||
-            wc_buf_append(&key, args[i], lens[i]) != 0 ||
+        if (keys_cache_title(&key, args[i], lens[i]) != 0 ||
             wc_buf_append(&value, args[i + 1], lens[i + 1]) != 0 ||
             wc_buf_append(&value, "\n", 1) != 0 ||
             wc_buf_append(&value, args[i + 2], lens[i + 2]) != 0) {

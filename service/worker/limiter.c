@@ -170,10 +170,10 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     l->opts = *opts;
     snprintf(l->owner, sizeof l->owner, "%s", opts->owner ? opts->owner : "worker");
     l->opts.owner = l->owner;
-    keys_queue(l->bucket_key, sizeof l->bucket_key, "limiter");
-    keys_queue(l->inflight_key, sizeof l->inflight_key, "inflight");
-    keys_queue(l->waiting_key, sizeof l->waiting_key, "waiting");
-    keys_queue(l->waiting_until_key, sizeof l->waiting_until_key, "waiting_until");
+    keys_limiter(l->bucket_key, sizeof l->bucket_key, KEYS_LIMITER_BUCKET);
+    keys_limiter(l->inflight_key, sizeof l->inflight_key, KEYS_LIMITER_INFLIGHT);
+    keys_limiter(l->waiting_key, sizeof l->waiting_key, KEYS_LIMITER_WAITING);
+    keys_limiter(l->waiting_until_key, sizeof l->waiting_until_key, KEYS_LIMITER_WAITING_UNTIL);
     l->rng = (unsigned int)rconn_now_ms() ^ (unsigned int)(size_t)l;
     /* A burst of a tenth of a second's budget keeps the traffic smooth. */
     double burst = opts->rate / 10.0;
