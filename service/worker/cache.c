@@ -46,7 +46,7 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
                 outcome_push(run, nl + 1, r->len - olen - 1) != 0)
                 run->failed = 1;
             else if (o >= 0)
-                run->counts[o]++;
+                run->stats.outcomes[o]++;
             run->cache_hits++;
         }
         freeReplyObject(r);

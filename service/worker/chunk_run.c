@@ -9,19 +9,6 @@
 
 #define CLAIM_BLOCK_SECONDS "1"
 
-/* Fetch latency buckets (seconds) for /metrics. */
-static const double latency_buckets[N_BUCKETS] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-void chunk_run_count_latency(struct chunk_run *run, long fetch_ms)
-{
-    double seconds = (double)fetch_ms / 1000.0;
-    size_t b = 0;
-    while (b < N_BUCKETS && seconds > latency_buckets[b])
-        b++;
-    run->bucket_counts[b]++;
-    run->latency_sum += seconds;
-}
-
 struct chunk_run *chunk_run_of(struct worker *w, size_t index)
 {
     for (int i = 0; i < w->n_active; i++) {
@@ -36,46 +23,9 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index)
 static void write_stats(struct chunk_run *run, int chunk_finished)
 {
     redisContext *c = run->w->redis;
-    const char *stats = run->w->stats;
-    size_t n = 0;
-    static const char *const names[WC_OUTCOME_COUNT] = {"pages_ok",      "pages_disambiguation",
-                                                        "pages_missing", "pages_invalid",
-                                                        "pages_failed",  "pages_retryable"};
-    for (int o = 0; o < WC_OUTCOME_COUNT; o++)
-        if (run->counts[o] && redisAppendCommand(c, "HINCRBY %s %s %lld", stats, names[o],
-                                                 run->counts[o]) == REDIS_OK)
-            n++;
-    if (chunk_finished && redisAppendCommand(c, "HINCRBY %s chunks_done 1", stats) == REDIS_OK)
-        n++;
-    if (run->requests &&
-        redisAppendCommand(c, "HINCRBY %s requests %lld", stats, run->requests) == REDIS_OK)
-        n++;
-    long long cumulative = 0;
-    for (size_t b = 0; b <= N_BUCKETS; b++) {
-        cumulative += run->bucket_counts[b];
-        char field[64];
-        if (b < N_BUCKETS)
-            snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"%g\"", latency_buckets[b]);
-        else
-            snprintf(field, sizeof field, "fetch_seconds_bucket|le=\"+Inf\"");
-        if (cumulative &&
-            redisAppendCommand(c, "HINCRBY %s %s %lld", stats, field, cumulative) == REDIS_OK)
-            n++;
-    }
-    if (cumulative) {
-        if (redisAppendCommand(c, "HINCRBYFLOAT %s fetch_seconds_sum %f", stats,
-                               run->latency_sum) == REDIS_OK)
-            n++;
-        if (redisAppendCommand(c, "HINCRBY %s fetch_seconds_count %lld", stats, cumulative) ==
-            REDIS_OK)
-            n++;
-    }
-    for (size_t i = 0; i < n; i++) {
-        void *reply = NULL;
-        if (redisGetReply(c, &reply) != REDIS_OK)
-            break;
-        freeReplyObject(reply);
-    }
+    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished);
+    struct wc_error err = {0};
+    stats_read_replies(c, n, &err); /* a failed connection is seen by the loop */
 }
 
 /* KEYS processing pending; ARGV ref: put one claimed chunk back at the head of the queue. */
@@ -131,7 +81,9 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
         } else {
             if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOBS_FINISHED_NOW) == 0) {
                 log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
-                freeReplyObject(redisCommand(w->redis, "HINCRBY %s jobs_done 1", w->stats));
+                struct wc_error stats_err = {0};
+                stats_read_replies(
+                    w->redis, stats_append_count(w->redis, w->stats, STATS_JOBS_DONE), &stats_err);
             }
             log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run->job_id,
                       run->seqs, run->chunk ? run->chunk->n_titles : 0, run->n_todo);

@@ -70,9 +70,9 @@ static int on_result(void *ctx, const struct crawl_result *res)
         run->failed = 1;
         return 1;
     }
-    run->counts[res->outcome]++;
-    run->requests += res->attempts;
-    chunk_run_count_latency(run, res->fetch_ms);
+    run->stats.outcomes[res->outcome]++;
+    run->stats.requests += res->attempts;
+    stats_count_fetch(&run->stats, res->fetch_ms);
     if (--run->n_left == 0) {
         chunk_run_close(w, run, CHUNK_FINISHED);
         return w->stop_run;

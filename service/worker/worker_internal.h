@@ -15,15 +15,12 @@
 #include "chunk.h"
 #include "common/config.h"
 #include "common/jobs.h"
+#include "common/stats.h"
 #include "keys.h"
-#include "mwparse.h"
 
 /* Chunks one worker has open at once: enough to keep every transfer slot busy while the last
  * titles of a chunk are still in flight. */
 #define MAX_ACTIVE_CHUNKS 8
-
-/* Fetch latency buckets (seconds) for /metrics. */
-#define N_BUCKETS 8
 
 struct crawler;
 struct limiter;
@@ -77,10 +74,7 @@ struct chunk_run {
     int failed;      /* Redis failed: stop and let the chunk be claimed again */
     int write_cache; /* flush also stores the outcomes in the cross-job cache */
     long long cache_hits;
-    long long counts[WC_OUTCOME_COUNT];
-    long long requests;
-    long long bucket_counts[N_BUCKETS + 1];
-    double latency_sum;
+    struct stats_chunk stats; /* added to the fleet's statistics when the chunk closes */
 };
 
 /* Prototypes */
@@ -100,9 +94,6 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index);
  * statistics and free it. run is gone afterwards. */
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how);
 
-/* chunk_run.c: count one fetch's latency for the chunk's statistics. */
-void chunk_run_count_latency(struct chunk_run *run, long fetch_ms);
-
 /* outcome.c: buffer one argument of the record script (title, outcome or payload, in turn).
  * 0 or WC_ENOMEM. */
 int outcome_push(struct chunk_run *run, const char *s, size_t len);
@@ -116,7 +107,7 @@ int outcome_flush(struct chunk_run *run);
 int cache_job_uses(struct worker *w, struct chunk_run *run);
 
 /* cache.c: answer what the cache knows among todo[0..n_todo) (buffered as outcomes, counted in
- * run->counts and run->cache_hits). Returns how many titles are left: they are moved to the front
+ * run->stats and run->cache_hits). Returns how many titles are left: they are moved to the front
  * of todo. Sets run->failed when Redis failed. */
 size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo);
 
