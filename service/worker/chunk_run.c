@@ -2,6 +2,7 @@
 #include "worker_internal.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     freeReplyObject(outcomes);
     outcomes = NULL;
 
-    run->last_flush = run->last_cancel_check = rconn_now_ms();
+    run->last_flush = run->last_cancel_check = clock_monotonic_ms();
     if (run->n_todo && w->cfg->cache_ttl > 0 && cache_job_uses(w, run)) {
         run->n_todo = cache_answer(run, run->todo, run->n_todo);
         if (run->failed || outcome_flush(run) != 0) {

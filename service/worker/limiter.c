@@ -1,5 +1,6 @@
 /* limiter.c - fleet-wide token bucket and in-flight cap in Redis (see limiter.h) */
 #include "limiter.h"
+#include "clock.h"
 #include "keys.h"
 #include "lease_table.h"
 #include "common/rconn.h"
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* When the cap is full there is no way to know when another worker frees a slot: ask again
  * soon, then less and less often while it stays full (this worker learns of its own freed slots
@@ -146,13 +146,6 @@ static const char THROTTLE[] =
 /* The argument slots ahead of the lease ids in ACQUIRE's ARGV. */
 #define ACQUIRE_FIXED_ARGS 8
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct limiter *limiter_new(const struct limiter_options *opts)
 {
     struct limiter *l = calloc(1, sizeof *l);
@@ -222,7 +215,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
             leases[i] = -1;
         return want;
     }
-    long long now = monotonic_ms();
+    long long now = clock_monotonic_ms();
     if (l->opts.cap <= 0) {
         /* Tokens only: no lease to hold. */
         for (int i = 0; i < want; i++)

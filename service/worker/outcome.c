@@ -3,6 +3,7 @@
 #include "worker_internal.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "clock.h"
 
 #include <stdlib.h>
 
@@ -24,12 +25,12 @@ int outcome_push(struct chunk_run *run, const char *s, size_t len)
 
 int outcome_flush(struct chunk_run *run)
 {
-    run->last_flush = rconn_now_ms();
+    run->last_flush = clock_monotonic_ms();
     if (run->n_args == 0)
         return 0;
     const char **args = malloc(run->n_args * sizeof *args);
     size_t *lens = malloc(run->n_args * sizeof *lens);
-    int rc = -1;
+    int rc = WC_ENOMEM;
     if (args == NULL || lens == NULL)
         goto out;
     size_t start = 0;
@@ -41,21 +42,27 @@ int outcome_flush(struct chunk_run *run)
     const char *keys[] = {run->keys.ptr[KEYS_JOB], run->keys.ptr[KEYS_OUTCOME],
                           run->keys.ptr[KEYS_RESULTS], run->keys.ptr[KEYS_ERRORS]};
     struct wc_error err = {0};
-    if (run->write_cache && cache_store(run, args, lens) != 0) {
-        run->failed = 1;
-        goto out;
+    if (run->write_cache) {
+        rc = cache_store(run, args, lens);
+        if (rc != 0) {
+            run->failed = 1;
+            goto out;
+        }
     }
     redisReply *r =
         rconn_eval(run->w->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)run->n_args, args, lens, &err);
     if (r == NULL) {
         log_event(LOG_ERROR, "record_failed", "job=%s msg=\"%s\"", run->job_id, err.message);
         run->failed = 1;
+        rc = WC_EREMOTE;
         goto out;
     }
-    if (r->type == REDIS_REPLY_INTEGER && r->integer < 0)
+    if (r->type == REDIS_REPLY_INTEGER && r->integer < 0) {
         run->cancelled = 1;
-    else
+        rc = WC_ESTOP;
+    } else {
         rc = 0;
+    }
     freeReplyObject(r);
 out:
     free(args);

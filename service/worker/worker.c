@@ -5,6 +5,7 @@
 #include "worker_internal.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "clock.h"
 
 #include <curl/curl.h>
 #include <malloc.h>
@@ -77,7 +78,8 @@ static int on_result(void *ctx, const struct crawl_result *res)
         chunk_run_close(w, run, CHUNK_FINISHED);
         return w->stop_run;
     }
-    if (run->n_args >= 3 * FLUSH_AT_RESULTS || rconn_now_ms() - run->last_flush >= FLUSH_EVERY_MS)
+    if (run->n_args >= 3 * FLUSH_AT_RESULTS ||
+        clock_monotonic_ms() - run->last_flush >= FLUSH_EVERY_MS)
         if (outcome_flush(run) != 0)
             w->stop_run = 1; /* cancelled, or Redis failed: the run stops, the rest is settled */
     return w->stop_run;
@@ -87,7 +89,7 @@ static int on_tick(void *ctx)
 {
     struct worker *w = ctx;
     worker_heartbeat(w, 0);
-    long long now = rconn_now_ms();
+    long long now = clock_monotonic_ms();
     for (int i = 0; i < w->n_active && !w->stop_run; i++) {
         struct chunk_run *run = w->active[i];
         if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && outcome_flush(run) != 0)

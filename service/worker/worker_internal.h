@@ -44,7 +44,7 @@ struct worker {
     struct crawler *crawler;
     struct limiter *limiter;
     long long last_heartbeat, last_reap;
-    long long stop_deadline;
+    long long stop_deadline;                     /* clock_monotonic_ms(); 0 until a stop is asked */
     struct chunk_run *active[MAX_ACTIVE_CHUNKS]; /* chunks open in the current crawl run */
     int n_active;
     size_t next_index; /* the crawl run's index of the next title handed to it */
@@ -69,7 +69,7 @@ struct chunk_run {
     struct wc_buf text;
     size_t *ends;
     size_t n_args, cap_args;
-    long long last_flush, last_cancel_check;
+    long long last_flush, last_cancel_check; /* clock_monotonic_ms() */
     int cancelled;
     int failed;      /* Redis failed: stop and let the chunk be claimed again */
     int write_cache; /* flush also stores the outcomes in the cross-job cache */
@@ -99,8 +99,9 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
 int outcome_push(struct chunk_run *run, const char *s, size_t len);
 
 /* outcome.c: write the buffered outcomes in one script call (and into the cache when
- * run->write_cache). Returns 0, or -1 when the job is gone, cancelled or done (run->cancelled:
- * the chunk is then abandoned) or Redis failed (run->failed). The buffer is empty afterwards. */
+ * run->write_cache). Returns 0; WC_ESTOP when the job is gone, cancelled or done (run->cancelled:
+ * the chunk is then abandoned); WC_EREMOTE when Redis failed (run->failed, logged); WC_ENOMEM.
+ * The buffer is empty afterwards. */
 int outcome_flush(struct chunk_run *run);
 
 /* cache.c: true when the chunk's job asked for the cross-job cache. */
