@@ -9,6 +9,15 @@ static const char *const job_part_names[KEYS_JOB_PARTS] = {
     "job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid",
 };
 
+static const char *const limiter_part_names[KEYS_LIMITER_PARTS] = {
+    "limiter",
+    "inflight",
+    "waiting",
+    "waiting_until",
+};
+
+#define KEYS_CACHE_TITLE_PREFIX "wikicrawl:{cache}:t:"
+
 static int fit(int n, size_t size)
 {
     return n < 0 || (size_t)n >= size ? WC_ELIMIT : n;
@@ -39,6 +48,24 @@ int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 int keys_owner_jobs(char *out, size_t size, const char *owner)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:owner:%s", owner), size);
+}
+
+int keys_limiter(char *out, size_t size, enum keys_limiter_part part)
+{
+    if ((unsigned)part >= KEYS_LIMITER_PARTS)
+        return WC_EINVAL;
+    return keys_queue(out, size, limiter_part_names[part]);
+}
+
+int keys_cache_title(struct wc_buf *out, const char *title, size_t len)
+{
+    wc_buf_reset(out);
+    if (wc_buf_append(out, KEYS_CACHE_TITLE_PREFIX, sizeof KEYS_CACHE_TITLE_PREFIX - 1) != 0 ||
+        wc_buf_append(out, title, len) != 0) {
+        wc_buf_reset(out);
+        return WC_ENOMEM;
+    }
+    return 0;
 }
 
 bool keys_job_id_valid(const char *id)

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 /* Every key of one job shares the hash tag {JOBID}, so a job's keys live in one Redis Cluster
  * slot and one Lua script may touch them all. The queue's keys share the tag {queue}.
  *
@@ -14,6 +16,11 @@
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
  *   wikicrawl:{queue}:idem:OWNER:KEY       STRING job id of an Idempotency-Key, per API key
  *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
+ *   wikicrawl:{queue}:limiter              HASH   the fleet's token bucket and pause_until (ms)
+ *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
+ *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
+ *   wikicrawl:{queue}:waiting_until        ZSET   worker refused for the cap -> entry lapses (ms)
+ *   wikicrawl:{cache}:t:TITLE              STRING "OUTCOME\nPAYLOAD" of a title crawled recently
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
  *   wikicrawl:{JOBID}:seen                 SET    valid titles seen while the upload streams
@@ -41,6 +48,16 @@ enum keys_job_part {
     KEYS_JOB_PARTS
 };
 
+/* The fleet's request budget (service/worker/limiter.c): all under the tag {queue}, so one script
+ * may touch them together. */
+enum keys_limiter_part {
+    KEYS_LIMITER_BUCKET = 0,
+    KEYS_LIMITER_INFLIGHT,
+    KEYS_LIMITER_WAITING,
+    KEYS_LIMITER_WAITING_UNTIL,
+    KEYS_LIMITER_PARTS
+};
+
 /* Prototypes */
 
 /* Write the key of one part of a job into out (KEYS_MAX bytes). Returns its length, or WC_ELIMIT.
@@ -61,6 +78,15 @@ int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 /* "wikicrawl:{queue}:owner:OWNER", the jobs of one API key (OWNER: its owner tag). Returns the
  * length, or WC_ELIMIT. */
 int keys_owner_jobs(char *out, size_t size, const char *owner);
+
+/* One key of the fleet's request budget. Returns its length, WC_EINVAL for an unknown part, or
+ * WC_ELIMIT. */
+int keys_limiter(char *out, size_t size, enum keys_limiter_part part);
+
+/* Replace out's contents with "wikicrawl:{cache}:t:TITLE", title[0..len) taken as bytes (titles
+ * may be longer than KEYS_MAX allows, hence a growable buffer: reset and reused per title). 0 or
+ * WC_ENOMEM (out is then empty). */
+int keys_cache_title(struct wc_buf *out, const char *title, size_t len);
 
 /* The prefix every processing list starts with, for scripts that build those names. */
 #define KEYS_PROCESSING_PREFIX "wikicrawl:{queue}:processing:"

@@ -5,6 +5,7 @@
 #include "common/jobs.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "common/stats.h"
 #include "worker/worker.h"
 
 #include <errno.h>
@@ -84,7 +85,8 @@ static pid_t spawn(const struct wc_config *cfg, struct child *ch)
     return pid;
 }
 
-static void count_restart(redisContext **redis, const struct wc_config *cfg, const char *field)
+static void count_restart(redisContext **redis, const struct wc_config *cfg,
+                          enum stats_counter counter)
 {
     if (*redis == NULL || (*redis)->err) {
         if (*redis)
@@ -95,8 +97,8 @@ static void count_restart(redisContext **redis, const struct wc_config *cfg, con
         return;
     char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    redisReply *r = redisCommand(*redis, "HINCRBY %s %s 1", stats, field);
-    freeReplyObject(r);
+    struct wc_error err = {0};
+    stats_read_replies(*redis, stats_append_count(*redis, stats, counter), &err);
 }
 
 /* A worker died: its chunks go back to the queue now, not after the heartbeat timeout. */
@@ -150,7 +152,7 @@ static void on_child_exit(struct child *ch, int status, redisContext **redis,
     else
         log_event(LOG_WARN, "child_died", "role=%s pid=%d status=%d restart_in_ms=%ld", role,
                   (int)pid, WEXITSTATUS(status), backoff);
-    count_restart(redis, cfg, ch->role == ROLE_API ? "api_restarts" : "worker_restarts");
+    count_restart(redis, cfg, ch->role == ROLE_API ? STATS_API_RESTARTS : STATS_WORKER_RESTARTS);
 }
 
 static void stop_children(struct child *children, size_t n, redisContext **redis,

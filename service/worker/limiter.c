@@ -1,12 +1,13 @@
 /* limiter.c - fleet-wide token bucket and in-flight cap in Redis (see limiter.h) */
 #include "limiter.h"
+#include "clock.h"
 #include "keys.h"
+#include "lease_table.h"
 #include "common/rconn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* When the cap is full there is no way to know when another worker frees a slot: ask again
  * soon, then less and less often while it stays full (this worker learns of its own freed slots
@@ -15,18 +16,9 @@
 #define CAP_FULL_RETRY_MAX_MS 120
 #define REDIS_FAILED_RETRY_MS 200
 
-#define LEASE_ID_MAX 320
 /* A worker refused for the cap stays in the waiting set this long (a string: it is pasted into the
  * script). It asks again well within it (at most every 2 * CAP_FULL_RETRY_MAX_MS). */
 #define WAITING_TTL_MS "1000"
-
-enum lease_state { LEASE_UNUSED, LEASE_BUSY, LEASE_IDLE };
-
-struct lease {
-    enum lease_state state;
-    long long granted_ms; /* this process's monotonic clock, read before asking for it */
-    char id[LEASE_ID_MAX];
-};
 
 struct limiter {
     struct limiter_options opts;
@@ -42,9 +34,8 @@ struct limiter {
     /* The cap was full at the last ask: new leases are not asked for before this (monotonic). */
     long long cap_full_until_ms;
     long cap_full_backoff_ms;
-    /* Leases held, by handle (the index: it never moves while the lease is held). */
-    struct lease *leases;
-    int n_leases;
+    /* Leases held, by handle (lease_table.h). */
+    struct lease_table table;
     /* scratch for one script call: argument pointers and the handles they belong to */
     const char **args;
     int *handles;
@@ -155,13 +146,6 @@ static const char THROTTLE[] =
 /* The argument slots ahead of the lease ids in ACQUIRE's ARGV. */
 #define ACQUIRE_FIXED_ARGS 8
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct limiter *limiter_new(const struct limiter_options *opts)
 {
     struct limiter *l = calloc(1, sizeof *l);
@@ -170,10 +154,10 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     l->opts = *opts;
     snprintf(l->owner, sizeof l->owner, "%s", opts->owner ? opts->owner : "worker");
     l->opts.owner = l->owner;
-    keys_queue(l->bucket_key, sizeof l->bucket_key, "limiter");
-    keys_queue(l->inflight_key, sizeof l->inflight_key, "inflight");
-    keys_queue(l->waiting_key, sizeof l->waiting_key, "waiting");
-    keys_queue(l->waiting_until_key, sizeof l->waiting_until_key, "waiting_until");
+    keys_limiter(l->bucket_key, sizeof l->bucket_key, KEYS_LIMITER_BUCKET);
+    keys_limiter(l->inflight_key, sizeof l->inflight_key, KEYS_LIMITER_INFLIGHT);
+    keys_limiter(l->waiting_key, sizeof l->waiting_key, KEYS_LIMITER_WAITING);
+    keys_limiter(l->waiting_until_key, sizeof l->waiting_until_key, KEYS_LIMITER_WAITING_UNTIL);
     l->rng = (unsigned int)rconn_now_ms() ^ (unsigned int)(size_t)l;
     /* A burst of a tenth of a second's budget keeps the traffic smooth. */
     double burst = opts->rate / 10.0;
@@ -193,7 +177,7 @@ static long jitter(struct limiter *l, long base)
 /* Room for n more script arguments and n unused lease entries. 0 or -1. */
 static int reserve(struct limiter *l, int n)
 {
-    int need = ACQUIRE_FIXED_ARGS + l->n_leases + n;
+    int need = ACQUIRE_FIXED_ARGS + l->table.n_leases + n;
     if (need > l->cap_args) {
         const char **args = realloc(l->args, (size_t)need * sizeof *args);
         if (args != NULL)
@@ -205,19 +189,7 @@ static int reserve(struct limiter *l, int n)
             return -1;
         l->cap_args = need;
     }
-    int unused = 0;
-    for (int i = 0; i < l->n_leases; i++)
-        unused += l->leases[i].state == LEASE_UNUSED;
-    if (unused < n) {
-        int grow = n - unused;
-        struct lease *leases = realloc(l->leases, (size_t)(l->n_leases + grow) * sizeof *leases);
-        if (leases == NULL)
-            return -1;
-        memset(leases + l->n_leases, 0, (size_t)grow * sizeof *leases);
-        l->leases = leases;
-        l->n_leases += grow;
-    }
-    return 0;
+    return lease_table_reserve(&l->table, n) == 0 ? 0 : -1;
 }
 
 /* ZREM the idle leases (and the busy ones too with with_busy) and forget them, in one call. */
@@ -226,16 +198,9 @@ static void give_back(struct limiter *l, redisContext *c, int with_busy)
     if (reserve(l, 0) != 0)
         return;
     const char **argv = l->args;
-    int argc = 0;
-    argv[argc++] = "ZREM";
-    argv[argc++] = l->inflight_key;
-    for (int i = 0; i < l->n_leases; i++) {
-        struct lease *lease = &l->leases[i];
-        if (lease->state == LEASE_IDLE || (with_busy && lease->state == LEASE_BUSY)) {
-            argv[argc++] = lease->id;
-            lease->state = LEASE_UNUSED;
-        }
-    }
+    argv[0] = "ZREM";
+    argv[1] = l->inflight_key;
+    int argc = 2 + lease_table_drop(&l->table, with_busy, argv + 2);
     /* A failed call leaves the leases to expire by themselves. */
     if (argc > 2)
         freeReplyObject(redisCommandArgv(c, argc, argv, NULL));
@@ -250,7 +215,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
             leases[i] = -1;
         return want;
     }
-    long long now = monotonic_ms();
+    long long now = clock_monotonic_ms();
     if (l->opts.cap <= 0) {
         /* Tokens only: no lease to hold. */
         for (int i = 0; i < want; i++)
@@ -262,22 +227,15 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     }
 
     /* Idle leases: the young ones carry requests again, the others go back in this call. */
-    int n_reuse = 0, n_release = 0;
+    int n_release;
     int *handles = l->handles;
-    for (int i = 0; i < l->n_leases; i++) {
-        struct lease *lease = &l->leases[i];
-        if (lease->state != LEASE_IDLE)
-            continue;
-        if (n_reuse < want && now - lease->granted_ms < l->opts.reuse_ms)
-            leases[n_reuse++] = i;
-        else
-            handles[n_release++] = i;
-    }
+    int n_reuse =
+        lease_table_pick(&l->table, now, l->opts.reuse_ms, want, leases, handles, &n_release);
     /* With no rate to ask for, idle leases need no call; nor do new ones while the cap is full. */
     int cap_full = now < l->cap_full_until_ms;
     if (l->opts.rate <= 0 && n_release == 0 && (n_reuse == want || cap_full)) {
         for (int i = 0; i < n_reuse; i++)
-            l->leases[leases[i]].state = LEASE_BUSY;
+            lease_table_reuse(&l->table, leases[i]);
         if (n_reuse < want)
             *retry_in_ms = (long)(l->cap_full_until_ms - now);
         return n_reuse;
@@ -300,14 +258,13 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     args[argc++] = l->owner;
     args[argc++] = held_arg;
     for (int i = 0; i < n_release; i++)
-        args[argc++] = l->leases[handles[i]].id;
+        args[argc++] = l->table.leases[handles[i]].id;
     /* New leases take unused entries; their handles follow the released ones in handles[]. */
-    for (int i = 0, found = 0; found < n_new; i++) {
-        if (l->leases[i].state != LEASE_UNUSED)
-            continue;
-        snprintf(l->leases[i].id, LEASE_ID_MAX, "%s#%llu", l->owner, ++l->next_lease);
-        handles[n_release + found++] = i;
-        args[argc++] = l->leases[i].id;
+    lease_table_find_unused(&l->table, n_new, handles + n_release);
+    for (int i = 0; i < n_new; i++) {
+        struct lease *lease = &l->table.leases[handles[n_release + i]];
+        snprintf(lease->id, LEASE_ID_MAX, "%s#%llu", l->owner, ++l->next_lease);
+        args[argc++] = lease->id;
     }
     const char *keys[] = {l->bucket_key, l->inflight_key, l->waiting_key, l->waiting_until_key};
     struct wc_error err = {0};
@@ -329,15 +286,13 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     }
 
     for (int i = 0; i < n_release; i++)
-        l->leases[handles[i]].state = LEASE_UNUSED;
+        lease_table_forget(&l->table, handles[i]);
     int granted = 0;
     if (l->opts.cap > 0) {
         for (int i = 0; i < g_reuse; i++)
-            l->leases[leases[granted++]].state = LEASE_BUSY;
+            lease_table_reuse(&l->table, leases[granted++]);
         for (int i = 0; i < g_new; i++) {
-            struct lease *lease = &l->leases[handles[n_release + i]];
-            lease->state = LEASE_BUSY;
-            lease->granted_ms = now;
+            lease_table_grant(&l->table, handles[n_release + i], now);
             leases[granted++] = handles[n_release + i];
         }
     } else {
@@ -358,8 +313,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
 
 void limiter_release(struct limiter *l, int lease)
 {
-    if (lease >= 0 && lease < l->n_leases && l->leases[lease].state == LEASE_BUSY)
-        l->leases[lease].state = LEASE_IDLE;
+    lease_table_release(&l->table, lease);
 }
 
 void limiter_idle(struct limiter *l, redisContext *c)
@@ -387,17 +341,14 @@ void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
 
 int limiter_held(const struct limiter *l)
 {
-    int n = 0;
-    for (int i = 0; i < l->n_leases; i++)
-        n += l->leases[i].state != LEASE_UNUSED;
-    return n;
+    return lease_table_held(&l->table);
 }
 
 void limiter_free(struct limiter *l)
 {
     if (l == NULL)
         return;
-    free(l->leases);
+    lease_table_free(&l->table);
     free(l->args);
     free(l->handles);
     free(l);

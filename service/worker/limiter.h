@@ -5,9 +5,9 @@
 
 #include <hiredis.h>
 
-/* The budget lives in two keys (docs/redis.md):
- *   wikicrawl:{queue}:limiter    HASH  token bucket (tokens, ts) and pause_until (ms)
- *   wikicrawl:{queue}:inflight   ZSET  lease id -> expiry (ms): one member per request in flight
+/* The budget lives in the keys of keys_limiter() (lib/keys.h, docs/redis.md): a HASH with the
+ * token bucket (tokens, ts) and pause_until (ms), and a ZSET lease id -> expiry (ms) with one
+ * member per request in flight (plus the waiting sets used to share the cap fairly).
  * A lease expires by itself (lease_ms after it was granted), so a worker killed mid-request cannot
  * leak capacity. Time is Redis's clock (TIME), so machines' clocks need not agree.
  *

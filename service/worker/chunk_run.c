@@ -1,0 +1,254 @@
+/* chunk_run.c - a chunk's life in a worker: claimed, opened, closed, acknowledged or handed back */
+#include "worker_internal.h"
+#include "common/log.h"
+#include "common/rconn.h"
+#include "common/scripts.h"
+#include "clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLAIM_BLOCK_SECONDS "1"
+
+struct chunk_run *chunk_run_of(struct worker *w, size_t index)
+{
+    for (int i = 0; i < w->n_active; i++) {
+        struct chunk_run *run = w->active[i];
+        if (index >= run->first_index && index < run->first_index + run->n_todo)
+            return run;
+    }
+    return NULL;
+}
+
+/* Add the chunk's counters to the fleet's statistics (one pipelined round trip). */
+static void write_stats(struct chunk_run *run, int chunk_finished)
+{
+    redisContext *c = run->w->redis;
+    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished);
+    struct wc_error err = {0};
+    stats_read_replies(c, n, &err); /* a failed connection is seen by the loop */
+}
+
+/* KEYS processing pending; ARGV ref: put one claimed chunk back at the head of the queue. */
+static const char HAND_BACK_ONE[] = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0 then\n"
+                                    "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
+                                    "end\n"
+                                    "return 0\n";
+
+static void chunk_free_run(struct chunk_run *run)
+{
+    if (run == NULL)
+        return;
+    chunk_free(run->chunk);
+    free(run->todo);
+    wc_buf_free(&run->text);
+    free(run->ends);
+    free(run);
+}
+
+/* Acknowledge (the chunk leaves our processing list) or hand it back to the queue. */
+static void settle_ref(struct worker *w, const char *ref, size_t len, int hand_back)
+{
+    if (w->redis->err)
+        return; /* the reference stays in our processing list; reaping returns it */
+    if (hand_back) {
+        const char *keys[] = {w->processing, w->pending};
+        const char *args[] = {ref};
+        size_t lens[] = {len};
+        struct wc_error err = {0};
+        freeReplyObject(rconn_eval(w->redis, HAND_BACK_ONE, 2, keys, 1, args, lens, &err));
+    } else {
+        freeReplyObject(redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len));
+    }
+}
+
+void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how)
+{
+    int hand_back = 0;
+    if (outcome_flush(run) != 0 && !run->cancelled)
+        how = CHUNK_HAND_BACK; /* Redis failed */
+    if (run->cancelled) {
+        log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run->job_id, run->seqs);
+    } else if (how == CHUNK_FINISHED) {
+        char now[32], ttl[32];
+        snprintf(now, sizeof now, "%lld", rconn_now_ms());
+        snprintf(ttl, sizeof ttl, "%ld", w->cfg->result_ttl);
+        const char *finish_args[] = {run->seqs, now, ttl};
+        struct wc_error err = {0};
+        redisReply *fin = rconn_eval(w->redis, JOBS_SCRIPT_FINISH_CHUNK, KEYS_JOB_PARTS,
+                                     run->keys.ptr, 3, finish_args, NULL, &err);
+        if (fin == NULL) {
+            hand_back = 1;
+        } else {
+            if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOBS_FINISHED_NOW) == 0) {
+                log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
+                struct wc_error stats_err = {0};
+                stats_read_replies(
+                    w->redis, stats_append_count(w->redis, w->stats, STATS_JOBS_DONE), &stats_err);
+            }
+            log_event(LOG_DEBUG, "chunk_done", "job=%s seq=%s titles=%zu fetched=%zu", run->job_id,
+                      run->seqs, run->chunk ? run->chunk->n_titles : 0, run->n_todo);
+        }
+        freeReplyObject(fin);
+    } else if (how == CHUNK_HAND_BACK) {
+        hand_back = 1;
+        log_event(LOG_INFO, "chunk_handed_back", "job=%s seq=%s left=%zu", run->job_id, run->seqs,
+                  run->n_left);
+    }
+    if (w->redis->err == 0)
+        write_stats(run, !hand_back);
+    settle_ref(w, run->ref, run->ref_len, hand_back);
+    w->handled++;
+    for (int i = 0; i < w->n_active; i++)
+        if (w->active[i] == run) {
+            w->active[i] = w->active[--w->n_active];
+            break;
+        }
+    chunk_free_run(run);
+}
+
+/* Read a claimed chunk and decide which of its titles still need a fetch. Returns the open chunk
+ * (its todo list may be empty), or NULL when the reference was settled here (gone, cancelled,
+ * done, malformed) or Redis failed (*failed set: the reference stays claimed). */
+static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t ref_len, int *failed)
+{
+    struct chunk_run *run = calloc(1, sizeof *run);
+    redisReply *outcomes = NULL;
+    struct wc_error err = {0};
+    uint64_t seq;
+    *failed = 0;
+    if (run == NULL || ref_len >= sizeof run->ref) {
+        *failed = run == NULL;
+        goto settle;
+    }
+    run->w = w;
+    memcpy(run->ref, ref, ref_len);
+    run->ref[ref_len] = '\0';
+    run->ref_len = ref_len;
+    if (chunk_ref_parse(ref, ref_len, run->job_id, sizeof run->job_id, &seq) != 0 ||
+        !keys_job_id_valid(run->job_id)) {
+        log_event(LOG_ERROR, "bad_chunk_ref", "ref=\"%.*s\"", (int)(ref_len > 80 ? 80 : ref_len),
+                  ref);
+        goto settle;
+    }
+    jobs_keys(&run->keys, run->job_id);
+    snprintf(run->seqs, sizeof run->seqs, "%llu", (unsigned long long)seq);
+
+    redisReply *body = redisCommand(w->redis, "HGET %s %s", run->keys.key[KEYS_CHUNKS], run->seqs);
+    if (body == NULL) {
+        *failed = 1;
+        goto out;
+    }
+    if (body->type != REDIS_REPLY_STRING) { /* cancelled, expired or already done */
+        freeReplyObject(body);
+        goto settle;
+    }
+    int bad = chunk_decode(body->str, body->len, &run->chunk, &err);
+    freeReplyObject(body);
+    if (bad) {
+        log_event(LOG_ERROR, "bad_chunk", "job=%s seq=%s msg=\"%s\"", run->job_id, run->seqs,
+                  err.message);
+        goto settle;
+    }
+    char now[32];
+    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    const char *start_args[] = {now};
+    redisReply *st =
+        rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run->keys.ptr, 1, start_args, NULL, &err);
+    if (st == NULL) {
+        *failed = 1;
+        goto out;
+    }
+    int runnable = st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_RUNNING) == 0;
+    freeReplyObject(st);
+    if (!runnable)
+        goto settle;
+
+    /* A chunk claimed again after a crash: titles with an outcome are not fetched twice. */
+    size_t n = run->chunk->n_titles;
+    const char **argv = malloc((2 + n) * sizeof *argv);
+    size_t *lens = malloc((2 + n) * sizeof *lens);
+    run->todo = malloc(n * sizeof *run->todo);
+    if (argv == NULL || lens == NULL || run->todo == NULL) {
+        free(argv);
+        free(lens);
+        *failed = 1;
+        goto out;
+    }
+    argv[0] = "HMGET", lens[0] = 5;
+    argv[1] = run->keys.key[KEYS_OUTCOME], lens[1] = strlen(argv[1]);
+    for (size_t i = 0; i < n; i++)
+        argv[2 + i] = run->chunk->titles[i], lens[2 + i] = run->chunk->lens[i];
+    outcomes = redisCommandArgv(w->redis, (int)(2 + n), argv, lens);
+    free(argv);
+    free(lens);
+    if (outcomes == NULL || outcomes->type != REDIS_REPLY_ARRAY || outcomes->elements != n) {
+        *failed = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (outcomes->element[i]->type == REDIS_REPLY_NIL)
+            run->todo[run->n_todo++] = run->chunk->titles[i];
+    freeReplyObject(outcomes);
+    outcomes = NULL;
+
+    run->last_flush = run->last_cancel_check = clock_monotonic_ms();
+    if (run->n_todo && w->cfg->cache_ttl > 0 && cache_job_uses(w, run)) {
+        run->n_todo = cache_answer(run, run->todo, run->n_todo);
+        if (run->failed || outcome_flush(run) != 0) {
+            *failed = run->failed;
+            if (!*failed)
+                goto settle; /* cancelled meanwhile */
+            goto out;
+        }
+        if (run->cache_hits)
+            freeReplyObject(redisCommand(w->redis, "HINCRBY %s cache_hits %lld",
+                                         run->keys.key[KEYS_JOB], run->cache_hits));
+    }
+    run->write_cache = w->cfg->cache_ttl > 0;
+    run->n_left = run->n_todo;
+    return run;
+settle:
+    settle_ref(w, ref, ref_len, 0);
+    w->handled++;
+out:
+    freeReplyObject(outcomes);
+    chunk_free_run(run);
+    return NULL;
+}
+
+/* Claim (blocking for at most CLAIM_BLOCK_SECONDS when block) and open chunks until one has titles
+ * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
+struct chunk_run *chunk_run_claim(struct worker *w, int block)
+{
+    for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
+        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
+            (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
+            return NULL;
+        redisReply *ref =
+            block ? redisCommand(w->redis, "BLMOVE %s %s LEFT RIGHT %s", w->pending, w->processing,
+                                 CLAIM_BLOCK_SECONDS)
+                  : redisCommand(w->redis, "LMOVE %s %s LEFT RIGHT", w->pending, w->processing);
+        if (ref == NULL || ref->type != REDIS_REPLY_STRING) {
+            if (ref && ref->type == REDIS_REPLY_ERROR)
+                log_event(LOG_ERROR, "claim_failed", "msg=\"%s\"", ref->str);
+            freeReplyObject(ref);
+            return NULL;
+        }
+        int failed;
+        struct chunk_run *run = chunk_open(w, ref->str, ref->len, &failed);
+        freeReplyObject(ref);
+        if (failed)
+            return NULL;
+        if (run == NULL)
+            continue;
+        run->first_index = w->next_index;
+        w->next_index += run->n_todo;
+        w->active[w->n_active++] = run;
+        if (run->n_todo > 0)
+            return run;
+        chunk_run_close(w, run, CHUNK_FINISHED); /* every title was known already */
+    }
+    return NULL;
+}

@@ -1,0 +1,54 @@
+/* test_keys.c - the Redis key layout: every key name wikicrawl builds */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "keys.h"
+#include "wc_error.h"
+
+static void builds_the_limiter_keys(void **state)
+{
+    (void)state;
+    char out[KEYS_MAX];
+    assert_int_equal(keys_limiter(out, sizeof out, KEYS_LIMITER_BUCKET), 25);
+    assert_string_equal(out, "wikicrawl:{queue}:limiter");
+    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_INFLIGHT) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:inflight");
+    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_WAITING) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:waiting");
+    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_WAITING_UNTIL) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:waiting_until");
+    assert_int_equal(keys_limiter(out, sizeof out, KEYS_LIMITER_PARTS), WC_EINVAL);
+    assert_int_equal(keys_limiter(out, 10, KEYS_LIMITER_BUCKET), WC_ELIMIT);
+}
+
+static void builds_cache_keys_of_any_length(void **state)
+{
+    (void)state;
+    struct wc_buf key = WC_BUF_INIT;
+    assert_int_equal(keys_cache_title(&key, "Albert Einstein", 15), 0);
+    assert_string_equal(key.data, "wikicrawl:{cache}:t:Albert Einstein");
+    /* Reused: the previous title is gone; only len bytes count; any byte goes. */
+    assert_int_equal(keys_cache_title(&key, "a\0bXYZ", 3), 0);
+    assert_int_equal(key.len, 23);
+    assert_memory_equal(key.data, "wikicrawl:{cache}:t:a\0b", 23);
+    char long_title[4096];
+    memset(long_title, 'x', sizeof long_title);
+    assert_int_equal(keys_cache_title(&key, long_title, sizeof long_title), 0);
+    assert_int_equal(key.len, 20 + sizeof long_title);
+    wc_buf_free(&key);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builds_the_limiter_keys),
+        cmocka_unit_test(builds_cache_keys_of_any_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
