@@ -1,11 +1,15 @@
 """Defects of issue 15 found from outside or by reading the code, each shown with the real binary
 and a real redis-server: a valid title dropped as a duplicate of an invalid entry, keys of a long
-upload expiring mid-way."""
+upload expiring mid-way, isolation between API keys."""
+import json
+import shutil
+import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import serve, wait_for
+from conftest import Redis, free_port, serve, wait_for
 
 
 def test_valid_title_is_not_a_duplicate_of_an_invalid_entry(service, redis_server, fakewiki):
@@ -82,3 +86,95 @@ def test_every_key_of_a_long_upload_is_kept_alive(service, redis_server, fakewik
     assert job_key == "wikicrawl:{%s}:job" % job
     assert redis_server.cli("HGET", job_key, "created") != ""
     assert svc.status(job)["titles"] == 4000
+
+
+# ---- API keys: isolation between keys (items 3, 4, 7) ---------------------------------------
+
+ONE = {"Authorization": "Bearer key-one"}
+TWO = {"Authorization": "Bearer key-two"}
+
+
+def keyed_service(service, redis_socket, tmp_path, *extra, command="serve", wiki=None):
+    keys = tmp_path / "keys"
+    keys.write_text("key-one\nkey-two\n")
+    args = ["--redis", redis_socket, "--api-keys", str(keys)] + list(extra)
+    if wiki is not None:
+        args += ["--wiki", wiki]
+    return service(command, args)
+
+
+def post(svc, body, headers, content_type="application/json"):
+    data = json.dumps(body) if isinstance(body, (list, dict)) else body
+    return requests.post(svc.url("/v1/jobs"), data=data,
+                         headers={"Content-Type": content_type, **headers}, timeout=120)
+
+
+def test_idempotency_key_is_scoped_by_api_key(service, redis_server, tmp_path):
+    svc = keyed_service(service, redis_server.socket, tmp_path, command="api")
+    a = post(svc, ["Alpha"], {**ONE, "Idempotency-Key": "nightly"})
+    assert a.status_code == 202, a.text
+    b = post(svc, ["Beta"], {**TWO, "Idempotency-Key": "nightly"})
+    assert b.status_code == 202, b.text  # B's upload is its own job, not A's
+    assert b.json()["id"] != a.json()["id"]
+    again = post(svc, ["Alpha"], {**ONE, "Idempotency-Key": "nightly"})
+    assert again.status_code == 200 and again.json()["id"] == a.json()["id"]
+    again = post(svc, ["Beta"], {**TWO, "Idempotency-Key": "nightly"})
+    assert again.status_code == 200 and again.json()["id"] == b.json()["id"]
+
+
+def test_max_jobs_per_key_holds_under_parallel_uploads(service, redis_server, tmp_path):
+    svc = keyed_service(service, redis_server.socket, tmp_path, "--max-jobs-per-key", "2",
+                        command="api")
+    body = "\n".join("Parallel %d" % i for i in range(20000)).encode()
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: post(svc, body, ONE, "text/plain"), range(6)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(202) <= 2 and codes.count(202) + codes.count(429) == 6, codes
+    for r in answers:
+        if r.status_code == 429:
+            assert r.json()["error"]["code"] == "too_many_jobs"
+    # the other key is not affected
+    assert post(svc, ["Other"], TWO).status_code == 202
+
+
+def test_retry_counts_against_the_per_key_limit(service, redis_server, tmp_path):
+    # a wiki that refuses connections: every title fails at its first attempt
+    svc = keyed_service(service, redis_server.socket, tmp_path, "--max-jobs-per-key", "1",
+                        "--max-attempts", "1", "--rate", "1", "--workers", "1",
+                        wiki="http://127.0.0.1:%d/w/api.php" % free_port())
+    first = post(svc, ["Down 1", "Down 2"], ONE).json()["id"]
+
+    def status():
+        return requests.get(svc.url("/v1/jobs/" + first), params={"wait": 5}, headers=ONE,
+                            timeout=60).json()
+    wait_for(lambda: status()["status"] == "done", 120, "the first job to finish")
+    assert status()["failed"] == 2
+    # an unfinished job (100 titles at one request a second) takes the key's one place
+    busy = post(svc, ["Slow %d" % i for i in range(100)], ONE)
+    assert busy.status_code == 202, busy.text
+    retry = requests.post(svc.url("/v1/jobs/%s/retry" % first), headers=ONE, timeout=60)
+    assert retry.status_code == 429, retry.text
+    assert retry.json()["error"]["code"] == "too_many_jobs"
+
+
+def test_owner_check_fails_closed_after_a_redis_restart(service, tmp_path):
+    tmp = tempfile.mkdtemp(prefix="wc-aof-")
+    redis = Redis(tmp, appendonly=True).start()
+    try:
+        svc = keyed_service(service, redis.socket, tmp_path, command="api")
+        job = post(svc, ["Private"], ONE).json()["id"]
+        redis.cli("BGREWRITEAOF")
+        wait_for(lambda: "aof_rewrite_in_progress:0" in redis.cli("INFO", "persistence"), 30,
+                 "the AOF rewrite")
+        other = requests.Session()  # one keep-alive connection of key two
+        assert other.get(svc.url("/v1/jobs/" + job), headers=TWO, timeout=30).status_code == 403
+        redis.stop()
+        redis.start()
+        wait_for(lambda: redis.cli("EXISTS", "wikicrawl:{%s}:job" % job) == "1", 30,
+                 "the job back from the AOF")
+        for _ in range(3):
+            r = other.get(svc.url("/v1/jobs/" + job), headers=TWO, timeout=30)
+            assert r.status_code in (403, 503), "key two was served key one's job: %s" % r.text
+    finally:
+        redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
