@@ -1,4 +1,4 @@
-/* scripts.h - the Redis Lua scripts of the job store and the limiter, as C strings */
+/* scripts.h - every Redis Lua script of wikicrawl, as C strings */
 #ifndef WC_SCRIPTS_H
 #define WC_SCRIPTS_H
 
@@ -10,15 +10,19 @@
 
 /* Prototypes */
 
-extern const char JOBS_SCRIPT_CREATE[];       /* jobs_create.lua */
-extern const char JOBS_SCRIPT_COUNTED[];      /* jobs_counted.lua */
-extern const char JOBS_SCRIPT_RECORD[];       /* jobs_record.lua */
-extern const char JOBS_SCRIPT_START_CHUNK[];  /* jobs_start_chunk.lua */
-extern const char JOBS_SCRIPT_FINISH_CHUNK[]; /* jobs_finish_chunk.lua */
-extern const char JOBS_SCRIPT_COMMITTED[];    /* jobs_committed.lua */
-extern const char JOBS_SCRIPT_CANCEL[];       /* jobs_cancel.lua */
-extern const char JOBS_SCRIPT_REAP[];         /* jobs_reap.lua */
-extern const char JOBS_SCRIPT_HEARTBEAT[];    /* jobs_heartbeat.lua */
+extern const char JOBS_SCRIPT_CREATE[];               /* jobs_create.lua */
+extern const char JOBS_SCRIPT_COUNTED[];              /* jobs_counted.lua */
+extern const char JOBS_SCRIPT_RECORD[];               /* jobs_record.lua */
+extern const char JOBS_SCRIPT_START_CHUNK[];          /* jobs_start_chunk.lua */
+extern const char JOBS_SCRIPT_FINISH_CHUNK[];         /* jobs_finish_chunk.lua */
+extern const char JOBS_SCRIPT_COMMITTED[];            /* jobs_committed.lua */
+extern const char JOBS_SCRIPT_CANCEL[];               /* jobs_cancel.lua */
+extern const char JOBS_SCRIPT_REAP[];                 /* jobs_reap.lua */
+extern const char JOBS_SCRIPT_HEARTBEAT[];            /* jobs_heartbeat.lua */
 extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeover.lua */
+
+extern const char LIMITER_SCRIPT_ACQUIRE[];  /* limiter_acquire.lua */
+extern const char LIMITER_SCRIPT_THROTTLE[]; /* limiter_throttle.lua */
+extern const char WORKER_SCRIPT_HAND_BACK[]; /* worker_hand_back.lua */
 
 #endif

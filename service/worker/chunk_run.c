@@ -30,12 +30,6 @@ static void write_stats(struct chunk_run *run, int chunk_finished)
     stats_read_replies(c, n, &err); /* a failed connection is seen by the loop */
 }
 
-/* KEYS processing pending; ARGV ref: put one claimed chunk back at the head of the queue. */
-static const char HAND_BACK_ONE[] = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0 then\n"
-                                    "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
-                                    "end\n"
-                                    "return 0\n";
-
 static void chunk_free_run(struct chunk_run *run)
 {
     if (run == NULL)
@@ -57,7 +51,8 @@ static void settle_ref(struct worker *w, const char *ref, size_t len, int hand_b
         const char *args[] = {ref};
         size_t lens[] = {len};
         struct wc_error err = {0};
-        freeReplyObject(rconn_eval(w->redis, HAND_BACK_ONE, 2, keys, 1, args, lens, &err));
+        freeReplyObject(
+            rconn_eval(w->redis, WORKER_SCRIPT_HAND_BACK, 2, keys, 1, args, lens, &err));
     } else {
         freeReplyObject(redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len));
     }

@@ -4,6 +4,7 @@
 #include "keys.h"
 #include "lease_table.h"
 #include "common/rconn.h"
+#include "common/scripts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,6 @@
 #define CAP_FULL_RETRY_MS 15
 #define CAP_FULL_RETRY_MAX_MS 120
 #define REDIS_FAILED_RETRY_MS 200
-
-/* A worker refused for the cap stays in the waiting set this long (a string: it is pasted into the
- * script). It asks again well within it (at most every 2 * CAP_FULL_RETRY_MAX_MS). */
-#define WAITING_TTL_MS "1000"
 
 struct limiter {
     struct limiter_options opts;
@@ -42,108 +39,10 @@ struct limiter {
     int cap_args;
 };
 
-/* KEYS: bucket, inflight, waiting, waiting_until.
- * ARGV: rate, burst, cap, lease ms, reuse, n_release, owner, held, release ids..., new lease ids...
- * Gives back the released leases, then grants up to reuse + #new requests: `reuse` of them run on
- * leases the caller already holds (they need a token only), the others on new leases (a token and
- * room under the cap). Returns {granted on held leases, new leases granted (the first ones of the
- * list), wait}: wait > 0 is when a token or the end of a pause comes, -1 says the cap is full.
- *
- * Workers refused for the cap wait in `waiting` (owner -> leases it holds, entries expiring after
- * WAITING_TTL_MS in `waiting_until`). Room under the cap is shared out a slot at a time to whoever
- * would hold the fewest leases, the caller (`held`: what it keeps after this call's releases, plus
- * what it was given so far) or a waiter, ties going to the smaller owner id (ZRANGE's order for
- * equal scores: every caller breaks them the same way, so two never wait for each other); the
- * waiters' slots stay free for their next ask. Without that, a busy worker renewing its leases in
- * one call would keep the whole cap while it has work. */
-static const char ACQUIRE[] =
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "local n_release = tonumber(ARGV[6])\n"
-    "if n_release > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 9, 8 + n_release)) end\n"
-    "local first_new = 9 + n_release\n"
-    "local reuse = tonumber(ARGV[5])\n"
-    "local go = reuse + #ARGV - first_new + 1\n"
-    "local pause = tonumber(redis.call('HGET', KEYS[1], 'pause_until') or '0')\n"
-    "if pause > now then return {0, 0, pause - now} end\n"
-    "local wait = 0\n"
-    "local rate = tonumber(ARGV[1])\n"
-    "local tokens = 0\n"
-    "if rate > 0 then\n"
-    "  local burst = tonumber(ARGV[2])\n"
-    "  tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or ARGV[2])\n"
-    "  local ts = tonumber(redis.call('HGET', KEYS[1], 'ts') or now)\n"
-    "  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)\n"
-    "  if tokens < go then\n"
-    "    go = math.floor(tokens)\n"
-    "    wait = math.max(1, math.ceil((go + 1 - tokens) * 1000 / rate))\n"
-    "  end\n"
-    "end\n"
-    "local g_reuse = math.min(reuse, go)\n"
-    "local g_new = go - g_reuse\n"
-    "local cap = tonumber(ARGV[3])\n"
-    "if cap > 0 and g_new > 0 then\n"
-    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)\n"
-    "  local room = cap - redis.call('ZCARD', KEYS[2])\n"
-    "  local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)\n"
-    "  if #gone > 0 then\n"
-    "    redis.call('ZREM', KEYS[3], unpack(gone))\n"
-    "    redis.call('ZREM', KEYS[4], unpack(gone))\n"
-    "  end\n"
-    "  local owner, held = ARGV[7], tonumber(ARGV[8])\n"
-    "  local others = {}\n"
-    "  local w = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')\n"
-    "  for i = 1, #w, 2 do\n"
-    "    if w[i] ~= owner then others[#others + 1] = {tonumber(w[i + 1]), w[i]} end\n"
-    "  end\n"
-    "  local function before(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end\n"
-    "  local wanted = g_new\n"
-    "  g_new = 0\n"
-    "  for slot = 1, room do\n"
-    "    if g_new == wanted then break end\n"
-    "    if #others == 0 or before({held + g_new, owner}, others[1]) then\n"
-    "      g_new = g_new + 1\n"
-    "    else\n"
-    "      others[1][1] = others[1][1] + 1\n"
-    "      local i = 1\n"
-    "      while i < #others and before(others[i + 1], others[i]) do\n"
-    "        others[i], others[i + 1] = others[i + 1], others[i]\n"
-    "        i = i + 1\n"
-    "      end\n"
-    "    end\n"
-    "  end\n"
-    "  if g_new < wanted and wait == 0 then wait = -1 end\n"
-    "  if g_new < wanted then\n"
-    "    redis.call('ZADD', KEYS[3], held + g_new, owner)\n"
-    "    redis.call('ZADD', KEYS[4], now + " WAITING_TTL_MS ", owner)\n"
-    "  else\n"
-    "    redis.call('ZREM', KEYS[3], owner)\n"
-    "    redis.call('ZREM', KEYS[4], owner)\n"
-    "  end\n"
-    "  if g_new > 0 then\n"
-    "    local z = {}\n"
-    "    local expiry = now + tonumber(ARGV[4])\n"
-    "    for i = 0, g_new - 1 do z[#z + 1] = expiry; z[#z + 1] = ARGV[first_new + i] end\n"
-    "    redis.call('ZADD', KEYS[2], unpack(z))\n"
-    "  end\n"
-    "end\n"
-    "if rate > 0 then\n"
-    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - g_reuse - g_new), 'ts',\n"
-    "             tostring(now))\n"
-    "end\n"
-    "return {g_reuse, g_new, wait}\n";
+/* The scripts (service/common/scripts/limiter_acquire.lua, limiter_throttle.lua) document
+ * their KEYS and ARGV; LIMITER_SCRIPT_ACQUIRE shares the cap fairly between workers. */
 
-/* KEYS: bucket. ARGV: wait ms. The later of the current pause and now + wait wins. */
-static const char THROTTLE[] =
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "local until_ms = now + tonumber(ARGV[1])\n"
-    "local pause = tonumber(redis.call('HGET', KEYS[1], 'pause_until') or '0')\n"
-    "if until_ms > pause then redis.call('HSET', KEYS[1], 'pause_until', tostring(until_ms)) end\n"
-    "redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', tostring(now))\n"
-    "return 0\n";
-
-/* The argument slots ahead of the lease ids in ACQUIRE's ARGV. */
+/* The argument slots ahead of the lease ids in LIMITER_SCRIPT_ACQUIRE's ARGV. */
 #define ACQUIRE_FIXED_ARGS 8
 
 struct limiter *limiter_new(const struct limiter_options *opts)
@@ -268,7 +167,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     }
     const char *keys[] = {l->bucket_key, l->inflight_key, l->waiting_key, l->waiting_until_key};
     struct wc_error err = {0};
-    redisReply *r = rconn_eval(c, ACQUIRE, 4, keys, argc, args, NULL, &err);
+    redisReply *r = rconn_eval(c, LIMITER_SCRIPT_ACQUIRE, 4, keys, argc, args, NULL, &err);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
         r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER ||
         r->element[2]->type != REDIS_REPLY_INTEGER) {
@@ -335,7 +234,7 @@ void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
     const char *keys[] = {l->bucket_key};
     const char *args[] = {wait};
     struct wc_error err = {0};
-    redisReply *r = rconn_eval(c, THROTTLE, 1, keys, 1, args, NULL, &err);
+    redisReply *r = rconn_eval(c, LIMITER_SCRIPT_THROTTLE, 1, keys, 1, args, NULL, &err);
     freeReplyObject(r);
 }
 
