@@ -213,8 +213,10 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
         children[k++].role = ROLE_API;
     for (; k < n; k++)
         children[k].role = ROLE_WORKER;
+    char redis_shown[sizeof cfg.redis];
     log_event(LOG_INFO, "starting", "api=%d workers=%d redis=%s", with_api,
-              with_workers ? cfg.workers : 0, cfg.redis);
+              with_workers ? cfg.workers : 0,
+              rconn_redact(cfg.redis, redis_shown, sizeof redis_shown));
 
     while (!stop_requested) {
         long long now = rconn_now_ms();
