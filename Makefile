@@ -42,7 +42,7 @@ BENCH_SRC    := $(wildcard bench/*_bench.c)
 BENCH_BIN    := $(BENCH_SRC:bench/%.c=build/bench/%)
 
 .PHONY: all build test check unit e2e lint run bench fuzz fuzz-build format readme clean deps-build \
-        deps-test deps-bench test-containers
+        deps-test deps-bench test-containers test-quickstart
 
 all:
 	@scripts/deps.sh build
@@ -111,6 +111,10 @@ lint:
 # images, docker-compose.yml and a crawl through the stack in containers (podman as Docker, as root)
 test-containers:
 	@scripts/test-containers.sh
+
+# the README's Quick start, as written, in a fresh debian:bookworm-slim container (after the above)
+test-quickstart:
+	@scripts/test-quickstart.sh
 
 format:
 	clang-format -i $(C_SOURCES)

@@ -104,6 +104,23 @@ int rconn_append_eval(redisContext *c, const char *script, int n_keys, const cha
     return rc;
 }
 
+char *rconn_redact(const char *spec, char *out, size_t size)
+{
+    if (size == 0)
+        return out;
+    const char *at = strncmp(spec, "redis://", 8) == 0 ? strrchr(spec + 8, '@') : NULL;
+    if (at == NULL) {
+        snprintf(out, size, "%s", spec);
+        return out;
+    }
+    /* parse_url() reads "user:password@" and a bare "password@": keep only the user name. */
+    const char *userinfo = spec + 8;
+    const char *colon = memchr(userinfo, ':', (size_t)(at - userinfo));
+    int user_len = colon ? (int)(colon - userinfo) : 0;
+    snprintf(out, size, "redis://%.*s:***%s", user_len, userinfo, at);
+    return out;
+}
+
 /* Split "redis://[:password@]host[:port][/db]" in place. */
 static int parse_url(char *rest, char **password, char **host, int *port, int *db)
 {
@@ -133,7 +150,8 @@ static int parse_url(char *rest, char **password, char **host, int *port, int *d
 
 redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *err)
 {
-    char copy[1024];
+    char copy[1024], shown[1024];
+    rconn_redact(spec, shown, sizeof shown);
     if (snprintf(copy, sizeof copy, "%s", spec) >= (int)sizeof copy) {
         wc_error_set(err, WC_EINVAL, "redis address too long");
         return NULL;
@@ -142,7 +160,7 @@ redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *e
     int port = 6379, db = 0;
     if (strncmp(copy, "redis://", 8) == 0) {
         if (parse_url(copy + 8, &password, &host, &port, &db) != 0) {
-            wc_error_set(err, WC_EINVAL, "bad redis URL '%s'", spec);
+            wc_error_set(err, WC_EINVAL, "bad redis URL '%s'", shown);
             return NULL;
         }
     } else if (strncmp(copy, "unix://", 7) == 0) {
@@ -156,7 +174,7 @@ redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *e
         path = copy;
     } else {
         wc_error_set(err, WC_EINVAL,
-                     "bad redis address '%s' (redis://host:port/db or a socket path)", spec);
+                     "bad redis address '%s' (redis://host:port/db or a socket path)", shown);
         return NULL;
     }
 
@@ -165,7 +183,7 @@ redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *e
     redisContext *c = path ? redisConnectUnixWithTimeout(path, connect_tv)
                            : redisConnectWithTimeout(host, port, connect_tv);
     if (c == NULL || c->err) {
-        wc_error_set(err, WC_EREMOTE, "cannot connect to redis at %s: %s", spec,
+        wc_error_set(err, WC_EREMOTE, "cannot connect to redis at %s: %s", shown,
                      c ? c->errstr : "out of memory");
         goto fail;
     }

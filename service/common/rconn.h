@@ -16,6 +16,11 @@
  * context (caller frees with redisFree()) or NULL with err filled (WC_EREMOTE). */
 redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *err);
 
+/* Write spec as it may be shown in a log line or an error message: a redis:// URL with its
+ * credentials replaced ("redis://:***@host:port/db", "redis://user:***@..."), anything else as it
+ * is. Truncated to fit size (NUL-terminated when size > 0). Returns out. */
+char *rconn_redact(const char *spec, char *out, size_t size);
+
 /* Run a command given as an argument vector; NULL argv_len means NUL-terminated strings. Returns
  * the reply (caller frees with freeReplyObject()) or NULL with err filled: WC_EREMOTE when the
  * connection failed (the context is then unusable) or Redis answered an error. */

@@ -1,6 +1,8 @@
 /* embedded_redis.c - a private redis-server for `serve` when no Redis is configured */
 #include "embedded_redis.h"
+#include "common/log.h"
 #include "common/rconn.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +15,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* A Redis that neither answers nor says it is loading for this long is given up. */
+#define SILENCE_LIMIT_MS 10000
+/* How often a loading Redis's progress is logged. */
+#define LOADING_REPORT_MS 2000
 
 static int mkdir_p(const char *path)
 {
@@ -29,20 +36,57 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int answers_ping(const char *socket_path)
+/* How a starting redis-server answered. */
+enum redis_probe { REDIS_SILENT, REDIS_LOADING, REDIS_READY };
+
+/* Copy the value of "field:" from an INFO reply into out ("?" when absent). */
+static void info_field(const char *info, const char *field, char *out, size_t size)
 {
+    char key[64];
+    snprintf(key, sizeof key, "\n%s:", field);
+    const char *value = strstr(info, key);
+    if (value == NULL) {
+        snprintf(out, size, "?");
+        return;
+    }
+    value += strlen(key);
+    snprintf(out, size, "%.*s", (int)strcspn(value, "\r\n"), value);
+}
+
+/* PING; while Redis replays its AOF it answers -LOADING, and then progress is copied from INFO
+ * persistence into loaded_perc and loaded_bytes. */
+static enum redis_probe probe(const char *socket_path, char *loaded_perc, char *loaded_bytes,
+                              size_t size)
+{
+    enum redis_probe state = REDIS_SILENT;
     redisContext *c = rconn_connect(socket_path, 1000, NULL);
     if (c == NULL)
-        return 0;
+        return REDIS_SILENT;
     redisReply *r = redisCommand(c, "PING");
-    int ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r && r->type == REDIS_REPLY_STATUS)
+        state = REDIS_READY;
+    else if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "LOADING", 7) == 0)
+        state = REDIS_LOADING;
     freeReplyObject(r);
+    if (state == REDIS_LOADING) {
+        r = redisCommand(c, "INFO persistence");
+        const char *info = r && r->type == REDIS_REPLY_STRING ? r->str : "";
+        info_field(info, "loading_loaded_perc", loaded_perc, size);
+        info_field(info, "loading_loaded_bytes", loaded_bytes, size);
+        freeReplyObject(r);
+    }
     redisFree(c);
-    return ok;
+    return state;
+}
+
+static int answers_ping(const char *socket_path)
+{
+    char perc[32], bytes[32];
+    return probe(socket_path, perc, bytes, sizeof perc) != REDIS_SILENT;
 }
 
 int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, pid_t *pid,
-                         struct wc_error *err)
+                         const volatile sig_atomic_t *stop, struct wc_error *err)
 {
     char dir[PATH_MAX];
     if (mkdir_p(data_dir) != 0 || realpath(data_dir, dir) == NULL)
@@ -77,19 +121,39 @@ int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, p
                 strerror(errno));
         _exit(127);
     }
-    for (int i = 0; i < 200; i++) { /* 10 s: loading a large AOF takes a while */
+    /* No deadline while Redis answers LOADING: replaying a large AOF takes minutes, and killing
+     * it would only start the replay over. A Redis that neither answers nor loads for
+     * SILENCE_LIMIT_MS is given up. */
+    long long last_answer = clock_monotonic_ms(), last_report = last_answer;
+    while (stop == NULL || !*stop) {
         int status;
         if (waitpid(child, &status, WNOHANG) == child)
             return wc_error_set(err, WC_EIO, "redis-server exited at start; see %s", logfile);
-        if (answers_ping(socket_path)) {
+        char perc[32], bytes[32];
+        enum redis_probe state = probe(socket_path, perc, bytes, sizeof perc);
+        long long now = clock_monotonic_ms();
+        if (state == REDIS_READY) {
             *pid = child;
             return 0;
         }
+        if (state == REDIS_LOADING) {
+            last_answer = now;
+            if (now - last_report >= LOADING_REPORT_MS) {
+                log_event(LOG_INFO, "redis_loading", "loaded_perc=%s loaded_bytes=%s redis_pid=%d",
+                          perc, bytes, (int)child);
+                last_report = now;
+            }
+        } else if (now - last_answer >= SILENCE_LIMIT_MS) {
+            kill(child, SIGKILL);
+            waitpid(child, NULL, 0);
+            return wc_error_set(err, WC_EIO,
+                                "redis-server neither answered nor loaded for %d s; see %s",
+                                SILENCE_LIMIT_MS / 1000, logfile);
+        }
         usleep(50000);
     }
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    return wc_error_set(err, WC_EIO, "redis-server did not answer within 10 s; see %s", logfile);
+    embedded_redis_stop(child, 10000);
+    return wc_error_set(err, WC_ESTOP, "stopped while redis-server was starting");
 }
 
 void embedded_redis_stop(pid_t pid, int timeout_ms)

@@ -203,8 +203,13 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
 
     if (cfg.redis[0] == '\0') {
         struct wc_error err = {0};
-        if (embedded_redis_start(cfg.data_dir, cfg.redis, sizeof cfg.redis, &redis_pid, &err) !=
-            0) {
+        int started = embedded_redis_start(cfg.data_dir, cfg.redis, sizeof cfg.redis, &redis_pid,
+                                           &stop_requested, &err);
+        if (started == WC_ESTOP) {
+            rc = 0; /* asked to stop while Redis was loading: nothing else was started */
+            goto out;
+        }
+        if (started != 0) {
             log_event(LOG_ERROR, "embedded_redis_failed", "msg=\"%s\"", err.message);
             goto out;
         }
@@ -215,8 +220,10 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
         children[k++].role = ROLE_API;
     for (; k < n; k++)
         children[k].role = ROLE_WORKER;
+    char redis_shown[sizeof cfg.redis];
     log_event(LOG_INFO, "starting", "api=%d workers=%d redis=%s", with_api,
-              with_workers ? cfg.workers : 0, cfg.redis);
+              with_workers ? cfg.workers : 0,
+              rconn_redact(cfg.redis, redis_shown, sizeof redis_shown));
 
     while (!stop_requested) {
         long long now = rconn_now_ms();
