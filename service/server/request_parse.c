@@ -34,12 +34,18 @@ int parse_results_page(const char *cursor, const char *limit, struct results_pag
     return 0;
 }
 
-long long results_page_end(const struct results_page *page, long long available)
+int results_page_end(const struct results_page *page, long long available, long long *end,
+                     struct wc_error *err)
 {
-    long long end = available;
-    if (page->limit > 0 && page->cursor + page->limit < end)
-        end = page->cursor + page->limit;
-    if (end < page->cursor)
-        end = page->cursor;
-    return end;
+    if (page->cursor < 0)
+        return wc_error_set(err, WC_EINVAL, "cursor must be the Next-Cursor of an earlier page");
+    if (page->cursor > available)
+        return wc_error_set(err, WC_EINVAL,
+                            "cursor %ld is past the end of the stream: the largest cursor is %lld",
+                            page->cursor, available);
+    /* available - cursor cannot overflow here, cursor + limit could. */
+    *end = available;
+    if (page->limit > 0 && page->limit < available - page->cursor)
+        *end = page->cursor + page->limit;
+    return 0;
 }

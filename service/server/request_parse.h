@@ -29,8 +29,12 @@ int parse_job_url(const char *url, char *id, size_t id_size, const char **tail);
 int parse_results_page(const char *cursor, const char *limit, struct results_page *page,
                        struct wc_error *err);
 
-/* The last ordinal of the page when available records exist: never past available nor past
- * cursor + limit, and never before cursor (an empty page). */
-long long results_page_end(const struct results_page *page, long long available);
+/* The last ordinal of the page, into *end, for a stream of available entries: never past
+ * available nor past cursor + limit; cursor itself when cursor == available (an empty page: what
+ * Next-Cursor says while a job runs and nothing new came). Returns 0, or WC_EINVAL with err
+ * holding the message to answer when the cursor is negative or past available (no Next-Cursor
+ * ever says so; *end untouched). */
+int results_page_end(const struct results_page *page, long long available, long long *end,
+                     struct wc_error *err);
 
 #endif

@@ -541,9 +541,14 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     for what in ("results", "errors"):
         c.check(http("HEAD", u("/v1/jobs/%s/%s" % (first["id"], what))),
                 "/v1/jobs/{id}/" + what, 200)
-        r = http("GET", u("/v1/jobs/%s/%s" % (first["id"], what)), params={"cursor": 1000})
+        # at the end: an empty last page; past it: refused
+        r = http("GET", u("/v1/jobs/%s/%s" % (first["id"], what)), params={"cursor": 3})
         assert c.check(r, "/v1/jobs/{id}/" + what, 200) == []
         assert "Next-Cursor" not in r.headers
+        r = http("GET", u("/v1/jobs/%s/%s" % (first["id"], what)), params={"cursor": 1000})
+        c.check(r, "/v1/jobs/{id}/" + what, 400, "bad_parameter")
+        assert r.json()["error"]["message"] == (
+            "cursor 1000 is past the end of the stream: the largest cursor is 3")
     assert len(c.check(http("GET", u("/v1/jobs/%s/errors" % nothing["id"])),
                        "/v1/jobs/{id}/errors", 200)) == 2
 
@@ -640,7 +645,8 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     c.check(http("DELETE", job_url, params={"wait": "61"}), "/v1/jobs/{id}", 200)
     for what in ("results", "errors"):
         for params in ({"limit": "0"}, {"limit": "10001"}, {"limit": "x"}, {"cursor": "-1"},
-                       {"cursor": "x"}, {"cursor": "99999999999999999999"}):
+                       {"cursor": "x"}, {"cursor": "99999999999999999999"},
+                       {"cursor": "9223372036854775806", "limit": "10000"}):
             c.check(http("GET", u("/v1/jobs/%s/%s" % (first["id"], what)), params=params),
                     "/v1/jobs/{id}/" + what, 400, "bad_parameter")
 
