@@ -1,5 +1,6 @@
 /* jobs.c - a job's life in Redis: status, the scripts that move it, the queue of chunks */
 #include "jobs.h"
+#include "clock.h"
 #include "json_write.h"
 #include "rconn.h"
 #include "scripts.h"
@@ -136,7 +137,7 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
     struct job_keys k = {0};
     jobs_keys(&k, id);
     char now[32], ttls[32];
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(ttls, sizeof ttls, "%ld", ttl);
     const char *args[] = {now, ttls};
     redisReply *r = rconn_eval(c, JOBS_SCRIPT_CANCEL, KEYS_JOB_PARTS, k.ptr, 2, args, NULL, err);

@@ -7,13 +7,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-long long rconn_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static redisReply *checked(redisContext *c, redisReply *reply, struct wc_error *err)
 {
     if (reply == NULL) {

@@ -40,7 +40,4 @@ int rconn_append_eval(redisContext *c, const char *script, int n_keys, const cha
 /* Read the next pipelined reply. Same contract as rconn_run(). */
 redisReply *rconn_reply(redisContext *c, struct wc_error *err);
 
-/* Milliseconds since the epoch (what job timestamps and heartbeats use). */
-long long rconn_now_ms(void);
-
 #endif

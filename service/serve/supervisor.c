@@ -1,5 +1,6 @@
 /* supervisor.c - the prefork process tree: front end, workers, restarts, signals */
 #include "supervisor.h"
+#include "clock.h"
 #include "server/api.h"
 #include "embedded_redis.h"
 #include "common/jobs.h"
@@ -81,7 +82,7 @@ static pid_t spawn(const struct wc_config *cfg, struct child *ch)
         _exit(rc);
     }
     ch->pid = pid;
-    ch->started_ms = rconn_now_ms();
+    ch->started_ms = clock_monotonic_ms();
     return pid;
 }
 
@@ -122,7 +123,7 @@ static void requeue_worker(redisContext **redis, const struct wc_config *cfg, pi
 static void on_child_exit(struct child *ch, int status, redisContext **redis,
                           const struct wc_config *cfg)
 {
-    long long now = rconn_now_ms();
+    long long now = clock_monotonic_ms();
     pid_t pid = ch->pid;
     ch->pid = 0;
     const char *role = ch->role == ROLE_API ? "api" : "worker";
@@ -161,7 +162,7 @@ static void stop_children(struct child *children, size_t n, redisContext **redis
     for (size_t i = 0; i < n; i++)
         if (children[i].pid > 0)
             kill(children[i].pid, SIGTERM);
-    long long deadline = rconn_now_ms() + STOP_TIMEOUT_MS;
+    long long deadline = clock_monotonic_ms() + STOP_TIMEOUT_MS;
     for (;;) {
         size_t alive = 0;
         for (size_t i = 0; i < n; i++) {
@@ -175,14 +176,14 @@ static void stop_children(struct child *children, size_t n, redisContext **redis
         }
         if (alive == 0)
             return;
-        if (rconn_now_ms() >= deadline) {
+        if (clock_monotonic_ms() >= deadline) {
             for (size_t i = 0; i < n; i++)
                 if (children[i].pid > 0) {
                     log_event(LOG_WARN, "child_killed", "pid=%d msg=\"did not stop in time\"",
                               (int)children[i].pid);
                     kill(children[i].pid, SIGKILL);
                 }
-            deadline = rconn_now_ms() + 5000;
+            deadline = clock_monotonic_ms() + 5000;
         }
         usleep(50000);
     }
@@ -226,7 +227,7 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
               rconn_redact(cfg.redis, redis_shown, sizeof redis_shown));
 
     while (!stop_requested) {
-        long long now = rconn_now_ms();
+        long long now = clock_monotonic_ms();
         for (size_t i = 0; i < n; i++)
             if (children[i].pid == 0 && now >= children[i].restart_at)
                 spawn(&cfg, &children[i]);

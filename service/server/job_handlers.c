@@ -1,5 +1,6 @@
 /* job_handlers.c - GET /v1/jobs/{id} (long poll), DELETE /v1/jobs/{id}, POST .../retry */
 #include "server.h"
+#include "clock.h"
 #include "common/jobs.h"
 #include "common/log.h"
 #include "common/rconn.h"
@@ -22,7 +23,7 @@ enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c, str
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    long long deadline = rconn_now_ms() + wait * 1000;
+    long long deadline = clock_monotonic_ms() + wait * 1000;
     struct job_status st;
     for (;;) {
         int rc = jobs_get(redis, id, &st, &err);
@@ -30,7 +31,7 @@ enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c, str
             return respond_redis_down(c, cc, &err);
         if (rc == 1)
             return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
-        if (jobs_is_final(&st) || rconn_now_ms() >= deadline)
+        if (jobs_is_final(&st) || clock_monotonic_ms() >= deadline)
             break;
         usleep(POLL_INTERVAL_US);
     }

@@ -1,5 +1,6 @@
 /* metrics.c - GET /readyz (Redis and a live worker) and GET /metrics (Prometheus exposition) */
 #include "server.h"
+#include "clock.h"
 #include "common/jobs.h"
 #include "common/rconn.h"
 #include "keys.h"
@@ -11,7 +12,7 @@ static long long count_live_workers(redisContext *redis, struct wc_error *err)
 {
     char workers[KEYS_MAX], min[32];
     keys_queue(workers, sizeof workers, "workers");
-    snprintf(min, sizeof min, "%lld", rconn_now_ms() - WORKER_DEAD_AFTER_MS);
+    snprintf(min, sizeof min, "%lld", clock_wall_ms() - WORKER_DEAD_AFTER_MS);
     const char *argv[] = {"ZCOUNT", workers, min, "+inf"};
     redisReply *r = rconn_run(redis, 4, argv, NULL, err);
     if (r == NULL)

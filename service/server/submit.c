@@ -1,11 +1,13 @@
 /* submit.c - one streaming upload of titles becoming a queued job */
 #include "submit.h"
+#include "clock.h"
 #include "buf.h"
 #include "chunk.h"
 #include "common/jobs.h"
 #include "error_line.h"
 #include "num.h"
 #include "common/rconn.h"
+#include "common/record_batch.h"
 #include "common/scripts.h"
 
 #include <errno.h>
@@ -145,11 +147,8 @@ static int invalid_payload(struct submission *s, const struct entry *e, struct w
 static int flush_batch(struct submission *s)
 {
     int rc = 0;
-    struct wc_buf payloads = WC_BUF_INIT;
-    const char **args = NULL;
-    size_t *args_len = NULL;
-    size_t *payload_end = NULL;
-    char(*invalid_guard)[JOBS_INVALID_GUARD_MAX] = NULL;
+    struct wc_buf payload = WC_BUF_INIT;
+    struct record_batch invalid = RECORD_BATCH_INIT;
     if (s->n_batch == 0)
         return 0;
 
@@ -177,15 +176,7 @@ static int flush_batch(struct submission *s)
         return rc;
 
     /* Round trip 2: chunk bodies, invalid outcomes, TTLs, all pipelined. */
-    size_t n_pending = 0, n_invalid = 0;
-    args = malloc(3 * s->n_batch * sizeof *args);
-    args_len = malloc(3 * s->n_batch * sizeof *args_len);
-    payload_end = malloc(s->n_batch * sizeof *payload_end);
-    invalid_guard = malloc(s->n_batch * sizeof *invalid_guard);
-    if (args == NULL || args_len == NULL || payload_end == NULL || invalid_guard == NULL) {
-        rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
-        goto out;
-    }
+    size_t n_pending = 0;
     for (size_t i = 0; i < s->n_batch; i++) {
         const struct entry *e = &s->batch[i];
         if (!is_new[i]) {
@@ -198,13 +189,19 @@ static int flush_batch(struct submission *s)
             goto out;
         }
         if (e->reason != 0) {
-            if (invalid_payload(s, e, &payloads) != 0) {
+            /* The exactly-once guard of an invalid entry is its position, which no valid title
+             * can spell ('#' is refused in titles): its text may be a valid title's too. */
+            char guard[JOBS_INVALID_GUARD_MAX];
+            int guard_len = snprintf(guard, sizeof guard, JOBS_INVALID_GUARD_FORMAT,
+                                     (unsigned long long)e->position);
+            const char *outcome = wc_outcome_name(WC_OUTCOME_INVALID);
+            wc_buf_reset(&payload);
+            if (invalid_payload(s, e, &payload) != 0 ||
+                record_batch_add(&invalid, guard, (size_t)guard_len, outcome, strlen(outcome),
+                                 payload.data, payload.len) != 0) {
                 rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
                 goto out;
             }
-            snprintf(invalid_guard[n_invalid], sizeof invalid_guard[n_invalid],
-                     JOBS_INVALID_GUARD_FORMAT, (unsigned long long)e->position);
-            payload_end[n_invalid++] = payloads.len;
             s->invalid++;
             continue;
         }
@@ -218,28 +215,8 @@ static int flush_batch(struct submission *s)
                 goto out;
         }
     }
-    if (n_invalid > 0) {
-        /* payloads grew while collecting: take the pointers only now. */
-        size_t start = 0, k = 0;
-        for (size_t i = 0; i < s->n_batch && k < n_invalid; i++) {
-            const struct entry *e = &s->batch[i];
-            if (!is_new[i] || e->reason == 0)
-                continue;
-            /* The exactly-once guard of an invalid entry is its position, which no valid title
-             * can spell ('#' is refused in titles): its text may be a valid title's too. */
-            args[3 * k] = invalid_guard[k];
-            args_len[3 * k] = strlen(invalid_guard[k]);
-            args[3 * k + 1] = "invalid";
-            args_len[3 * k + 1] = 7;
-            args[3 * k + 2] = payloads.data + start;
-            args_len[3 * k + 2] = payload_end[k] - start;
-            start = payload_end[k];
-            k++;
-        }
-        const char *keys[] = {s->keys.key[KEYS_JOB], s->keys.key[KEYS_OUTCOME],
-                              s->keys.key[KEYS_RESULTS], s->keys.key[KEYS_ERRORS]};
-        if (rconn_append_eval(s->redis, JOBS_SCRIPT_RECORD, 4, keys, (int)(3 * n_invalid), args,
-                              args_len) != 0) {
+    if (record_batch_count(&invalid) > 0) {
+        if (record_batch_append(s->redis, &s->keys, &invalid) != 0) {
             rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
             goto out;
         }
@@ -266,11 +243,8 @@ out:
     }
     s->n_batch = 0;
     wc_buf_reset(&s->batch_text);
-    wc_buf_free(&payloads);
-    free(args);
-    free(args_len);
-    free(payload_end);
-    free(invalid_guard);
+    wc_buf_free(&payload);
+    record_batch_free(&invalid);
     return rc;
 }
 
@@ -317,7 +291,7 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         goto fail;
     }
     char now[32], chunk_size[16], upload_ttl[16];
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
     snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
     const char *args[] = {upload_ttl, now, chunk_size, opts->owner ? opts->owner : ""};
@@ -521,7 +495,7 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     snprintf(titles, sizeof titles, "%lld", s->titles);
     snprintf(duplicates, sizeof duplicates, "%lld", s->duplicates);
     snprintf(chunks, sizeof chunks, "%lld", s->chunks);
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
     const char *counted[] = {titles, duplicates, chunks, now, s->opts.use_cache ? "1" : "0"};
     redisReply *r =

@@ -41,9 +41,8 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
         } else {
             size_t olen = (size_t)(nl - r->str);
             int o = wc_outcome_from_name(r->str, olen);
-            if (outcome_push(run, todo[i], strlen(todo[i])) != 0 ||
-                outcome_push(run, r->str, olen) != 0 ||
-                outcome_push(run, nl + 1, r->len - olen - 1) != 0)
+            if (outcome_add(run, todo[i], strlen(todo[i]), r->str, olen, nl + 1,
+                            r->len - olen - 1) != 0)
                 run->failed = 1;
             else if (o >= 0)
                 run->stats.outcomes[o]++;
@@ -56,7 +55,7 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
 
 /* Store final outcomes (not failures: those are worth trying again) in the cross-job cache, one
  * pipelined SET per title: "<outcome>\n<payload>" under keys_cache_title(). */
-int cache_store(struct chunk_run *run, const char **args, const size_t *lens)
+int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args)
 {
     redisContext *c = run->w->redis;
     char ttl[32];
@@ -64,7 +63,7 @@ int cache_store(struct chunk_run *run, const char **args, const size_t *lens)
     struct wc_buf key = {0}, value = {0};
     size_t n = 0;
     int rc = 0;
-    for (size_t i = 0; i + 2 < run->n_args; i += 3) {
+    for (size_t i = 0; i + 2 < n_args; i += 3) {
         if (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0)
             continue;
         wc_buf_reset(&value);

@@ -36,8 +36,7 @@ static void chunk_free_run(struct chunk_run *run)
         return;
     chunk_free(run->chunk);
     free(run->todo);
-    wc_buf_free(&run->text);
-    free(run->ends);
+    record_batch_free(&run->pending);
     free(run);
 }
 
@@ -67,7 +66,7 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
         log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run->job_id, run->seqs);
     } else if (how == CHUNK_FINISHED) {
         char now[32], ttl[32];
-        snprintf(now, sizeof now, "%lld", rconn_now_ms());
+        snprintf(now, sizeof now, "%lld", clock_wall_ms());
         snprintf(ttl, sizeof ttl, "%ld", w->cfg->result_ttl);
         const char *finish_args[] = {run->seqs, now, ttl};
         struct wc_error err = {0};
@@ -147,7 +146,7 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
         goto settle;
     }
     char now[32];
-    snprintf(now, sizeof now, "%lld", rconn_now_ms());
+    snprintf(now, sizeof now, "%lld", clock_wall_ms());
     const char *start_args[] = {now};
     redisReply *st =
         rconn_eval(w->redis, JOBS_SCRIPT_START_CHUNK, 1, run->keys.ptr, 1, start_args, NULL, &err);

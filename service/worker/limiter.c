@@ -57,7 +57,7 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     keys_limiter(l->inflight_key, sizeof l->inflight_key, KEYS_LIMITER_INFLIGHT);
     keys_limiter(l->waiting_key, sizeof l->waiting_key, KEYS_LIMITER_WAITING);
     keys_limiter(l->waiting_until_key, sizeof l->waiting_until_key, KEYS_LIMITER_WAITING_UNTIL);
-    l->rng = (unsigned int)rconn_now_ms() ^ (unsigned int)(size_t)l;
+    l->rng = (unsigned int)clock_wall_ms() ^ (unsigned int)(size_t)l;
     /* A burst of a tenth of a second's budget keeps the traffic smooth. */
     double burst = opts->rate / 10.0;
     snprintf(l->rate, sizeof l->rate, "%.3f", opts->rate);

@@ -42,12 +42,13 @@ void worker_id_for(char *out, size_t size, int pid)
 
 void worker_heartbeat(struct worker *w, int force)
 {
-    long long now = rconn_now_ms();
+    long long now = clock_monotonic_ms();
     if (!force && now - w->last_heartbeat < WORKER_HEARTBEAT_MS)
         return;
     w->last_heartbeat = now;
-    redisReply *r = redisCommand(w->redis, "ZADD %s %lld %s", w->workers, now, w->id);
-    freeReplyObject(r);
+    struct wc_error hb_err = {0};
+    if (jobs_heartbeat(w->redis, w->id, &hb_err) != 0)
+        log_event(LOG_WARN, "heartbeat_failed", "msg=\"%s\"", hb_err.message);
     if (now - w->last_reap >= REAP_EVERY_MS) {
         w->last_reap = now;
         struct wc_error err = {0};
@@ -65,9 +66,8 @@ static int on_result(void *ctx, const struct crawl_result *res)
     if (run == NULL)
         return 0; /* cannot happen: every index handed out belongs to an open chunk */
     const char *outcome = wc_outcome_name(res->outcome);
-    if (outcome_push(run, res->title, strlen(res->title)) != 0 ||
-        outcome_push(run, outcome, strlen(outcome)) != 0 ||
-        outcome_push(run, res->payload, res->payload_len) != 0) {
+    if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), res->payload,
+                    res->payload_len) != 0) {
         run->failed = 1;
         return 1;
     }
@@ -78,7 +78,7 @@ static int on_result(void *ctx, const struct crawl_result *res)
         chunk_run_close(w, run, CHUNK_FINISHED);
         return w->stop_run;
     }
-    if (run->n_args >= 3 * FLUSH_AT_RESULTS ||
+    if (record_batch_count(&run->pending) >= FLUSH_AT_RESULTS ||
         clock_monotonic_ms() - run->last_flush >= FLUSH_EVERY_MS)
         if (outcome_flush(run) != 0)
             w->stop_run = 1; /* cancelled, or Redis failed: the run stops, the rest is settled */
@@ -92,7 +92,8 @@ static int on_tick(void *ctx)
     long long now = clock_monotonic_ms();
     for (int i = 0; i < w->n_active && !w->stop_run; i++) {
         struct chunk_run *run = w->active[i];
-        if (run->n_args > 0 && now - run->last_flush >= FLUSH_EVERY_MS && outcome_flush(run) != 0)
+        if (record_batch_count(&run->pending) > 0 && now - run->last_flush >= FLUSH_EVERY_MS &&
+            outcome_flush(run) != 0)
             w->stop_run = 1;
         if (w->stop_run || now - run->last_cancel_check < CANCEL_CHECK_EVERY_MS)
             continue;

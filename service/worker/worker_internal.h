@@ -15,6 +15,7 @@
 #include "chunk.h"
 #include "common/config.h"
 #include "common/jobs.h"
+#include "common/record_batch.h"
 #include "common/stats.h"
 #include "keys.h"
 
@@ -63,12 +64,9 @@ struct chunk_run {
     struct chunk *chunk;
     const char **todo; /* titles without an outcome yet, pointing into chunk */
     size_t n_todo;
-    size_t first_index; /* crawl run index of todo[0] */
-    size_t n_left;      /* todo titles without a result yet */
-    /* results not yet written: (title, outcome, payload) triples (outcome.c) */
-    struct wc_buf text;
-    size_t *ends;
-    size_t n_args, cap_args;
+    size_t first_index;                      /* crawl run index of todo[0] */
+    size_t n_left;                           /* todo titles without a result yet */
+    struct record_batch pending;             /* outcomes not yet written (outcome.c) */
     long long last_flush, last_cancel_check; /* clock_monotonic_ms() */
     int cancelled;
     int failed;      /* Redis failed: stop and let the chunk be claimed again */
@@ -94,9 +92,9 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index);
  * statistics and free it. run is gone afterwards. */
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how);
 
-/* outcome.c: buffer one argument of the record script (title, outcome or payload, in turn).
- * 0 or WC_ENOMEM. */
-int outcome_push(struct chunk_run *run, const char *s, size_t len);
+/* outcome.c: buffer one title's outcome (run->pending). 0 or WC_ENOMEM. */
+int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
+                size_t outcome_len, const char *payload, size_t payload_len);
 
 /* outcome.c: write the buffered outcomes in one script call (and into the cache when
  * run->write_cache). Returns 0; WC_ESTOP when the job is gone, cancelled or done (run->cancelled:
@@ -112,8 +110,8 @@ int cache_job_uses(struct worker *w, struct chunk_run *run);
  * of todo. Sets run->failed when Redis failed. */
 size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo);
 
-/* cache.c: store the final outcomes among the n_args buffered arguments (args/lens: triples) in
- * the cache. 0, WC_ENOMEM or WC_EREMOTE. */
-int cache_store(struct chunk_run *run, const char **args, const size_t *lens);
+/* cache.c: store the final outcomes among the n_args arguments args/lens (triples, as
+ * record_batch_argv() lays them out) in the cache. 0, WC_ENOMEM or WC_EREMOTE. */
+int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args);
 
 #endif

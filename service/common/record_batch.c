@@ -1,0 +1,122 @@
+/* record_batch.c - the (title, outcome, payload) arguments of the record script */
+#include "record_batch.h"
+#include "common/rconn.h"
+#include "common/scripts.h"
+
+#include <stdlib.h>
+
+static int push(struct record_batch *b, const char *s, size_t len)
+{
+    if (b->n_args == b->cap_args) {
+        size_t cap = b->cap_args ? b->cap_args * 2 : 48;
+        size_t *ends = realloc(b->ends, cap * sizeof *ends);
+        if (ends == NULL)
+            return WC_ENOMEM;
+        b->ends = ends;
+        b->cap_args = cap;
+    }
+    if (wc_buf_append(&b->text, s, len) != 0)
+        return WC_ENOMEM;
+    b->ends[b->n_args++] = b->text.len;
+    return 0;
+}
+
+int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
+                     const char *outcome, size_t outcome_len, const char *payload,
+                     size_t payload_len)
+{
+    size_t n_args = b->n_args, text_len = b->text.len;
+    if (push(b, title, title_len) != 0 || push(b, outcome, outcome_len) != 0 ||
+        push(b, payload, payload_len) != 0) {
+        b->n_args = n_args; /* all three or none */
+        b->text.len = text_len;
+        return WC_ENOMEM;
+    }
+    return 0;
+}
+
+size_t record_batch_count(const struct record_batch *b)
+{
+    return b->n_args / 3;
+}
+
+int record_batch_argv(const struct record_batch *b, const char ***args_out, size_t **lens_out)
+{
+    size_t n = b->n_args ? b->n_args : 1;
+    const char **args = malloc(n * sizeof *args);
+    size_t *lens = malloc(n * sizeof *lens);
+    if (args == NULL || lens == NULL) {
+        free(args);
+        free(lens);
+        return WC_ENOMEM;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < b->n_args; i++) {
+        args[i] = b->text.data + start;
+        lens[i] = b->ends[i] - start;
+        start = b->ends[i];
+    }
+    *args_out = args;
+    *lens_out = lens;
+    return 0;
+}
+
+/* KEYS of the record script: job outcome results errors. */
+static void record_keys(const struct job_keys *k, const char *keys[4])
+{
+    keys[0] = k->ptr[KEYS_JOB];
+    keys[1] = k->ptr[KEYS_OUTCOME];
+    keys[2] = k->ptr[KEYS_RESULTS];
+    keys[3] = k->ptr[KEYS_ERRORS];
+}
+
+int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
+                       long long *answer, struct wc_error *err)
+{
+    const char **args;
+    size_t *lens;
+    if (record_batch_argv(b, &args, &lens) != 0)
+        return wc_error_set(err, WC_ENOMEM, "out of memory");
+    const char *keys[4];
+    record_keys(k, keys);
+    int rc = 0;
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_RECORD, 4, keys, (int)b->n_args, args, lens, err);
+    if (r == NULL)
+        rc = WC_EREMOTE;
+    else if (r->type != REDIS_REPLY_INTEGER)
+        rc = wc_error_set(err, WC_EREMOTE, "record: unexpected reply type %d", r->type);
+    else
+        *answer = r->integer;
+    freeReplyObject(r);
+    free(args);
+    free(lens);
+    return rc;
+}
+
+int record_batch_append(redisContext *c, const struct job_keys *k, const struct record_batch *b)
+{
+    const char **args;
+    size_t *lens;
+    if (record_batch_argv(b, &args, &lens) != 0)
+        return WC_ENOMEM;
+    const char *keys[4];
+    record_keys(k, keys);
+    int rc = rconn_append_eval(c, JOBS_SCRIPT_RECORD, 4, keys, (int)b->n_args, args, lens);
+    free(args);
+    free(lens);
+    return rc;
+}
+
+void record_batch_reset(struct record_batch *b)
+{
+    b->n_args = 0;
+    wc_buf_reset(&b->text);
+}
+
+void record_batch_free(struct record_batch *b)
+{
+    wc_buf_free(&b->text);
+    free(b->ends);
+    b->ends = NULL;
+    b->n_args = b->cap_args = 0;
+}

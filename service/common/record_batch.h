@@ -1,0 +1,63 @@
+/* record_batch.h - the (title, outcome, payload) arguments of the record script, built in one place
+ */
+#ifndef WC_RECORD_BATCH_H
+#define WC_RECORD_BATCH_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "buf.h"
+#include "common/jobs.h"
+#include "wc_error.h"
+
+/* The outcomes of several titles of one job, waiting to be written by JOBS_SCRIPT_RECORD
+ * (service/common/scripts/jobs_record.lua) in one call. The workers (records and errors) and the
+ * front end (invalid entries of an upload) both build their calls with record_batch_add(), so the
+ * script's argument layout is written here only. The batch owns copies of what is added. */
+struct record_batch {
+    struct wc_buf text; /* the arguments, back to back */
+    size_t *ends;       /* where each argument ends in text */
+    size_t n_args, cap_args;
+};
+
+#define RECORD_BATCH_INIT                                                                          \
+    {                                                                                              \
+        WC_BUF_INIT, NULL, 0, 0                                                                    \
+    }
+
+/* Prototypes */
+
+/* Add one title's outcome: title (the exactly-once guard: the title as submitted, or an invalid
+ * entry's JOBS_INVALID_GUARD_FORMAT), outcome (wc_outcome_name()), payload (the record, or the
+ * error line of lib/error_line.h). 0 or WC_ENOMEM (the batch is then unchanged). */
+int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
+                     const char *outcome, size_t outcome_len, const char *payload,
+                     size_t payload_len);
+
+/* Titles in the batch. */
+size_t record_batch_count(const struct record_batch *b);
+
+/* The arguments as argv/lens arrays for a script call (3 per title), pointing into the batch:
+ * valid until the batch changes. Caller frees both arrays with free(). 0 or WC_ENOMEM. */
+int record_batch_argv(const struct record_batch *b, const char ***args, size_t **lens);
+
+/* The record script's answers other than a count of titles written. */
+#define RECORD_JOB_GONE (-1)
+#define RECORD_JOB_OVER (-2) /* cancelled or done: nothing more is recorded */
+
+/* Run JOBS_SCRIPT_RECORD on the batch for job keys k; *answer receives the script's answer (titles
+ * written, RECORD_JOB_GONE or RECORD_JOB_OVER). Returns 0, or WC_EREMOTE / WC_ENOMEM with err
+ * filled (an error reply from Redis included: it is never taken for an answer). */
+int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
+                       long long *answer, struct wc_error *err);
+
+/* The same call appended to c's pipeline (the caller reads its reply). 0 or WC_ENOMEM. */
+int record_batch_append(redisContext *c, const struct job_keys *k, const struct record_batch *b);
+
+/* Empty the batch, keeping its memory for the next one. */
+void record_batch_reset(struct record_batch *b);
+
+void record_batch_free(struct record_batch *b);
+
+#endif
