@@ -22,6 +22,7 @@ extern const char JOBS_SCRIPT_HEARTBEAT[];            /* jobs_heartbeat.lua */
 extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeover.lua */
 
 extern const char LIMITER_SCRIPT_ACQUIRE[];  /* limiter_acquire.lua */
+extern const char LIMITER_SCRIPT_FORGET[];   /* limiter_forget.lua */
 extern const char LIMITER_SCRIPT_THROTTLE[]; /* limiter_throttle.lua */
 extern const char WORKER_SCRIPT_HAND_BACK[]; /* worker_hand_back.lua */
 

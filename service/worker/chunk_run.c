@@ -134,6 +134,14 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
         *failed = 1;
         goto out;
     }
+    if (body->type == REDIS_REPLY_ERROR) { /* Redis refused: keep it claimed, try later */
+        log_event(LOG_WARN, "chunk_open_refused", "job=%s seq=%s msg=\"%s\"", run->job_id,
+                  run->seqs, body->str);
+        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+        freeReplyObject(body);
+        *failed = 1;
+        goto out;
+    }
     if (body->type != REDIS_REPLY_STRING) { /* cancelled, expired or already done */
         freeReplyObject(body);
         goto settle;
@@ -218,6 +226,7 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
 {
     for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
         if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
+            clock_monotonic_ms() < w->refused_until ||
             (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
             return NULL;
         redisReply *ref =
@@ -225,8 +234,10 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
                                  CLAIM_BLOCK_SECONDS)
                   : redisCommand(w->redis, "LMOVE %s %s LEFT RIGHT", w->pending, w->processing);
         if (ref == NULL || ref->type != REDIS_REPLY_STRING) {
-            if (ref && ref->type == REDIS_REPLY_ERROR)
-                log_event(LOG_ERROR, "claim_failed", "msg=\"%s\"", ref->str);
+            if (ref && ref->type == REDIS_REPLY_ERROR) {
+                log_event(LOG_WARN, "claim_refused", "msg=\"%s\"", ref->str);
+                w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+            }
             freeReplyObject(ref);
             return NULL;
         }

@@ -225,6 +225,24 @@ void limiter_release_all(struct limiter *l, redisContext *c)
     give_back(l, c, 1);
 }
 
+long long limiter_reset(struct limiter *l, redisContext *c, struct wc_error *err)
+{
+    if (reserve(l, 0) != 0)
+        return wc_error_set(err, WC_ENOMEM, "out of memory");
+    lease_table_drop(&l->table, 1, l->args); /* the names are not needed: Redis drops them all */
+    l->cap_full_until_ms = 0;
+    if (l->opts.cap <= 0)
+        return 0;
+    const char *keys[] = {l->inflight_key, l->waiting_key, l->waiting_until_key};
+    const char *args[] = {l->owner};
+    redisReply *r = rconn_eval(c, LIMITER_SCRIPT_FORGET, 3, keys, 1, args, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    long long dropped = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    freeReplyObject(r);
+    return dropped;
+}
+
 void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)
 {
     if (wait_ms <= 0)

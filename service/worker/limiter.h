@@ -5,6 +5,8 @@
 
 #include <hiredis.h>
 
+#include "wc_error.h"
+
 /* The budget lives in the keys of keys_limiter() (lib/keys.h, docs/redis.md): a HASH with the
  * token bucket (tokens, ts) and pause_until (ms), and a ZSET lease id -> expiry (ms) with one
  * member per request in flight (plus the waiting sets used to share the cap fairly).
@@ -52,6 +54,12 @@ void limiter_idle(struct limiter *l, redisContext *c);
 
 /* Give back every lease, idle or busy (a run that stopped with requests in flight). */
 void limiter_release_all(struct limiter *l, redisContext *c);
+
+/* After a (re)connection, before any request: forget every lease this process held, here and in
+ * Redis (leases an AOF restored for requests that died with the old connection would fill the
+ * cap until they expire). Returns the number dropped in Redis, or WC_EREMOTE (err filled: the
+ * caller tries again before it crawls). */
+long long limiter_reset(struct limiter *l, redisContext *c, struct wc_error *err);
 
 /* The wiki asked to slow down (429 or maxlag): pause the whole fleet for wait_ms and empty the
  * bucket, so everybody backs off, not only the request that saw it. */

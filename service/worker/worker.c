@@ -99,10 +99,12 @@ static int on_tick(void *ctx)
             continue;
         run->last_cancel_check = now;
         redisReply *r = redisCommand(w->redis, "HGET %s status", run->keys.key[KEYS_JOB]);
-        if (r == NULL) {
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            /* dropped, or refused (LOADING, BUSY...): not a cancel; the chunk goes back */
             run->failed = 1;
-        } else if (r->type != REDIS_REPLY_STRING || strcmp(r->str, JOB_CANCELLED) == 0) {
-            run->cancelled = 1;
+        } else if (r->type == REDIS_REPLY_NIL ||
+                   (r->type == REDIS_REPLY_STRING && strcmp(r->str, JOB_CANCELLED) == 0)) {
+            run->cancelled = 1; /* the job is gone (expired, purged) or cancelled */
         }
         freeReplyObject(r);
         if (run->failed || run->cancelled)
@@ -180,13 +182,39 @@ static int connect_redis(struct worker *w)
     return -1;
 }
 
-/* Hand what we hold back to the head of the queue. */
-static void hand_back(struct worker *w)
+/* Hand what we hold back to the head of the queue. Returns 0 or WC_EREMOTE (logged). */
+static int hand_back(struct worker *w)
 {
     struct wc_error err = {0};
     long long moved = jobs_reap(w->redis, w->id, &err);
+    if (moved < 0) {
+        log_event(LOG_WARN, "hand_back_failed", "msg=\"%s\"", err.message);
+        return (int)moved;
+    }
     if (moved > 0)
         log_event(LOG_INFO, "chunks_handed_back", "chunks=%lld", moved);
+    return 0;
+}
+
+/* On a new connection, before anything is claimed: the chunks a previous connection (or a
+ * previous process with this id) left in our processing list go back to the queue, and the
+ * leases Redis still holds in our name are dropped. Both must succeed: a Redis that answers
+ * LOADING now is asked again shortly, not skipped (its chunks would stay in our list while we
+ * live, and its restored leases would fill the cap). Returns 0 or WC_EREMOTE. */
+static int reconcile(struct worker *w)
+{
+    if (hand_back(w) != 0)
+        return WC_EREMOTE;
+    struct wc_error err = {0};
+    long long dropped = limiter_reset(w->limiter, w->redis, &err);
+    if (dropped < 0) {
+        log_event(LOG_WARN, "lease_reset_failed", "msg=\"%s\"", err.message);
+        return WC_EREMOTE;
+    }
+    if (dropped > 0)
+        log_event(LOG_INFO, "stale_leases_dropped", "leases=%lld", dropped);
+    worker_heartbeat(w, 1);
+    return 0;
 }
 
 int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
@@ -248,10 +276,16 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
             if (w.redis)
                 redisFree(w.redis);
             w.redis = NULL;
+            w.reconciled = 0;
             if (connect_redis(&w) != 0)
                 break;
-            hand_back(&w); /* a previous life with this id may have left chunks */
-            worker_heartbeat(&w, 1);
+        }
+        if (!w.reconciled) {
+            if (reconcile(&w) != 0) {
+                usleep(WORKER_REFUSED_BACKOFF_MS * 1000);
+                continue;
+            }
+            w.reconciled = 1;
         }
         worker_heartbeat(&w, 0);
         if (cfg->recycle_after > 0 && w.handled >= cfg->recycle_after) {
@@ -261,8 +295,12 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         w.next_index = 0;
         w.stop_run = 0;
         struct chunk_run *first = chunk_run_claim(&w, 1);
-        if (first == NULL)
+        if (first == NULL) {
+            long long refused_ms = w.refused_until - clock_monotonic_ms();
+            if (refused_ms > 0)
+                usleep((useconds_t)refused_ms * 1000);
             continue;
+        }
         int rc = crawl_run(w.crawler, first->todo, first->n_todo, &cb, &err);
         limiter_release_all(w.limiter, w.redis);
         /* Chunks still open were stopped midway (cancel, stop, Redis): settle or hand back. */

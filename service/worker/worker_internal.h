@@ -45,7 +45,11 @@ struct worker {
     struct crawler *crawler;
     struct limiter *limiter;
     long long last_heartbeat, last_reap;
-    long long stop_deadline;                     /* clock_monotonic_ms(); 0 until a stop is asked */
+    long long stop_deadline; /* clock_monotonic_ms(); 0 until a stop is asked */
+    /* Redis answered an error (LOADING, BUSY, READONLY, OOM...): nothing is claimed before this
+     * (clock_monotonic_ms()), so a refusing Redis is not asked in a tight loop. */
+    long long refused_until;
+    int reconciled; /* this connection has taken back what a previous one held (worker.c) */
     struct chunk_run *active[MAX_ACTIVE_CHUNKS]; /* chunks open in the current crawl run */
     int n_active;
     size_t next_index; /* the crawl run's index of the next title handed to it */
@@ -74,6 +78,9 @@ struct chunk_run {
     long long cache_hits;
     struct stats_chunk stats; /* added to the fleet's statistics when the chunk closes */
 };
+
+/* How long a worker leaves Redis alone after an error reply. */
+#define WORKER_REFUSED_BACKOFF_MS 250
 
 /* Prototypes */
 

@@ -27,18 +27,20 @@ class TcpRedis:
     def url(self):
         return "redis://:%s@127.0.0.1:%d/0" % (PASSWORD, self.port)
 
-    def start(self):
+    def start(self, *extra, wait=True):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--requirepass",
              PASSWORD, "--dir", self.dir, "--save", "", "--appendonly", "yes",
-             "--appendfsync", "always", "--logfile", os.path.join(self.dir, "redis.log")])
-        wait_for(lambda: self.cli("PING") == "PONG", 30, "redis-server")
+             "--appendfsync", "always", "--logfile", os.path.join(self.dir, "redis.log")]
+            + list(extra))
+        if wait:
+            wait_for(lambda: self.cli("PING") == "PONG", 60, "redis-server")
         return self
 
     def cli(self, *args):
         out = subprocess.run(["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a",
                               PASSWORD] + list(args), capture_output=True, text=True, timeout=10)
-        return out.stdout.strip()
+        return (out.stdout + out.stderr).strip()
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -86,3 +88,32 @@ def test_redis_kill9_and_restart_resumes_the_job(service, tcp_redis, fakewiki, b
     wait_for(lambda: pages(svc, job) > resumed_from, 30,
              "progress after the restart (stuck at %d)" % resumed_from)
     check_exactly_once(svc, job, n, timeout=180)
+
+
+def test_redis_restart_with_a_slow_aof_load_resumes_the_job(service, tcp_redis, fakewiki):
+    """The restarted Redis answers -LOADING for seconds while it reads its AOF: the workers
+    must treat those error replies as "try again", never as an answer, and resume once it is
+    ready."""
+    wiki = fakewiki("--synthetic", "--latency-ms", "100")
+    svc = service("serve", ["--redis", tcp_redis.url, "--wiki", wiki.url, "--workers", "2",
+                            "--cache-ttl", "0"])
+    n = 200
+    job = svc.submit({"chunk_size": 10, "titles": titles("Loading", n)}).json()["id"]
+    # ballast, so that loading takes seconds: 2,000 keys at 2 ms each (the delay is per key of
+    # the AOF's RDB preamble, hence the rewrite)
+    for i in range(0, 2000, 500):
+        tcp_redis.cli("MSET", *[x for k in range(i, i + 500) for x in ("ballast:%d" % k, "x")])
+    wait_for(lambda: pages(svc, job) >= 40, 120, "40 pages before the kill")
+    tcp_redis.cli("BGREWRITEAOF")
+    wait_for(lambda: "aof_rewrite_in_progress:0" in tcp_redis.cli("INFO", "persistence"), 60,
+             "the AOF rewrite")
+    tcp_redis.kill9()
+    tcp_redis.start("--key-load-delay", "2000", "--loading-process-events-interval-bytes", "1024",
+                    wait=False)
+    wait_for(lambda: "LOADING" in tcp_redis.cli("PING"), 30, "Redis to answer LOADING")
+    wait_for(lambda: tcp_redis.cli("PING") == "PONG", 120, "the AOF to load")
+    resumed_from = pages(svc, job)
+    wait_for(lambda: pages(svc, job) > resumed_from, 30,
+             "progress after loading (stuck at %d)" % resumed_from)
+    check_exactly_once(svc, job, n, timeout=180)
+    assert "LOADING" in svc.log(), "the workers never met the LOADING state"
