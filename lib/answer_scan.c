@@ -74,7 +74,7 @@ struct value {
 };
 
 /* The string an object entry of a list gives, gathered while its keys go by. */
-struct entry {
+struct list_entry {
     const struct answer_list *list;
     struct answer_str key_value;
     struct answer_str alt_value;
@@ -458,7 +458,8 @@ static int key_is(const char *key, size_t len, const char *name)
     return name != NULL && strlen(name) == len && memcmp(key, name, len) == 0;
 }
 
-static enum field field_of(enum role role, const struct entry *entry, const char *key, size_t len)
+static enum field field_of(enum role role, const struct list_entry *entry, const char *key,
+                           size_t len)
 {
     switch (role) {
     case ROLE_ROOT:
@@ -631,14 +632,14 @@ static int take_field(struct answer_scan *s, enum field field, void *target, con
         break;
     case F_ENTRY_KEY:
         if (is_string)
-            ((struct entry *)target)->key_value = v->str;
+            ((struct list_entry *)target)->key_value = v->str;
         break;
     case F_ENTRY_ALT:
         if (is_string)
-            ((struct entry *)target)->alt_value = v->str;
+            ((struct list_entry *)target)->alt_value = v->str;
         break;
     case F_ENTRY_SKIP:
-        ((struct entry *)target)->skip = 1;
+        ((struct list_entry *)target)->skip = 1;
         break;
     default:
         break;
@@ -773,7 +774,7 @@ static int scan_array(struct answer_scan *s, size_t depth, enum role role, void 
     for (size_t index = 0;; index++) {
         enum role object_role = ROLE_IGNORE;
         void *child = NULL;
-        struct entry entry = {0};
+        struct list_entry entry = {0};
         switch (role) {
         case ROLE_ERRORS:
             if (index == 0) {

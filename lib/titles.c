@@ -27,7 +27,7 @@ static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
  * length costs nothing and an over-long entry is known to be too long without being stored. Bytes
  * are grouped into UTF-8 sequences so that multi-byte white space (U+00A0, U+3000...) is trimmed
  * too, even when the sequence arrives split across two feeds. */
-struct entry {
+struct trimmed_entry {
     char *buf; /* cap + 1 bytes, room for a NUL */
     size_t cap;
     size_t stored;    /* bytes in buf: a prefix of the entry after its leading white space */
@@ -110,9 +110,9 @@ struct titles_reader {
     int failed;            /* the sticky error code, 0 while all is well */
     struct wc_error error; /* its message */
 
-    struct entry title;
+    struct trimmed_entry title;
     /* IDTITLE: the whole line until its first "; ", kept for the bad_idtitle report. */
-    struct entry line_text;
+    struct trimmed_entry line_text;
     bool id_done;
     bool after_semicolon;
 
@@ -215,7 +215,7 @@ static bool is_space_unit(const unsigned char *u, size_t n)
     return false;
 }
 
-static void entry_reset(struct entry *e)
+static void entry_reset(struct trimmed_entry *e)
 {
     e->stored = 0;
     e->logical = 0;
@@ -224,7 +224,7 @@ static void entry_reset(struct entry *e)
     e->unit_len = 0;
 }
 
-static void entry_unit(struct entry *e, const unsigned char *u, size_t n, bool space)
+static void entry_unit(struct trimmed_entry *e, const unsigned char *u, size_t n, bool space)
 {
     if (space && !e->started)
         return;
@@ -237,14 +237,14 @@ static void entry_unit(struct entry *e, const unsigned char *u, size_t n, bool s
 }
 
 /* An incomplete sequence is never white space: its bytes are kept as they are. */
-static void entry_flush_unit(struct entry *e)
+static void entry_flush_unit(struct trimmed_entry *e)
 {
     if (e->unit_len > 0)
         entry_unit(e, e->unit, e->unit_len, false);
     e->unit_len = 0;
 }
 
-static void entry_byte(struct entry *e, unsigned char c)
+static void entry_byte(struct trimmed_entry *e, unsigned char c)
 {
     if (e->unit_len > 0) {
         if ((c & 0xC0) == 0x80) {
@@ -275,7 +275,7 @@ static void entry_byte(struct entry *e, unsigned char c)
 
 /* A run of bytes at once: the common case, printable ASCII and spaces after the first character,
  * is copied without the per-byte bookkeeping; anything else goes through entry_byte(). */
-static void entry_bytes(struct entry *e, const unsigned char *p, size_t n)
+static void entry_bytes(struct trimmed_entry *e, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -324,7 +324,7 @@ static int report_invalid(struct titles_reader *r, const char *raw, size_t len, 
 
 /* Deliver a complete entry as a title or an invalid one, then forget it. An empty entry is
  * delivered too (TITLES_EMPTY): callers skip blank lines before calling this. */
-static int entry_deliver(struct titles_reader *r, struct entry *e, uint64_t position)
+static int entry_deliver(struct titles_reader *r, struct trimmed_entry *e, uint64_t position)
 {
     entry_flush_unit(e);
     size_t max = r->opts.max_title_bytes;
@@ -360,7 +360,7 @@ static int line_end(struct titles_reader *r)
     } else if (r->id_done) {
         rc = entry_deliver(r, &r->title, r->line);
     } else {
-        struct entry *e = &r->line_text;
+        struct trimmed_entry *e = &r->line_text;
         entry_flush_unit(e);
         if (e->content > 0) {
             size_t raw_len = (uint64_t)e->stored > e->content ? (size_t)e->content : e->stored;
@@ -1061,7 +1061,7 @@ uint64_t titles_reader_count(const struct titles_reader *r)
     return r->count;
 }
 
-static int entry_init(struct entry *e, size_t cap)
+static int entry_init(struct trimmed_entry *e, size_t cap)
 {
     e->cap = cap;
     e->buf = malloc(cap + 1);

@@ -10,7 +10,7 @@
 #include "mwparse.h"
 #include "wc_error.h"
 
-/* The one owner of the field names of wikicrawl:{queue}:stats (keys_queue(..., "stats")). Workers
+/* The one owner of the field names of the fleet stats hash (keys_queue(..., "stats")). Workers
  * and the supervisor add to it with HINCRBY; /metrics turns its HGETALL into Prometheus text:
  *
  *   NAME                          counter  -> wikicrawl_NAME_total VALUE

@@ -22,7 +22,7 @@
 /* Chunk references pushed per RPUSH at commit. */
 #define COMMIT_REFS_PER_PUSH 1000
 
-struct entry {
+struct batch_entry {
     size_t offset, len; /* in batch_text */
     uint64_t position;
     enum titles_invalid_reason reason; /* 0: a valid title */
@@ -35,7 +35,7 @@ struct submission {
     struct job_keys keys;
     struct titles_reader *reader;
     struct wc_buf batch_text;
-    struct entry batch[BATCH_TITLES];
+    struct batch_entry batch[BATCH_TITLES];
     size_t n_batch;
     struct chunk_builder chunk;
     long long titles, duplicates, invalid, chunks;
@@ -130,7 +130,7 @@ static int queue_chunk_body(struct submission *s, size_t *n_pending)
 }
 
 /* An invalid entry becomes an "invalid" outcome with its position and reason. */
-static int invalid_payload(struct submission *s, const struct entry *e, struct wc_buf *out)
+static int invalid_payload(struct submission *s, const struct batch_entry *e, struct wc_buf *out)
 {
     const char *text = s->batch_text.data + e->offset;
     char detail[256];
@@ -178,7 +178,7 @@ static int flush_batch(struct submission *s)
     /* Round trip 2: chunk bodies, invalid outcomes, TTLs, all pipelined. */
     size_t n_pending = 0;
     for (size_t i = 0; i < s->n_batch; i++) {
-        const struct entry *e = &s->batch[i];
+        const struct batch_entry *e = &s->batch[i];
         if (!is_new[i]) {
             s->duplicates++;
             continue;
@@ -252,7 +252,7 @@ static int add_entry(struct submission *s, const char *text, size_t len, uint64_
                      enum titles_invalid_reason reason)
 {
     s->seen_title = 1;
-    struct entry *e = &s->batch[s->n_batch];
+    struct batch_entry *e = &s->batch[s->n_batch];
     e->offset = s->batch_text.len;
     e->len = len;
     e->position = position;
