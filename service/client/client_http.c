@@ -130,7 +130,7 @@ static int sink_line(struct line_sink *s, const char *line, size_t len)
     int rc = s->on_line(s->ctx, line, len);
     if (rc != 0) {
         s->rc = rc;
-        return -1;
+        return WC_ESTOP;
     }
     s->n_lines++;
     return 0;

@@ -13,7 +13,7 @@ int job_view_parse(const struct client_reply *reply, struct job_view *v)
     const char *status = json_string_value(json_object_get(root, "status"));
     if (id == NULL || status == NULL) {
         json_decref(root);
-        return -1;
+        return WC_EPARSE;
     }
     snprintf(v->id, sizeof v->id, "%s", id);
     snprintf(v->status, sizeof v->status, "%s", status);

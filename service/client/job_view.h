@@ -16,7 +16,7 @@ struct job_view {
 
 /* Prototypes */
 
-/* Read a status (or upload) answer's JSON body into v. Returns 0, or -1 when the body has no
+/* Read a status (or upload) answer's JSON body into v. Returns 0, or WC_EPARSE when the body has no
  * string id and status (it is not what the API sends). */
 int job_view_parse(const struct client_reply *reply, struct job_view *v);
 

@@ -46,7 +46,7 @@ static int eval_argv(const char *script, int n_keys, const char **keys, int n_ar
     if (argv == NULL || lens == NULL) {
         free(argv);
         free(lens);
-        return -1;
+        return WC_ENOMEM;
     }
     snprintf(numkeys, numkeys_size, "%d", n_keys);
     argv[0] = "EVAL", lens[0] = 4;
@@ -135,7 +135,7 @@ static int parse_url(char *rest, char **password, char **host, int *port, int *d
         *colon = '\0';
         *port = atoi(colon + 1);
         if (*port <= 0 || *port > 65535)
-            return -1;
+            return WC_EINVAL;
     }
     *host = rest[0] ? rest : "127.0.0.1";
     return 0;

@@ -30,7 +30,7 @@ static int mkdir_p(const char *path)
             continue;
         *p = '\0';
         if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return -1;
+            return WC_EIO;
         *p = '/';
     }
     return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;

@@ -31,7 +31,7 @@ static int read_all(FILE *in, struct wc_buf *out)
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
         if (wc_buf_append(out, chunk, n) != 0)
-            return -1;
+            return WC_EIO;
     return ferror(in) ? -1 : 0;
 }
 

@@ -85,7 +85,7 @@ static int reserve(struct limiter *l, int n)
         if (handles != NULL)
             l->handles = handles;
         if (args == NULL || handles == NULL)
-            return -1;
+            return WC_ENOMEM;
         l->cap_args = need;
     }
     return lease_table_reserve(&l->table, n) == 0 ? 0 : -1;
@@ -173,7 +173,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
         r->element[2]->type != REDIS_REPLY_INTEGER) {
         freeReplyObject(r);
         *retry_in_ms = REDIS_FAILED_RETRY_MS;
-        return -1;
+        return WC_EREMOTE;
     }
     int g_reuse = (int)r->element[0]->integer;
     int g_new = (int)r->element[1]->integer;
@@ -181,7 +181,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
     freeReplyObject(r);
     if (g_reuse < 0 || g_reuse > n_reuse_args || g_new < 0 || g_new > n_new) {
         *retry_in_ms = REDIS_FAILED_RETRY_MS;
-        return -1;
+        return WC_EREMOTE;
     }
 
     for (int i = 0; i < n_release; i++)
