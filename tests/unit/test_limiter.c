@@ -161,7 +161,7 @@ static void a_cap_without_redis_grants_nothing(void **state)
     assert_non_null(c);
     int leases[2];
     long retry = 0;
-    assert_int_equal(limiter_acquire(l, c, 2, leases, &retry), -1);
+    assert_int_equal(limiter_acquire(l, c, 2, leases, &retry), WC_EREMOTE);
     assert_true(retry > 0);
     assert_int_equal(limiter_held(l), 0); /* the entries asked for stay unused */
     redisFree(c);
