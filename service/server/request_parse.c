@@ -36,10 +36,10 @@ int parse_results_page(const char *cursor, const char *limit, struct results_pag
 
 long long results_page_end(const struct results_page *page, long long available)
 {
-    long long end = available;
-    if (page->limit > 0 && page->cursor + page->limit < end)
-        end = page->cursor + page->limit;
-    if (end < page->cursor)
-        end = page->cursor;
-    return end;
+    if (page->cursor >= available)
+        return page->cursor;
+    /* available - cursor is positive here; cursor + limit may not fit when cursor is large. */
+    if (page->limit > 0 && page->limit < available - page->cursor)
+        return page->cursor + page->limit;
+    return available;
 }

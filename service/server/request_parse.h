@@ -30,7 +30,9 @@ int parse_results_page(const char *cursor, const char *limit, struct results_pag
                        struct wc_error *err);
 
 /* The last ordinal of the page when available records exist: never past available nor past
- * cursor + limit, and never before cursor (an empty page). */
+ * cursor + limit, and never before cursor (an empty page). Cursors are positions, so one past
+ * available (a client's own plan, or records yet to come) is an empty page, not an error. Any
+ * cursor from parse_results_page() and available >= 0: no overflow. */
 long long results_page_end(const struct results_page *page, long long available);
 
 #endif

@@ -15,7 +15,7 @@ struct stream_ctx {
     redisContext *redis; /* the connection's, borrowed */
     char key[KEYS_MAX];
     const char *field;
-    long long next; /* next ordinal to read (stream id 0-next) */
+    long long done; /* ordinals read so far: the next one is done + 1 (stream id 0-N) */
     long long last; /* last ordinal to send */
     struct wc_buf buf;
     size_t sent;
@@ -27,11 +27,10 @@ static int stream_fill(struct stream_ctx *s)
 {
     wc_buf_reset(&s->buf);
     s->sent = 0;
-    long long upto = s->next + STREAM_BATCH - 1;
-    if (upto > s->last)
-        upto = s->last;
+    /* done < last here, so neither done + 1 nor done + STREAM_BATCH can overflow. */
+    long long upto = s->last - s->done > STREAM_BATCH ? s->done + STREAM_BATCH : s->last;
     char from[32], to[32];
-    snprintf(from, sizeof from, "0-%lld", s->next);
+    snprintf(from, sizeof from, "0-%lld", s->done + 1);
     snprintf(to, sizeof to, "0-%lld", upto);
     const char *argv[] = {"XRANGE", s->key, from, to};
     redisReply *r = rconn_run(s->redis, 4, argv, NULL, NULL);
@@ -52,7 +51,7 @@ static int stream_fill(struct stream_ctx *s)
         }
     }
     /* Entries expired or never written (a cancelled job) end the stream early. */
-    s->next = r->elements > 0 ? upto + 1 : s->last + 1;
+    s->done = r->elements > 0 ? upto : s->last;
     freeReplyObject(r);
     return rc;
 }
@@ -62,7 +61,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     (void)pos;
     struct stream_ctx *s = cls;
     while (s->sent == s->buf.len) {
-        if (s->next > s->last)
+        if (s->done >= s->last)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (stream_fill(s) != 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -111,7 +110,7 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
     s->redis = redis;
     keys_job(s->key, sizeof s->key, id, errors ? KEYS_ERRORS : KEYS_RESULTS);
     s->field = errors ? "e" : "r";
-    s->next = cursor + 1;
+    s->done = cursor;
     s->last = end;
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);

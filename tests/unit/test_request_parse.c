@@ -166,6 +166,40 @@ static void a_cursor_past_the_end_gives_an_empty_page(void **state)
     assert_int_equal(results_page_end(&at_end, 10), 10);
 }
 
+/* cursor + limit must not be computed where it overflows (UBSan aborts on it). */
+static void a_page_near_the_largest_cursor_does_not_overflow(void **state)
+{
+    (void)state;
+    struct results_page max_all = {LONG_MAX, -1}, max_one = {LONG_MAX, 1},
+                        below_max = {LONG_MAX - 1, RESULTS_MAX_PAGE_LIMIT},
+                        below_max_one = {LONG_MAX - 1, 1};
+    assert_true(results_page_end(&max_all, 10) == LONG_MAX);
+    assert_true(results_page_end(&max_one, 10) == LONG_MAX);
+    assert_true(results_page_end(&below_max, 10) == LONG_MAX - 1);
+    assert_true(results_page_end(&below_max, 0) == LONG_MAX - 1);
+    assert_true(results_page_end(&below_max_one, 10) == LONG_MAX - 1);
+    /* A stream that long: the page ends at the stream's end or at the limit. */
+    assert_true(results_page_end(&below_max, LLONG_MAX) == LLONG_MAX);
+    assert_true(results_page_end(&max_one, LLONG_MAX) == LLONG_MAX);
+    struct results_page far = {LONG_MAX - 20000, RESULTS_MAX_PAGE_LIMIT};
+    assert_true(results_page_end(&far, LLONG_MAX) == LONG_MAX - 10000);
+}
+
+static void refuses_a_negative_cursor(void **state)
+{
+    (void)state;
+    char min[32], below_min[32];
+    snprintf(min, sizeof min, "%ld", LONG_MIN);
+    snprintf(below_min, sizeof below_min, "%ld9", LONG_MIN);
+    const char *bad[] = {"-1", "-9999", min, below_min};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct results_page page;
+        struct wc_error err = {0};
+        assert_int_equal(parse_results_page(bad[i], "5", &page, &err), WC_EINVAL);
+        assert_string_equal(err.message, "cursor must be the Next-Cursor of an earlier page");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +213,8 @@ int main(void)
         cmocka_unit_test(refuses_a_bad_limit_and_checks_the_cursor_first),
         cmocka_unit_test(a_page_ends_at_the_limit_or_at_what_is_available),
         cmocka_unit_test(a_cursor_past_the_end_gives_an_empty_page),
+        cmocka_unit_test(a_page_near_the_largest_cursor_does_not_overflow),
+        cmocka_unit_test(refuses_a_negative_cursor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
