@@ -43,3 +43,14 @@ long long results_page_end(const struct results_page *page, long long available)
         return page->cursor + page->limit;
     return available;
 }
+
+long results_batch_count(long count, size_t largest)
+{
+    if (largest == 0)
+        return count;
+    size_t fit = RESULTS_BATCH_BYTES / largest;
+    long grown = count < RESULTS_BATCH_MAX / 2 ? count * 2 : RESULTS_BATCH_MAX;
+    if (fit < 1)
+        return 1;
+    return fit < (size_t)grown ? (long)fit : grown;
+}

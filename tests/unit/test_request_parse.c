@@ -200,6 +200,44 @@ static void refuses_a_negative_cursor(void **state)
     }
 }
 
+/* A batch holds about RESULTS_BATCH_BYTES: records of the largest size seen fill it. */
+static void a_batch_count_fits_the_largest_record_in_the_budget(void **state)
+{
+    (void)state;
+    assert_int_equal(results_batch_count(16, RESULTS_BATCH_BYTES / 4), 4);
+    assert_int_equal(results_batch_count(200, 150 * 1000), 1);
+    assert_int_equal(results_batch_count(200, RESULTS_BATCH_BYTES), 1);
+    /* A record over the budget: one at a time, never 0. */
+    assert_int_equal(results_batch_count(16, 5 * 1024 * 1024), 1);
+    assert_int_equal(results_batch_count(1, RESULTS_BATCH_BYTES + 1), 1);
+}
+
+/* Small records: the count doubles per batch up to the cap, not at once (sizes may change). */
+static void a_batch_count_grows_by_doubling_up_to_the_cap(void **state)
+{
+    (void)state;
+    long count = RESULTS_BATCH_FIRST;
+    int batches = 0;
+    while (count < RESULTS_BATCH_MAX) {
+        long next = results_batch_count(count, 100);
+        assert_true(next == 2 * count || next == RESULTS_BATCH_MAX);
+        count = next;
+        batches++;
+    }
+    assert_int_equal(batches, 6);
+    assert_int_equal(results_batch_count(RESULTS_BATCH_MAX, 1), RESULTS_BATCH_MAX);
+    assert_int_equal(results_batch_count(1, 1000), 2);
+    /* Records at the budget's size grow no further than the budget allows. */
+    assert_int_equal(results_batch_count(100, RESULTS_BATCH_BYTES / 150), 150);
+}
+
+static void an_empty_batch_keeps_the_count(void **state)
+{
+    (void)state;
+    assert_int_equal(results_batch_count(RESULTS_BATCH_FIRST, 0), RESULTS_BATCH_FIRST);
+    assert_int_equal(results_batch_count(1, 0), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +253,9 @@ int main(void)
         cmocka_unit_test(a_cursor_past_the_end_gives_an_empty_page),
         cmocka_unit_test(a_page_near_the_largest_cursor_does_not_overflow),
         cmocka_unit_test(refuses_a_negative_cursor),
+        cmocka_unit_test(a_batch_count_fits_the_largest_record_in_the_budget),
+        cmocka_unit_test(a_batch_count_grows_by_doubling_up_to_the_cap),
+        cmocka_unit_test(an_empty_batch_keeps_the_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
