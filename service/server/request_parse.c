@@ -34,18 +34,23 @@ int parse_results_page(const char *cursor, const char *limit, struct results_pag
     return 0;
 }
 
-int results_page_end(const struct results_page *page, long long available, long long *end,
-                     struct wc_error *err)
+long long results_page_end(const struct results_page *page, long long available)
 {
-    if (page->cursor < 0)
-        return wc_error_set(err, WC_EINVAL, "cursor must be the Next-Cursor of an earlier page");
-    if (page->cursor > available)
-        return wc_error_set(err, WC_EINVAL,
-                            "cursor %ld is past the end of the stream: the largest cursor is %lld",
-                            page->cursor, available);
-    /* available - cursor cannot overflow here, cursor + limit could. */
-    *end = available;
+    if (page->cursor >= available)
+        return page->cursor;
+    /* available - cursor is positive here; cursor + limit may not fit when cursor is large. */
     if (page->limit > 0 && page->limit < available - page->cursor)
-        *end = page->cursor + page->limit;
-    return 0;
+        return page->cursor + page->limit;
+    return available;
+}
+
+long results_batch_count(long count, size_t largest)
+{
+    if (largest == 0)
+        return count;
+    size_t fit = RESULTS_BATCH_BYTES / largest;
+    long grown = count < RESULTS_BATCH_MAX / 2 ? count * 2 : RESULTS_BATCH_MAX;
+    if (fit < 1)
+        return 1;
+    return fit < (size_t)grown ? (long)fit : grown;
 }

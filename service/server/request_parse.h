@@ -9,6 +9,13 @@
 /* The largest ?limit= of a results or errors page. */
 #define RESULTS_MAX_PAGE_LIMIT 10000
 
+/* A streaming page reads its records in batches (XRANGE) of an adaptive count, so that one
+ * batch, the memory one response holds, stays near RESULTS_BATCH_BYTES whatever the records'
+ * sizes (from a hundred bytes to a few MB). */
+#define RESULTS_BATCH_BYTES (256 * 1024)
+#define RESULTS_BATCH_FIRST 16 /* the first batch's count: nothing is known of the sizes yet */
+#define RESULTS_BATCH_MAX 1024 /* small records: fewer round trips stop paying beyond this */
+
 /* Where a page of /v1/jobs/{id}/results (or /errors) starts and how long it may be. Records are
  * numbered from 1; the page holds ordinals cursor + 1 .. results_page_end(). */
 struct results_page {
@@ -29,12 +36,15 @@ int parse_job_url(const char *url, char *id, size_t id_size, const char **tail);
 int parse_results_page(const char *cursor, const char *limit, struct results_page *page,
                        struct wc_error *err);
 
-/* The last ordinal of the page, into *end, for a stream of available entries: never past
- * available nor past cursor + limit; cursor itself when cursor == available (an empty page: what
- * Next-Cursor says while a job runs and nothing new came). Returns 0, or WC_EINVAL with err
- * holding the message to answer when the cursor is negative or past available (no Next-Cursor
- * ever says so; *end untouched). */
-int results_page_end(const struct results_page *page, long long available, long long *end,
-                     struct wc_error *err);
+/* The last ordinal of the page when available records exist: never past available nor past
+ * cursor + limit, and never before cursor (an empty page). Cursors are positions, so one past
+ * available (a client's own plan, or records yet to come) is an empty page, not an error. Any
+ * cursor from parse_results_page() and available >= 0: no overflow. */
+long long results_page_end(const struct results_page *page, long long available);
+
+/* The count of the next batch after one whose largest record (its newline included) took largest
+ * bytes (0: the batch was empty): as many records of that size as RESULTS_BATCH_BYTES holds, at
+ * least 1, and at most twice count (the sizes seen so far may not last) and RESULTS_BATCH_MAX. */
+long results_batch_count(long count, size_t largest);
 
 #endif

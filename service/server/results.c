@@ -9,75 +9,112 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_BATCH 200
-
+/* One response holds one XRANGE reply at a time and sends the records straight from it: its
+ * memory is that reply, which results_batch_count() keeps near RESULTS_BATCH_BYTES. */
 struct stream_ctx {
     redisContext *redis; /* the connection's, borrowed */
     char key[KEYS_MAX];
     const char *field;
-    long long done; /* ordinals read so far: the next one is done + 1 (stream id 0-N) */
-    long long last; /* last ordinal to send */
-    struct wc_buf buf;
-    size_t sent;
+    long long done;    /* ordinals read so far: the next one is done + 1 (stream id 0-N) */
+    long long last;    /* last ordinal to send */
+    long count;        /* ordinals the next XRANGE asks for */
+    redisReply *batch; /* the reply being sent, NULL before the first */
+    size_t entry;      /* the entry of batch being sent */
+    size_t sent;       /* bytes of that entry's line (record and newline) already sent */
 };
 
-/* Read the next batch of the page into s->buf. 0, WC_EREMOTE (Redis failed) or WC_ENOMEM; the
- * reader can only cut the response short, so no message is kept. */
+/* The record an XRANGE entry carries in field, or NULL (an entry of another shape is skipped). */
+static const redisReply *entry_record(const redisReply *entry, const char *field)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+        entry->element[1]->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    const redisReply *fields = entry->element[1];
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+        if (fields->element[f]->type == REDIS_REPLY_STRING &&
+            strcmp(fields->element[f]->str, field) == 0 &&
+            fields->element[f + 1]->type == REDIS_REPLY_STRING)
+            return fields->element[f + 1];
+    }
+    return NULL;
+}
+
+/* Read the next batch of the page into s->batch. 0 or WC_EREMOTE (Redis failed); the reader can
+ * only cut the response short, so no message is kept. */
 static int stream_fill(struct stream_ctx *s)
 {
-    wc_buf_reset(&s->buf);
+    /* The batch sent is freed first: a response never holds two. */
+    freeReplyObject(s->batch);
+    s->batch = NULL;
+    s->entry = 0;
     s->sent = 0;
-    /* done < last here, so neither done + 1 nor done + STREAM_BATCH can overflow. */
-    long long upto = s->last - s->done > STREAM_BATCH ? s->done + STREAM_BATCH : s->last;
+    /* done < last here, so neither done + 1 nor done + count can overflow. */
+    long long upto = s->last - s->done > s->count ? s->done + s->count : s->last;
     char from[32], to[32];
     snprintf(from, sizeof from, "0-%lld", s->done + 1);
     snprintf(to, sizeof to, "0-%lld", upto);
     const char *argv[] = {"XRANGE", s->key, from, to};
-    redisReply *r = rconn_run(s->redis, 4, argv, NULL, NULL);
-    if (r == NULL)
+    s->batch = rconn_run(s->redis, 4, argv, NULL, NULL);
+    if (s->batch == NULL)
         return WC_EREMOTE;
-    int rc = 0;
-    for (size_t i = 0; i < r->elements; i++) {
-        redisReply *entry = r->element[i];
-        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2)
-            continue;
-        redisReply *fields = entry->element[1];
-        for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-            if (strcmp(fields->element[f]->str, s->field) != 0)
-                continue;
-            if (wc_buf_append(&s->buf, fields->element[f + 1]->str, fields->element[f + 1]->len) ||
-                wc_buf_putc(&s->buf, '\n'))
-                rc = WC_ENOMEM;
-        }
+    size_t largest = 0;
+    for (size_t i = 0; i < s->batch->elements; i++) {
+        const redisReply *record = entry_record(s->batch->element[i], s->field);
+        if (record != NULL && record->len + 1 > largest)
+            largest = record->len + 1;
     }
+    s->count = results_batch_count(s->count, largest);
     /* Entries expired or never written (a cancelled job) end the stream early. */
-    s->done = r->elements > 0 ? upto : s->last;
-    freeReplyObject(r);
-    return rc;
+    s->done = s->batch->elements > 0 ? upto : s->last;
+    return 0;
 }
 
+/* Copy what fits of the current entry's line (record and newline) to out; 0 when the entry is
+ * sent (or carries no record) and the next one is current. */
+static size_t stream_copy(struct stream_ctx *s, char *out, size_t max)
+{
+    const redisReply *record = entry_record(s->batch->element[s->entry], s->field);
+    if (record == NULL || s->sent > record->len) {
+        s->entry++;
+        s->sent = 0;
+        return 0;
+    }
+    size_t n = 0;
+    if (s->sent < record->len) {
+        n = record->len - s->sent;
+        if (n > max)
+            n = max;
+        memcpy(out, record->str + s->sent, n);
+    }
+    if (n < max && s->sent + n == record->len)
+        out[n++] = '\n';
+    s->sent += n;
+    return n;
+}
+
+/* Fills out as far as it can: one small write per record would cost a system call each. */
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
     (void)pos;
     struct stream_ctx *s = cls;
-    while (s->sent == s->buf.len) {
+    size_t n = 0;
+    while (n < max) {
+        if (s->batch != NULL && s->entry < s->batch->elements) {
+            n += stream_copy(s, out + n, max - n);
+            continue;
+        }
         if (s->done >= s->last)
-            return MHD_CONTENT_READER_END_OF_STREAM;
+            return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
         if (stream_fill(s) != 0)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+            return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
     }
-    size_t n = s->buf.len - s->sent;
-    if (n > max)
-        n = max;
-    memcpy(out, s->buf.data + s->sent, n);
-    s->sent += n;
     return (ssize_t)n;
 }
 
 static void stream_free(void *cls)
 {
     struct stream_ctx *s = cls;
-    wc_buf_free(&s->buf);
+    freeReplyObject(s->batch);
     free(s);
 }
 
@@ -102,9 +139,7 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
 
     long long available = errors ? st.n_errors : st.n_results;
-    long long end = 0;
-    if (results_page_end(&page, available, &end, &err) != 0)
-        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", err.message);
+    long long end = results_page_end(&page, available);
 
     struct stream_ctx *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -114,6 +149,7 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
     s->field = errors ? "e" : "r";
     s->done = cursor;
     s->last = end;
+    s->count = RESULTS_BATCH_FIRST;
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
     if (r == NULL) {

@@ -145,77 +145,97 @@ static void refuses_a_bad_limit_and_checks_the_cursor_first(void **state)
     assert_string_equal(err.message, "cursor must be the Next-Cursor of an earlier page");
 }
 
-static long long page_end(long cursor, long limit, long long available)
-{
-    struct results_page page = {cursor, limit};
-    struct wc_error err = {0};
-    long long end = -42;
-    assert_int_equal(results_page_end(&page, available, &end, &err), 0);
-    return end;
-}
-
 static void a_page_ends_at_the_limit_or_at_what_is_available(void **state)
 {
     (void)state;
-    assert_int_equal(page_end(0, -1, 10), 10);
-    assert_int_equal(page_end(0, -1, 0), 0);
-    assert_int_equal(page_end(3, -1, 10), 10);
-    assert_int_equal(page_end(3, 5, 10), 8);
-    assert_int_equal(page_end(3, 5, 8), 8);
-    assert_int_equal(page_end(8, 5, 10), 10);
+    struct results_page all = {0, -1}, from3 = {3, -1}, five_from3 = {3, 5}, five_from8 = {8, 5};
+    assert_int_equal(results_page_end(&all, 10), 10);
+    assert_int_equal(results_page_end(&all, 0), 0);
+    assert_int_equal(results_page_end(&from3, 10), 10);
+    assert_int_equal(results_page_end(&five_from3, 10), 8);
+    assert_int_equal(results_page_end(&five_from3, 8), 8);
+    assert_int_equal(results_page_end(&five_from8, 10), 10);
 }
 
-/* What Next-Cursor says while a job runs and nothing new came: an empty page. */
-static void a_cursor_at_the_end_gives_an_empty_page(void **state)
+static void a_cursor_past_the_end_gives_an_empty_page(void **state)
 {
     (void)state;
-    assert_int_equal(page_end(10, -1, 10), 10);
-    assert_int_equal(page_end(10, 5, 10), 10);
-    assert_int_equal(page_end(0, 1, 0), 0);
-    assert_true(page_end(LONG_MAX, -1, LONG_MAX) == LONG_MAX);
-    assert_true(page_end(LONG_MAX, RESULTS_MAX_PAGE_LIMIT, LONG_MAX) == LONG_MAX);
+    struct results_page past = {12, -1}, past_limited = {12, 5}, at_end = {10, 5};
+    assert_int_equal(results_page_end(&past, 10), 12);
+    assert_int_equal(results_page_end(&past_limited, 10), 12);
+    assert_int_equal(results_page_end(&at_end, 10), 10);
 }
 
 /* cursor + limit must not be computed where it overflows (UBSan aborts on it). */
 static void a_page_near_the_largest_cursor_does_not_overflow(void **state)
 {
     (void)state;
-    assert_true(page_end(LONG_MAX - 1, RESULTS_MAX_PAGE_LIMIT, LLONG_MAX) == LLONG_MAX);
-    assert_true(page_end(LONG_MAX - 1, 1, LLONG_MAX) == LLONG_MAX);
-    assert_true(page_end(LONG_MAX - 1, -1, LLONG_MAX) == LLONG_MAX);
-    assert_true(page_end(LONG_MAX - 20000, RESULTS_MAX_PAGE_LIMIT, LLONG_MAX) == LONG_MAX - 10000);
+    struct results_page max_all = {LONG_MAX, -1}, max_one = {LONG_MAX, 1},
+                        below_max = {LONG_MAX - 1, RESULTS_MAX_PAGE_LIMIT},
+                        below_max_one = {LONG_MAX - 1, 1};
+    assert_true(results_page_end(&max_all, 10) == LONG_MAX);
+    assert_true(results_page_end(&max_one, 10) == LONG_MAX);
+    assert_true(results_page_end(&below_max, 10) == LONG_MAX - 1);
+    assert_true(results_page_end(&below_max, 0) == LONG_MAX - 1);
+    assert_true(results_page_end(&below_max_one, 10) == LONG_MAX - 1);
+    /* A stream that long: the page ends at the stream's end or at the limit. */
+    assert_true(results_page_end(&below_max, LLONG_MAX) == LLONG_MAX);
+    assert_true(results_page_end(&max_one, LLONG_MAX) == LLONG_MAX);
+    struct results_page far = {LONG_MAX - 20000, RESULTS_MAX_PAGE_LIMIT};
+    assert_true(results_page_end(&far, LLONG_MAX) == LONG_MAX - 10000);
 }
 
-static void refuses_a_cursor_past_the_end(void **state)
+static void refuses_a_negative_cursor(void **state)
 {
     (void)state;
-    const struct {
-        long cursor, limit;
-        long long available;
-        const char *message;
-    } cases[] = {
-        {11, -1, 10, "cursor 11 is past the end of the stream: the largest cursor is 10"},
-        {12, 5, 10, "cursor 12 is past the end of the stream: the largest cursor is 10"},
-        {1, 1, 0, "cursor 1 is past the end of the stream: the largest cursor is 0"},
-        {LONG_MAX, -1, 10,
-         "cursor 9223372036854775807 is past the end of the stream: the largest cursor is 10"},
-        {LONG_MAX, RESULTS_MAX_PAGE_LIMIT, 10,
-         "cursor 9223372036854775807 is past the end of the stream: the largest cursor is 10"},
-        {LONG_MAX - 1, RESULTS_MAX_PAGE_LIMIT, 10,
-         "cursor 9223372036854775806 is past the end of the stream: the largest cursor is 10"},
-        {LONG_MAX - 1, 1, 0,
-         "cursor 9223372036854775806 is past the end of the stream: the largest cursor is 0"},
-        {-1, -1, 10, "cursor must be the Next-Cursor of an earlier page"},
-        {LONG_MIN, RESULTS_MAX_PAGE_LIMIT, 10, "cursor must be the Next-Cursor of an earlier page"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct results_page page = {cases[i].cursor, cases[i].limit};
+    char min[32], below_min[32];
+    snprintf(min, sizeof min, "%ld", LONG_MIN);
+    snprintf(below_min, sizeof below_min, "%ld9", LONG_MIN);
+    const char *bad[] = {"-1", "-9999", min, below_min};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct results_page page;
         struct wc_error err = {0};
-        long long end = -42;
-        assert_int_equal(results_page_end(&page, cases[i].available, &end, &err), WC_EINVAL);
-        assert_string_equal(err.message, cases[i].message);
-        assert_int_equal(end, -42);
+        assert_int_equal(parse_results_page(bad[i], "5", &page, &err), WC_EINVAL);
+        assert_string_equal(err.message, "cursor must be the Next-Cursor of an earlier page");
     }
+}
+
+/* A batch holds about RESULTS_BATCH_BYTES: records of the largest size seen fill it. */
+static void a_batch_count_fits_the_largest_record_in_the_budget(void **state)
+{
+    (void)state;
+    assert_int_equal(results_batch_count(16, RESULTS_BATCH_BYTES / 4), 4);
+    assert_int_equal(results_batch_count(200, 150 * 1000), 1);
+    assert_int_equal(results_batch_count(200, RESULTS_BATCH_BYTES), 1);
+    /* A record over the budget: one at a time, never 0. */
+    assert_int_equal(results_batch_count(16, 5 * 1024 * 1024), 1);
+    assert_int_equal(results_batch_count(1, RESULTS_BATCH_BYTES + 1), 1);
+}
+
+/* Small records: the count doubles per batch up to the cap, not at once (sizes may change). */
+static void a_batch_count_grows_by_doubling_up_to_the_cap(void **state)
+{
+    (void)state;
+    long count = RESULTS_BATCH_FIRST;
+    int batches = 0;
+    while (count < RESULTS_BATCH_MAX) {
+        long next = results_batch_count(count, 100);
+        assert_true(next == 2 * count || next == RESULTS_BATCH_MAX);
+        count = next;
+        batches++;
+    }
+    assert_int_equal(batches, 6);
+    assert_int_equal(results_batch_count(RESULTS_BATCH_MAX, 1), RESULTS_BATCH_MAX);
+    assert_int_equal(results_batch_count(1, 1000), 2);
+    /* Records at the budget's size grow no further than the budget allows. */
+    assert_int_equal(results_batch_count(100, RESULTS_BATCH_BYTES / 150), 150);
+}
+
+static void an_empty_batch_keeps_the_count(void **state)
+{
+    (void)state;
+    assert_int_equal(results_batch_count(RESULTS_BATCH_FIRST, 0), RESULTS_BATCH_FIRST);
+    assert_int_equal(results_batch_count(1, 0), 1);
 }
 
 int main(void)
@@ -230,9 +250,12 @@ int main(void)
         cmocka_unit_test(refuses_a_bad_cursor),
         cmocka_unit_test(refuses_a_bad_limit_and_checks_the_cursor_first),
         cmocka_unit_test(a_page_ends_at_the_limit_or_at_what_is_available),
-        cmocka_unit_test(a_cursor_at_the_end_gives_an_empty_page),
+        cmocka_unit_test(a_cursor_past_the_end_gives_an_empty_page),
         cmocka_unit_test(a_page_near_the_largest_cursor_does_not_overflow),
-        cmocka_unit_test(refuses_a_cursor_past_the_end),
+        cmocka_unit_test(refuses_a_negative_cursor),
+        cmocka_unit_test(a_batch_count_fits_the_largest_record_in_the_budget),
+        cmocka_unit_test(a_batch_count_grows_by_doubling_up_to_the_cap),
+        cmocka_unit_test(an_empty_batch_keeps_the_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
