@@ -641,8 +641,7 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     c.check(http("DELETE", job_url, params={"wait": "61"}), "/v1/jobs/{id}", 200)
     for what in ("results", "errors"):
         for params in ({"limit": "0"}, {"limit": "10001"}, {"limit": "x"}, {"cursor": "-1"},
-                       {"cursor": "x"}, {"cursor": "99999999999999999999"},
-                       {"cursor": "9223372036854775806", "limit": "10000"}):
+                       {"cursor": "x"}, {"cursor": "99999999999999999999"}):
             c.check(http("GET", u("/v1/jobs/%s/%s" % (first["id"], what)), params=params),
                     "/v1/jobs/{id}/" + what, 400, "bad_parameter")
 
