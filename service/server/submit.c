@@ -9,6 +9,7 @@
 #include "common/rconn.h"
 #include "common/record_batch.h"
 #include "common/scripts.h"
+#include "common/stats.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -535,7 +536,9 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     freeReplyObject(r);
     char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    freeReplyObject(redisCommand(s->redis, "HINCRBY %s jobs_submitted 1", stats));
+    struct wc_error stats_err = {0}; /* a lost count is not worth failing the accepted job */
+    stats_read_replies(s->redis, stats_append_count(s->redis, stats, STATS_JOBS_SUBMITTED),
+                       &stats_err);
 
     snprintf(out->id, sizeof out->id, "%s", submit_job_id(s));
     out->titles = s->titles;
