@@ -50,6 +50,11 @@ int keys_owner_jobs(char *out, size_t size, const char *owner)
     return fit(snprintf(out, size, "wikicrawl:{queue}:owner:%s", owner), size);
 }
 
+int keys_jobs_index(char *out, size_t size, const char *owner)
+{
+    return fit(snprintf(out, size, "wikicrawl:{queue}:jobs:%s", owner), size);
+}
+
 int keys_limiter(char *out, size_t size, enum keys_limiter_part part)
 {
     if ((unsigned)part >= KEYS_LIMITER_PARTS)

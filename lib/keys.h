@@ -16,6 +16,9 @@
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
  *   wikicrawl:{queue}:idem:OWNER:KEY       STRING job id of an Idempotency-Key, per API key
  *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
+ *   wikicrawl:{queue}:jobs:OWNER           ZSET   job id -> created (ms): the jobs GET /v1/jobs
+ *                                                 lists (OWNER "" without API keys); entries
+ *                                                 of expired jobs are pruned while listing
  *   wikicrawl:{queue}:limiter              HASH   the fleet's token bucket and pause_until (ms)
  *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
  *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
@@ -78,6 +81,10 @@ int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 /* "wikicrawl:{queue}:owner:OWNER", the jobs of one API key (OWNER: its owner tag). Returns the
  * length, or WC_ELIMIT. */
 int keys_owner_jobs(char *out, size_t size, const char *owner);
+
+/* "wikicrawl:{queue}:jobs:OWNER", the index of an owner's jobs by creation time (OWNER: the API
+ * key's owner tag, "" without access control). Returns the length, or WC_ELIMIT. */
+int keys_jobs_index(char *out, size_t size, const char *owner);
 
 /* One key of the fleet's request budget. Returns its length, WC_EINVAL for an unknown part, or
  * WC_ELIMIT. */

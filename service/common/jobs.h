@@ -5,6 +5,7 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "job_options.h"
 #include "keys.h"
 #include "wc_error.h"
 
@@ -38,7 +39,11 @@ struct job_status {
     long long created, started, finished; /* ms since the epoch; 0 when not yet */
     long long n_results, n_errors;        /* entries in the results and errors streams */
     long long chunk_size;
-    char owner[65]; /* API key owner tag, "" when access control is off */
+    char owner[65];                       /* API key owner tag, "" when access control is off */
+    char labels[JOB_LABELS_JSON_MAX + 1]; /* job_labels_json()'s form; "" for a job without */
+    char priority[8];                     /* JOB_PRIORITY_*; "" for a job from before them */
+    long long expires; /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
+                          it does not expire (an upload or a job not finished yet) */
 };
 
 /* All keys of one job, in the order the scripts expect them (enum keys_job_part). */
@@ -52,11 +57,19 @@ struct job_keys {
 /* Fill every key name of job id. */
 void jobs_keys(struct job_keys *k, const char *id);
 
-/* Read a job. Returns 0 (found), 1 (no such job), or WC_EREMOTE. */
+/* Read a job (its hash, and the TTL of a finished one). Returns 0 (found), 1 (no such job), or
+ * WC_EREMOTE. */
 int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err);
 
-/* The status as the API shows it: {"id","status","titles",...,"created","started","finished"}. */
+/* The status as the API shows it: {"id","status","titles",...,"created","started","finished",
+ * "expires_at","labels","priority"}. */
 int jobs_status_json(const struct job_status *s, struct wc_buf *out);
+
+/* Free every key of a finished or cancelled job at once, and its entries in the owner's index
+ * and set. Returns 0 (purged), 1 (no such job), JOBS_NOT_FINISHED (queued or running: nothing is
+ * touched), or WC_EREMOTE. */
+#define JOBS_NOT_FINISHED 2
+int jobs_purge(redisContext *c, const char *id, struct wc_error *err);
 
 /* True when the job will change no more (done or cancelled). */
 int jobs_is_final(const struct job_status *s);

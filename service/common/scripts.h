@@ -17,6 +17,7 @@ extern const char JOBS_SCRIPT_START_CHUNK[];          /* jobs_start_chunk.lua */
 extern const char JOBS_SCRIPT_FINISH_CHUNK[];         /* jobs_finish_chunk.lua */
 extern const char JOBS_SCRIPT_COMMITTED[];            /* jobs_committed.lua */
 extern const char JOBS_SCRIPT_CANCEL[];               /* jobs_cancel.lua */
+extern const char JOBS_SCRIPT_PURGE[];                /* jobs_purge.lua */
 extern const char JOBS_SCRIPT_REAP[];                 /* jobs_reap.lua */
 extern const char JOBS_SCRIPT_HEARTBEAT[];            /* jobs_heartbeat.lua */
 extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeover.lua */

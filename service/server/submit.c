@@ -42,7 +42,10 @@ struct submission {
     long long titles, duplicates, invalid, chunks;
     long long first_seq; /* chunks are first_seq .. first_seq + chunks - 1 */
     int seen_title;
-    int late_chunk_size;  /* a "chunk_size" after titles: the chunks are cut again at the end */
+    int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
+    struct job_labels labels;
+    int late_meta;        /* the body named labels or a priority: stored again before the commit */
+    long long created;    /* ms, the job hash's "created" and its score in the owner's index */
     struct wc_error *err; /* the caller's, while inside feed/finish */
 };
 
@@ -83,6 +86,21 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         if (!is_true && !(value_len == 5 && memcmp(value, "false", 5) == 0))
             return wc_error_set(s->err, WC_EINVAL, "cache must be true or false");
         s->opts.use_cache = is_true;
+        return 0;
+    }
+    if (strcmp(key, "labels") == 0) {
+        s->late_meta = 1;
+        return job_labels_parse_json(&s->labels, value, value_len, s->err);
+    }
+    if (strcmp(key, "priority") == 0) {
+        /* a JSON string of one of the names: no escape can spell one differently */
+        const char *p = NULL;
+        if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"')
+            p = job_priority_parse(value + 1, value_len - 2);
+        if (p == NULL)
+            return wc_error_set(s->err, WC_EINVAL, "priority must be high, normal or low");
+        s->opts.priority = p;
+        s->late_meta = 1;
         return 0;
     }
     if (strcmp(key, "chunk_size") != 0)
@@ -276,6 +294,11 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     }
     s->redis = c;
     s->opts = *opts;
+    if (opts->labels)
+        s->labels = *opts->labels;
+    s->opts.labels = NULL; /* s->labels from now on */
+    if (s->opts.priority == NULL)
+        s->opts.priority = JOB_PRIORITY_NORMAL;
     chunk_builder_init(&s->chunk);
     char id[KEYS_JOB_ID_LEN + 1];
     if (submit_new_job_id(id, sizeof id) != 0) {
@@ -292,11 +315,20 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         goto fail;
     }
     char now[32], chunk_size[16], upload_ttl[16];
-    snprintf(now, sizeof now, "%lld", clock_wall_ms());
+    s->created = clock_wall_ms();
+    snprintf(now, sizeof now, "%lld", s->created);
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
     snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
-    const char *args[] = {upload_ttl, now, chunk_size, opts->owner ? opts->owner : ""};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 4, args, NULL, err);
+    struct wc_buf labels = WC_BUF_INIT;
+    if (job_labels_json(&s->labels, &labels) != 0) {
+        wc_buf_free(&labels);
+        wc_error_set(err, WC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    const char *args[] = {
+        upload_ttl, now, chunk_size, opts->owner ? opts->owner : "", labels.data, s->opts.priority};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 6, args, NULL, err);
+    wc_buf_free(&labels);
     if (r == NULL)
         goto fail;
     int created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
@@ -464,6 +496,36 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
     return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
 }
 
+/* Labels and priority named by the body, which arrive after the job hash was written, and the
+ * job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so that a
+ * failed one is never listed. The index is under {queue}, another slot than the job: a front end
+ * that dies after this leaves an entry whose job expires, which listing prunes. */
+static int store_meta(struct submission *s)
+{
+    size_t n_pending = 0;
+    struct wc_buf labels = WC_BUF_INIT;
+    if (s->late_meta) {
+        if (job_labels_json(&s->labels, &labels) != 0)
+            return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+        const char *argv[] = {"HSET",     s->keys.key[KEYS_JOB], "labels", labels.data,
+                              "priority", s->opts.priority};
+        if (redisAppendCommandArgv(s->redis, 6, argv, NULL) == REDIS_OK)
+            n_pending++;
+    }
+    char index[KEYS_MAX], score[32];
+    keys_jobs_index(index, sizeof index, s->opts.owner ? s->opts.owner : "");
+    snprintf(score, sizeof score, "%lld", s->created);
+    const char *zadd[] = {"ZADD", index, score, s->id};
+    if (redisAppendCommandArgv(s->redis, 4, zadd, NULL) == REDIS_OK)
+        n_pending++;
+    wc_buf_free(&labels);
+    if (n_pending != (s->late_meta ? 2u : 1u)) {
+        drain_replies(s, n_pending);
+        return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+    }
+    return drain_replies(s, n_pending);
+}
+
 int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err)
 {
     s->err = err;
@@ -490,6 +552,10 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
             goto out;
         }
     }
+
+    rc = store_meta(s);
+    if (rc != 0)
+        goto out;
 
     /* committing: counters known, chunks being queued. A job without any valid title is done. */
     char titles[32], duplicates[32], chunks[32], now[32], ttl[32];

@@ -95,14 +95,31 @@ def test_heartbeat_and_reaper_both_use_redis_clock(redis_server):
 
 def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
     job = JOB + "job"
-    assert evalsha(redis_server, "jobs_create", [job], ["3600", "1000", "50", "owner1"]) == "1"
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "1000", "50", "owner1", '["x"]', "low"]) == "1"
     assert 3500 < int(redis_server.cli("TTL", job)) <= 3600
     assert redis_server.cli("HGET", job, "status") == "receiving"
+    assert redis_server.cli("HMGET", job, "labels", "priority").split() == ['["x"]', "low"]
     # the same id again writes nothing
-    assert evalsha(redis_server, "jobs_create", [job], ["3600", "2000", "10", "other"]) == "0"
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "2000", "10", "other", "[]", "high"]) == "0"
     assert redis_server.cli("HGET", job, "owner") == "owner1"
     # the commit's counters go to an existing job only
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
     redis_server.cli("DEL", job)
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""
     assert redis_server.cli("EXISTS", job) == "0", "an expired job was recreated without owner"
+
+
+def test_purge_deletes_every_key_of_a_finished_job_only(redis_server):
+    parts = ["job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid"]
+    keys = [JOB + part for part in parts]
+    redis_server.cli("HSET", keys[0], "status", "running", "owner", "o1")
+    redis_server.cli("HSET", keys[3], "T", "ok")
+    redis_server.cli("XADD", keys[4], "0-1", "r", "{}")
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "-1"
+    assert redis_server.cli("EXISTS", *keys) == "3"
+    redis_server.cli("HSET", keys[0], "status", "done")
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "o1"
+    assert redis_server.cli("EXISTS", *keys) == "0"
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "0"

@@ -136,7 +136,7 @@ def test_errors_are_json_with_the_right_status(service, redis_server, fakewiki):
     check(requests.get(u("/v1/jobs/" + "0" * 32 + "/results")), 404, "not_found")
     check(requests.get(u("/nope")), 404, "not_found")
     check(requests.put(u("/v1/jobs/" + "0" * 32)), 405, "method_not_allowed")
-    check(requests.get(u("/v1/jobs")), 405, "method_not_allowed")
+    check(requests.delete(u("/v1/jobs")), 405, "method_not_allowed")
     check(requests.post(u("/v1/jobs"), data="x"), 415, "unsupported_media_type")
     check(svc.submit("<titles/>", "application/xml"), 415, "unsupported_media_type")
     bad = svc.submit('["a", "b"', "application/json")
