@@ -2,6 +2,7 @@
 #include "server.h"
 #include "clock.h"
 #include "common/jobs.h"
+#include "common/queue.h"
 #include "common/rconn.h"
 #include "keys.h"
 
@@ -46,21 +47,27 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    char stats[KEYS_MAX], pending[KEYS_MAX];
+    char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    keys_queue(pending, sizeof pending, "pending");
     const char *hgetall[] = {"HGETALL", stats};
     redisReply *h = rconn_run(redis, 2, hgetall, NULL, &err);
     if (h == NULL)
         return respond_redis_down(c, cc, &err);
-    const char *llen[] = {"LLEN", pending};
-    redisReply *q = rconn_run(redis, 2, llen, NULL, &err);
+    long long depth[QUEUE_PRIORITIES] = {0}, queued = 0;
+    queue_depth(redis, depth, &err);
+    for (int i = 0; i < QUEUE_PRIORITIES; i++)
+        queued += depth[i];
     long long workers = count_live_workers(redis, &err);
     struct wc_buf out = WC_BUF_INIT;
     wc_buf_printf(&out,
                   "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
                   "# TYPE wikicrawl_queue_chunks gauge\nwikicrawl_queue_chunks %lld\n",
-                  q && q->type == REDIS_REPLY_INTEGER ? q->integer : 0);
+                  queued);
+    wc_buf_puts(&out, "# HELP wikicrawl_queue_priority_chunks Chunks waiting for a worker, by job "
+                      "priority.\n# TYPE wikicrawl_queue_priority_chunks gauge\n");
+    for (int i = 0; i < QUEUE_PRIORITIES; i++)
+        wc_buf_printf(&out, "wikicrawl_queue_priority_chunks{priority=\"%s\"} %lld\n",
+                      queue_priority_name(i), depth[i]);
     wc_buf_printf(&out,
                   "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
                   "# TYPE wikicrawl_workers_alive gauge\nwikicrawl_workers_alive %lld\n",
@@ -79,7 +86,6 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
             wc_buf_printf(&out, "wikicrawl_%s_total %s\n", name, h->element[i + 1]->str);
     }
     freeReplyObject(h);
-    freeReplyObject(q);
     enum MHD_Result ret =
         respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", out.data, out.len, NULL);
     wc_buf_free(&out);

@@ -26,6 +26,9 @@ struct submit_options {
      * job just before its chunks are queued, so that a crash can never leave a queued job that
      * the key does not name. */
     const char *idempotency_key;
+    /* "high", "normal" or "low" (JOB_PRIORITY_*); NULL: normal. Where the job takes its turns
+     * (common/queue.h). */
+    const char *priority;
 };
 
 struct submit_summary {
@@ -43,8 +46,9 @@ struct submission;
 
 /* Prototypes */
 
-/* Create the job (status receiving, with a TTL until committed). The connection is borrowed for
- * the submission's life. NULL with err filled on failure. */
+/* Create the job (status receiving, with a TTL until committed). The connection and the strings
+ * of opts are borrowed for the submission's life. NULL with err filled on failure (WC_EINVAL for
+ * an unknown priority). */
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err);
 
