@@ -40,6 +40,11 @@ int keys_processing(char *out, size_t size, const char *worker_id)
     return fit(snprintf(out, size, KEYS_PROCESSING_PREFIX "%s", worker_id), size);
 }
 
+int keys_job_queue(char *out, size_t size, const char *job_id)
+{
+    return fit(snprintf(out, size, KEYS_JOBQ_PREFIX "%s", job_id), size);
+}
+
 int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s:%s", owner, key), size);

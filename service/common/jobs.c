@@ -2,6 +2,7 @@
 #include "jobs.h"
 #include "clock.h"
 #include "json_write.h"
+#include "queue.h"
 #include "rconn.h"
 #include "scripts.h"
 
@@ -169,6 +170,11 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
         rc = 0;
     }
     freeReplyObject(r);
+    /* Its queued chunks leave the rotation now, not as no-op claims one by one. Another slot
+     * ({queue}), hence a second script: a failure here leaves only references that settle as
+     * no-ops (the chunk bodies are gone). */
+    if (rc == 0 && strcmp(status_out, JOB_CANCELLED) == 0 && queue_drop(c, id, err) < 0)
+        return WC_EREMOTE;
     return rc;
 }
 
@@ -206,15 +212,22 @@ int jobs_purge(redisContext *c, const char *id, struct wc_error *err)
     return 0;
 }
 
-long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err)
+/* JOBS_SCRIPT_REAP for worker_id (NULL: every silent worker) and, with ref, only that reference. */
+static long long reap(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                      struct wc_error *err)
 {
-    char workers[KEYS_MAX], pending[KEYS_MAX], dead_after[32];
+    char workers[KEYS_MAX], pending[KEYS_MAX], jobmeta[KEYS_MAX], bell[KEYS_MAX], dead_after[32];
     keys_queue(workers, sizeof workers, "workers");
     keys_queue(pending, sizeof pending, "pending");
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    keys_queue(bell, sizeof bell, "bell");
     snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
-    const char *keys[] = {workers, pending};
-    const char *args[] = {dead_after, KEYS_PROCESSING_PREFIX, worker_id ? worker_id : ""};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 2, keys, 3, args, NULL, err);
+    const char *keys[] = {workers, pending, jobmeta, bell};
+    const char *args[] = {dead_after,        KEYS_PROCESSING_PREFIX,     KEYS_JOBQ_PREFIX,
+                          KEYS_TURNS_PREFIX, worker_id ? worker_id : "", ref ? ref : ""};
+    size_t lens[] = {strlen(args[0]), strlen(args[1]), strlen(args[2]),
+                     strlen(args[3]), strlen(args[4]), ref ? ref_len : 0};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 4, keys, 6, args, lens, err);
     if (r == NULL)
         return WC_EREMOTE;
     long long moved = 0;
@@ -224,6 +237,17 @@ long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err
         moved = wc_error_set(err, WC_EREMOTE, "reap: unexpected reply type %d", r->type);
     freeReplyObject(r);
     return moved;
+}
+
+long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err)
+{
+    return reap(c, worker_id, NULL, 0, err);
+}
+
+long long jobs_hand_back(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                         struct wc_error *err)
+{
+    return reap(c, worker_id, ref, ref_len, err);
 }
 
 int jobs_heartbeat(redisContext *c, const char *worker_id, struct wc_error *err)

@@ -18,6 +18,10 @@
 #define JOB_DONE "done"
 #define JOB_CANCELLED "cancelled"
 
+/* A job's priority, JOB_PRIORITY_HIGH / _NORMAL / _LOW, is defined with its parser in
+ * lib/job_options.h (included above); a claim takes the highest level with queued work
+ * (common/queue.h, docs/redis.md "Fair turns"). */
+
 /* The outcome hash's field for an invalid entry at a position of the upload: '#' cannot start a
  * valid title, so it never guards a title that is crawled. */
 #define JOBS_INVALID_GUARD_FORMAT "#%llu"
@@ -74,9 +78,9 @@ int jobs_purge(redisContext *c, const char *id, struct wc_error *err);
 /* True when the job will change no more (done or cancelled). */
 int jobs_is_final(const struct job_status *s);
 
-/* Cancel: queued chunks are dropped, running ones stop at their next title, results stay for
- * ttl seconds. Returns 0 (then *status_out holds the status after the call), 1 (no such job), or
- * WC_EREMOTE. */
+/* Cancel: queued chunks are dropped (the job leaves the queue: queue_drop()), running ones stop
+ * at their next title, results stay for ttl seconds. Returns 0 (then *status_out holds
+ * the status after the call), 1 (no such job), or WC_EREMOTE. */
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err);
 
@@ -84,9 +88,16 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
  * done, so that it is counted once. */
 #define JOBS_FINISHED_NOW "finished"
 
-/* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS on Redis's
- * clock. Returns the number of chunks moved or WC_EREMOTE (err filled). */
+/* Run JOBS_SCRIPT_REAP: the references in the processing lists of worker_id (NULL: of every
+ * worker silent for WORKER_DEAD_AFTER_MS on Redis's clock) go back to the head of their jobs'
+ * queues (common/queue.h), and the jobs to their rotations. Returns the number of chunks moved or
+ * WC_EREMOTE (err filled). */
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err);
+
+/* The same for one reference, ref[0..ref_len), if it is still in worker_id's processing list (one
+ * the reaper already moved is not queued twice). Returns 1 (moved), 0, or WC_EREMOTE. */
+long long jobs_hand_back(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                         struct wc_error *err);
 
 /* Stamp worker_id's heartbeat with Redis's clock (JOBS_SCRIPT_HEARTBEAT). Returns 0 or
  * WC_EREMOTE (err filled). */

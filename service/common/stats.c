@@ -176,6 +176,14 @@ static int format_gauges(struct wc_buf *out, const struct stats_gauges *g)
     int rc = format_family(out, "queue_chunks", "gauge", "Chunks waiting for a worker.");
     if (rc == 0)
         rc = wc_buf_printf(out, METRIC_PREFIX "queue_chunks %lld\n", g->queue_chunks);
+    /* A name of its own, not labels on queue_chunks: a total beside labelled series under one
+     * name would make sum() count every chunk twice. */
+    if (rc == 0)
+        rc = format_family(out, "queue_priority_chunks", "gauge",
+                           "Chunks waiting for a worker, by job priority.");
+    for (int i = 0; rc == 0 && i < QUEUE_PRIORITIES; i++)
+        rc = wc_buf_printf(out, METRIC_PREFIX "queue_priority_chunks{priority=\"%s\"} %lld\n",
+                           queue_priority_name(i), g->queue_priority_chunks[i]);
     if (rc == 0)
         rc = format_family(out, "workers_alive", "gauge", "Workers with a recent heartbeat.");
     if (rc == 0)

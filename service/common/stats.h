@@ -7,6 +7,7 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "common/queue.h"
 #include "mwparse.h"
 #include "wc_error.h"
 
@@ -54,7 +55,8 @@ enum stats_counter {
 
 /* The values of /metrics that are not in the hash: read from Redis at scrape time. */
 struct stats_gauges {
-    long long queue_chunks;  /* LLEN of the pending queue */
+    long long queue_chunks;                            /* chunks queued, every priority */
+    long long queue_priority_chunks[QUEUE_PRIORITIES]; /* by priority (queue_priority_name()) */
     long long workers_alive; /* workers with a heartbeat younger than WORKER_DEAD_AFTER_MS */
 };
 

@@ -1,6 +1,7 @@
 /* metrics.c - GET /readyz (Redis and a live worker) and GET /metrics (Prometheus exposition) */
 #include "server.h"
 #include "common/jobs.h"
+#include "common/queue.h"
 #include "common/rconn.h"
 #include "common/scripts.h"
 #include "common/stats.h"
@@ -55,27 +56,25 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    char stats[KEYS_MAX], pending[KEYS_MAX];
+    char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    keys_queue(pending, sizeof pending, "pending");
     enum MHD_Result ret;
     struct stats_gauges gauges = {0};
     struct wc_buf out = WC_BUF_INIT;
     const char **kv = NULL;
     const char *hgetall[] = {"HGETALL", stats};
-    const char *llen[] = {"LLEN", pending};
     redisReply *h = rconn_run(redis, 2, hgetall, NULL, &err);
-    redisReply *q = h ? rconn_run(redis, 2, llen, NULL, &err) : NULL;
-    if (q)
+    int depth_rc = h ? queue_depth(redis, gauges.queue_priority_chunks, &err) : WC_EREMOTE;
+    if (depth_rc == 0)
         gauges.workers_alive = count_live_workers(redis, &err);
-    if (h == NULL || q == NULL || gauges.workers_alive < 0 || h->type != REDIS_REPLY_ARRAY ||
-        q->type != REDIS_REPLY_INTEGER) {
+    if (h == NULL || depth_rc != 0 || gauges.workers_alive < 0 || h->type != REDIS_REPLY_ARRAY) {
         if (err.code == 0)
             wc_error_set(&err, WC_EREMOTE, "metrics: unexpected reply from Redis");
         ret = respond_redis_down(c, cc, &err);
         goto cleanup;
     }
-    gauges.queue_chunks = q->integer;
+    for (int i = 0; i < QUEUE_PRIORITIES; i++)
+        gauges.queue_chunks += gauges.queue_priority_chunks[i];
 
     /* A field or value that is not a string cannot be a counter: as "", stats_format() skips it. */
     kv = calloc(h->elements ? h->elements : 1, sizeof *kv);
@@ -89,7 +88,6 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
 cleanup:
     free(kv);
     freeReplyObject(h);
-    freeReplyObject(q);
     wc_buf_free(&out);
     return ret;
 }

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "chunk.h"
 #include "common/jobs.h"
+#include "common/queue.h"
 #include "error_line.h"
 #include "num.h"
 #include "common/rconn.h"
@@ -20,7 +21,7 @@
 /* Titles checked against the job's SET in one round trip. Bigger batches mean fewer round trips;
  * the memory held is about BATCH_TITLES * max_title_bytes. */
 #define BATCH_TITLES 1000
-/* Chunk references pushed per RPUSH at commit. */
+/* Chunk references queued per script call at commit. */
 #define COMMIT_REFS_PER_PUSH 1000
 
 struct batch_entry {
@@ -287,6 +288,10 @@ static int add_entry(struct submission *s, const char *text, size_t len, uint64_
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err)
 {
+    if (!queue_priority_valid(opts->priority)) {
+        wc_error_set(err, WC_EINVAL, "priority must be high, normal or low");
+        return NULL;
+    }
     struct submission *s = calloc(1, sizeof *s);
     if (s == NULL) {
         wc_error_set(err, WC_ENOMEM, "out of memory");
@@ -351,24 +356,22 @@ int submit_feed(struct submission *s, const char *data, size_t len, struct wc_er
     return rc;
 }
 
+/* Queue every chunk in the job's own list and give the job its turn (common/queue.h). */
 static int push_refs(struct submission *s)
 {
-    char pending[KEYS_MAX];
-    keys_queue(pending, sizeof pending, "pending");
     const char *id = submit_job_id(s);
     char refs[COMMIT_REFS_PER_PUSH][KEYS_JOB_ID_LEN + 24];
-    const char *argv[2 + COMMIT_REFS_PER_PUSH] = {"RPUSH", pending};
+    const char *batch[COMMIT_REFS_PER_PUSH];
     long long end = s->first_seq + s->chunks;
     for (long long seq = s->first_seq; seq < end;) {
-        int n = 0;
+        size_t n = 0;
         for (; n < COMMIT_REFS_PER_PUSH && seq < end; n++, seq++) {
             chunk_ref_format(refs[n], sizeof refs[n], id, (uint64_t)seq);
-            argv[2 + n] = refs[n];
+            batch[n] = refs[n];
         }
-        redisReply *r = rconn_run(s->redis, 2 + n, argv, NULL, s->err);
-        if (r == NULL)
-            return WC_EREMOTE;
-        freeReplyObject(r);
+        int rc = queue_push(s->redis, id, s->opts.priority, s->opts.owner, batch, n, s->err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }

@@ -50,8 +50,9 @@ struct submission;
 
 /* Prototypes */
 
-/* Create the job (status receiving, with a TTL until committed). The connection is borrowed for
- * the submission's life. NULL with err filled on failure. */
+/* Create the job (status receiving, with a TTL until committed). The connection and the strings
+ * of opts are borrowed for the submission's life. NULL with err filled on failure (WC_EINVAL for
+ * an unknown priority). */
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err);
 

@@ -229,7 +229,6 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     mallopt(M_TRIM_THRESHOLD, WORKER_KEEP_FREED_BYTES);
     worker_id_for(w.id, sizeof w.id, (int)getpid());
     keys_processing(w.processing, sizeof w.processing, w.id);
-    keys_queue(w.pending, sizeof w.pending, "pending");
     keys_queue(w.workers, sizeof w.workers, "workers");
     keys_queue(w.stats, sizeof w.stats, "stats");
 

@@ -38,7 +38,6 @@ struct worker {
     volatile sig_atomic_t *stop;
     char id[300];
     char processing[KEYS_MAX];
-    char pending[KEYS_MAX];
     char workers[KEYS_MAX];
     char stats[KEYS_MAX];
     redisContext *redis;

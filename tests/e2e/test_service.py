@@ -117,8 +117,11 @@ def test_cancel_stops_work_and_keeps_results(service, redis_server, fakewiki):
     assert st2["chunks_done"] < st2["chunks"]
     _, recs = svc.lines(job)
     assert len(recs) == st2["pages"]
-    # the queue holds nothing of it any more
-    wait_for(lambda: redis_server.cli("LLEN", "wikicrawl:{queue}:pending") == "0", 10, "queue")
+    # the queue holds nothing of it any more, at once (DELETE drops its list and its turn)
+    assert redis_server.cli("EXISTS", "wikicrawl:{queue}:jobq:" + job) == "0"
+    turn = redis_server.cli("LRANGE", "wikicrawl:{queue}:turns:normal:", "0", "-1").split()
+    assert job not in turn
+    assert redis_server.cli("HEXISTS", "wikicrawl:{queue}:jobmeta", job) == "0"
 
 
 def test_errors_are_json_with_the_right_status(service, redis_server, fakewiki):

@@ -126,6 +126,11 @@ static const char empty_exposition[] =
     "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
     "# TYPE wikicrawl_queue_chunks gauge\n"
     "wikicrawl_queue_chunks 4\n"
+    "# HELP wikicrawl_queue_priority_chunks Chunks waiting for a worker, by job priority.\n"
+    "# TYPE wikicrawl_queue_priority_chunks gauge\n"
+    "wikicrawl_queue_priority_chunks{priority=\"high\"} 1\n"
+    "wikicrawl_queue_priority_chunks{priority=\"normal\"} 3\n"
+    "wikicrawl_queue_priority_chunks{priority=\"low\"} 0\n"
     "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
     "# TYPE wikicrawl_workers_alive gauge\n"
     "wikicrawl_workers_alive 2\n"
@@ -179,7 +184,8 @@ static const char empty_exposition[] =
     "wikicrawl_fetch_seconds_sum 0\n"
     "wikicrawl_fetch_seconds_count 0\n";
 
-static const struct stats_gauges gauges = {.queue_chunks = 4, .workers_alive = 2};
+static const struct stats_gauges gauges = {
+    .queue_chunks = 4, .queue_priority_chunks = {1, 3, 0}, .workers_alive = 2};
 
 static void formats_every_family_in_a_fixed_order_even_before_counting(void **state)
 {
@@ -244,8 +250,8 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
     assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
     const char *t = out.data;
     /* HELP and TYPE once per family, the family's samples right after them. */
-    assert_int_equal(occurrences(t, "# TYPE "), 15);
-    assert_int_equal(occurrences(t, "# HELP "), 15);
+    assert_int_equal(occurrences(t, "# TYPE "), 16);
+    assert_int_equal(occurrences(t, "# HELP "), 16);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
     assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"
