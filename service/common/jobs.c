@@ -227,16 +227,9 @@ static long long reap(redisContext *c, const char *worker_id, const char *ref, s
                           KEYS_TURNS_PREFIX, worker_id ? worker_id : "", ref ? ref : ""};
     size_t lens[] = {strlen(args[0]), strlen(args[1]), strlen(args[2]),
                      strlen(args[3]), strlen(args[4]), ref ? ref_len : 0};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 4, keys, 6, args, lens, err);
-    if (r == NULL)
-        return WC_EREMOTE;
     long long moved = 0;
-    if (r->type == REDIS_REPLY_INTEGER)
-        moved = r->integer;
-    else
-        moved = wc_error_set(err, WC_EREMOTE, "reap: unexpected reply type %d", r->type);
-    freeReplyObject(r);
-    return moved;
+    int rc = rconn_eval_integer(c, JOBS_SCRIPT_REAP, 4, keys, 6, args, lens, &moved, err);
+    return rc ? rc : moved;
 }
 
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err)

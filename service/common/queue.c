@@ -98,12 +98,9 @@ long long queue_drop(redisContext *c, const char *job_id, struct wc_error *err)
     keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
     const char *keys[] = {jobq, jobmeta};
     const char *args[] = {job_id, KEYS_TURNS_PREFIX};
-    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_DROP, 2, keys, 2, args, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
-    long long dropped = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-    freeReplyObject(r);
-    return dropped;
+    long long dropped = 0;
+    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 2, keys, 2, args, NULL, &dropped, err);
+    return rc ? rc : dropped;
 }
 
 int queue_forget(redisContext *c, const char *job_id, struct wc_error *err)

@@ -83,6 +83,23 @@ redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const ch
     return reply;
 }
 
+int rconn_eval_integer(redisContext *c, const char *script, int n_keys, const char **keys,
+                       int n_args, const char **args, const size_t *args_len, long long *out,
+                       struct wc_error *err)
+{
+    redisReply *r = rconn_eval(c, script, n_keys, keys, n_args, args, args_len, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_INTEGER)
+        *out = r->integer;
+    else
+        rc = wc_error_set(err, WC_EREMOTE, "redis: a script answered type %d, not an integer",
+                          r->type);
+    freeReplyObject(r);
+    return rc;
+}
+
 int rconn_append_eval(redisContext *c, const char *script, int n_keys, const char **keys,
                       int n_args, const char **args, const size_t *args_len)
 {

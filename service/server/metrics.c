@@ -20,16 +20,9 @@ static long long count_live_workers(redisContext *redis, struct wc_error *err)
     snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
     const char *keys[] = {workers};
     const char *args[] = {dead_after};
-    redisReply *r = rconn_eval(redis, JOBS_SCRIPT_LIVE_WORKERS, 1, keys, 1, args, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
     long long n = 0;
-    if (r->type == REDIS_REPLY_INTEGER)
-        n = r->integer;
-    else
-        n = wc_error_set(err, WC_EREMOTE, "live workers: unexpected reply type %d", r->type);
-    freeReplyObject(r);
-    return n;
+    int rc = rconn_eval_integer(redis, JOBS_SCRIPT_LIVE_WORKERS, 1, keys, 1, args, NULL, &n, err);
+    return rc ? rc : n;
 }
 
 enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc)

@@ -426,18 +426,28 @@ static int job_committed(const struct job_status *st)
            jobs_is_final(st);
 }
 
-int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, size_t size,
-                              struct wc_error *err)
+/* The job id an Idempotency-Key names, in holder (KEYS_JOB_ID_LEN + 1 bytes; "" when the key is
+ * free). 0 or WC_EREMOTE. */
+static int read_holder(redisContext *c, const char *key, char *holder, struct wc_error *err)
 {
-    job_id[0] = '\0';
+    holder[0] = '\0';
     const char *get[] = {"GET", key};
     redisReply *r = rconn_run(c, 2, get, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
-    char holder[KEYS_JOB_ID_LEN + 1] = "";
     if (r->type == REDIS_REPLY_STRING)
-        snprintf(holder, sizeof holder, "%s", r->str);
+        snprintf(holder, KEYS_JOB_ID_LEN + 1, "%s", r->str);
     freeReplyObject(r);
+    return 0;
+}
+
+int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, size_t size,
+                              struct wc_error *err)
+{
+    job_id[0] = '\0';
+    char holder[KEYS_JOB_ID_LEN + 1];
+    if (read_holder(c, key, holder, err) != 0)
+        return WC_EREMOTE;
     if (!keys_job_id_valid(holder))
         return 0;
     struct job_status st;
@@ -469,14 +479,9 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
         freeReplyObject(r);
         if (claimed)
             return 0;
-        const char *get[] = {"GET", key};
-        r = rconn_run(s->redis, 2, get, NULL, s->err);
-        if (r == NULL)
+        char holder[KEYS_JOB_ID_LEN + 1];
+        if (read_holder(s->redis, key, holder, s->err) != 0)
             return WC_EREMOTE;
-        char holder[KEYS_JOB_ID_LEN + 1] = "";
-        if (r->type == REDIS_REPLY_STRING)
-            snprintf(holder, sizeof holder, "%s", r->str);
-        freeReplyObject(r);
         if (holder[0] == '\0')
             continue; /* expired meanwhile: SET NX again */
         struct job_status st;
