@@ -4,16 +4,17 @@ Each section measures wikicrawl and its reference in the same run, on the same i
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
 (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), fair_turns
-(bench/fair_turns.py), load (bench/load.py).
+(bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
-                                                 crawl_throughput, fair_turns, load (or
-                                                 section_NAME); none: all
+                                                 crawl_throughput, fair_turns, load,
+                                                 million (or section_NAME); none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS,
 BENCH_TURNS_RUNS;
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
-(1000000); BENCH_RESULTS_RECORDS (20000)."""
+(1000000); BENCH_RESULTS_RECORDS (20000); BENCH_MILLION_TITLES (1000000) titles of the million
+section's job."""
 import datetime
 import glob
 import os
@@ -137,8 +138,13 @@ def section_load():
     return load.section(RUNS)
 
 
+def section_million():
+    import million
+    return million.section(RUNS)
+
+
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_fair_turns, section_load]
+            section_fair_turns, section_load, section_million]
 
 
 def section_name(section):
