@@ -47,7 +47,7 @@ static const struct job_field job_fields[] = {
     LL_FIELD(pages),      LL_FIELD(disambiguation), LL_FIELD(missing),      LL_FIELD(invalid),
     LL_FIELD(failed),     LL_FIELD(cache_hits),     LL_FIELD(created),      LL_FIELD(started),
     LL_FIELD(finished),   LL_FIELD(chunk_size),     STRING_FIELD(owner),    LL_FIELD(n_results),
-    LL_FIELD(n_errors),   STRING_FIELD(labels),     STRING_FIELD(priority),
+    LL_FIELD(n_errors),   STRING_FIELD(labels),     STRING_FIELD(priority), LL_FIELD(committed),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 

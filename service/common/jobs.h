@@ -46,8 +46,9 @@ struct job_status {
     char owner[65];                       /* API key owner tag, "" when access control is off */
     char labels[JOB_LABELS_JSON_MAX + 1]; /* job_labels_json()'s form; "" for a job without */
     char priority[8];                     /* JOB_PRIORITY_*; "" for a job from before them */
-    long long expires; /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
-                          it does not expire (an upload or a job not finished yet) */
+    long long expires;   /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
+                            it does not expire (an upload or a job not finished yet) */
+    long long committed; /* 1 once every chunk of it is queued (jobs_committed.lua) */
 };
 
 /* All keys of one job, in the order the scripts expect them (enum keys_job_part). */

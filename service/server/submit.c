@@ -17,12 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 /* Titles checked against the job's SET in one round trip. Bigger batches mean fewer round trips;
  * the memory held is about BATCH_TITLES * max_title_bytes. */
 #define BATCH_TITLES 1000
 /* Chunk references queued per script call at commit. */
 #define COMMIT_REFS_PER_PUSH 1000
+/* How long an upload whose Idempotency-Key is held by another one's commit waits for that commit
+ * (a commit takes well under a second), and how often it looks. */
+#define IDEMPOTENCY_COMMIT_WAIT_MS 30000
+#define IDEMPOTENCY_POLL_MS 50
 
 struct batch_entry {
     size_t offset, len; /* in batch_text */
@@ -179,8 +184,10 @@ static int flush_batch(struct submission *s)
         enum keys_job_part set = s->batch[i].reason == 0 ? KEYS_SEEN : KEYS_SEEN_INVALID;
         const char *argv[] = {"SADD", s->keys.key[set], s->batch_text.data + s->batch[i].offset};
         size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
-        if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
+        if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK) {
+            drain_replies(s, i); /* the connection must not keep answers nobody reads */
             return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+        }
     }
     int is_new[BATCH_TITLES];
     for (size_t i = 0; i < s->n_batch; i++) {
@@ -419,11 +426,13 @@ static int rechunk(struct submission *s)
     return rc ? rc : drained;
 }
 
-/* True for a job whose chunks are queued (or that is over): one that will run or has run. */
+/* True for a job whose chunks are all queued (or that is over): one that will run or has run.
+ * "running" alone does not say it: a worker starts a job from its first references while the
+ * front end still pushes the others, and that front end may die before the last. */
 static int job_committed(const struct job_status *st)
 {
-    return strcmp(st->status, JOB_QUEUED) == 0 || strcmp(st->status, JOB_RUNNING) == 0 ||
-           jobs_is_final(st);
+    return strcmp(st->status, JOB_QUEUED) == 0 || jobs_is_final(st) ||
+           (strcmp(st->status, JOB_RUNNING) == 0 && st->committed == 1);
 }
 
 /* The job id an Idempotency-Key names, in holder (KEYS_JOB_ID_LEN + 1 bytes; "" when the key is
@@ -460,17 +469,20 @@ int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, si
 }
 
 /* Claim the request's Idempotency-Key for this job before anything is queued. Returns 0 (ours,
- * or *winner filled with the committed job that holds it) or WC_EREMOTE. A holder that never
- * committed (its front end died, or its upload is still streaming) is taken over: the client is
- * retrying, and that job will never be answered. Of two uploads racing with one key, the first
- * to get here queues its job; the other is answered with it. */
+ * or *winner filled with the committed job that holds it) or WC_EREMOTE. Of two uploads racing
+ * with one key, the first to get here queues its job and the other is answered with it: the
+ * holder is claimed just before its commit, so the other waits (up to IDEMPOTENCY_COMMIT_WAIT_MS)
+ * for that commit to end. A holder whose job is gone, or that has not committed by then (its
+ * front end died mid-commit), is taken over with a compare-and-set: the client is retrying, and
+ * that job will never be answered. */
 static int claim_idempotency(struct submission *s, char *winner, size_t winner_size)
 {
     char ttl[32];
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
     const char *key = s->opts.idempotency_key;
     winner[0] = '\0';
-    for (int attempt = 0; attempt < 5; attempt++) {
+    long long deadline = clock_monotonic_ms() + IDEMPOTENCY_COMMIT_WAIT_MS;
+    for (;;) {
         const char *set[] = {"SET", key, s->id, "NX", "EX", ttl};
         redisReply *r = rconn_run(s->redis, 6, set, NULL, s->err);
         if (r == NULL)
@@ -492,6 +504,10 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
             snprintf(winner, winner_size, "%s", holder);
             return 0;
         }
+        if (rc == 0 && clock_monotonic_ms() < deadline) {
+            usleep(IDEMPOTENCY_POLL_MS * 1000); /* its commit is under way */
+            continue;
+        }
         const char *args[] = {holder, s->id, ttl};
         r = rconn_eval(s->redis, JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER, 1, &key, 3, args, NULL, s->err);
         if (r == NULL)
@@ -500,8 +516,9 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
         freeReplyObject(r);
         if (taken)
             return 0;
+        if (clock_monotonic_ms() >= deadline + IDEMPOTENCY_COMMIT_WAIT_MS)
+            return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
     }
-    return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
 }
 
 /* Labels and priority named by the body, which arrive after the job hash was written, and the
@@ -551,6 +568,12 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         goto out;
 
     memset(out, 0, sizeof *out);
+    /* An upload without a single entry is refused before it can claim an Idempotency-Key or be
+     * counted anywhere. */
+    if (s->titles == 0) {
+        rc = wc_error_set(err, WC_EINVAL, "the body holds no titles");
+        goto out;
+    }
     if (s->opts.idempotency_key) {
         rc = claim_idempotency(s, out->existing_id, sizeof out->existing_id);
         if (rc != 0)
@@ -582,7 +605,8 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     int gone = r->type != REDIS_REPLY_STRING;
     freeReplyObject(r);
     if (gone) {
-        rc = wc_error_set(err, WC_EREMOTE, "the job's keys expired during the upload");
+        rc = wc_error_set(err, WC_ESTOP,
+                          "the job was cancelled, or its keys expired, during the upload");
         goto out;
     }
     if (s->chunks == 0) {

@@ -255,12 +255,8 @@ enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, str
     struct wc_error err = {0};
     struct submit_summary sum;
     int rc = submit_finish(req->submission, &sum, &err);
-    if (rc != 0)
+    if (rc != 0) /* a body without titles included: submit_finish() refuses it with WC_EINVAL */
         return upload_error(c, cc, req, rc, &err, 0);
-    if (sum.titles == 0) {
-        wc_error_set(&err, WC_EINVAL, "the body holds no titles");
-        return upload_error(c, cc, req, WC_EINVAL, &err, 0);
-    }
     submit_free(req->submission);
     req->submission = NULL;
     req->answered = 1;

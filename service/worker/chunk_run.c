@@ -48,12 +48,25 @@ static void settle_ref(struct worker *w, const char *ref, size_t len, int hand_b
 {
     if (w->redis->err)
         return; /* the reference stays in our processing list; reaping returns it */
+    int refused = 0;
     if (hand_back) {
         struct wc_error err = {0};
-        jobs_hand_back(w->redis, w->id, ref, len, &err);
+        refused = jobs_hand_back(w->redis, w->id, ref, len, &err) < 0;
     } else {
-        freeReplyObject(redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len));
+        redisReply *r = redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len);
+        refused = r == NULL || r->type == REDIS_REPLY_ERROR;
+        freeReplyObject(r);
     }
+    /* The reference stays in our processing list, where no reaper looks while we live: have the
+     * loop hand the list back before it claims again. */
+    if (refused)
+        chunk_run_refused(w);
+}
+
+void chunk_run_refused(struct worker *w)
+{
+    w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+    w->reconciled = 0;
 }
 
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how)
@@ -137,7 +150,6 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     if (body->type == REDIS_REPLY_ERROR) { /* Redis refused: keep it claimed, try later */
         log_event(LOG_WARN, "chunk_open_refused", "job=%s seq=%s msg=\"%s\"", run->job_id,
                   run->seqs, body->str);
-        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
         freeReplyObject(body);
         *failed = 1;
         goto out;
@@ -255,8 +267,13 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
         block = 0; /* one wait per call: the caller beats the heart in between */
         int failed;
         struct chunk_run *run = chunk_open(w, ref, ref_len, &failed);
-        if (failed)
+        if (failed) {
+            /* The reference stays claimed: on a live connection (Redis refused), back off and
+             * hand it back once this run is over; after a drop, the reconnect does both. */
+            if (w->redis->err == 0)
+                chunk_run_refused(w);
             return NULL;
+        }
         if (run == NULL)
             continue;
         run->first_index = w->next_index;

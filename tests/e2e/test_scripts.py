@@ -211,3 +211,21 @@ def test_purge_deletes_every_key_of_a_finished_job_only(redis_server):
     assert evalsha(redis_server, "jobs_purge", keys, []) == "o1"
     assert redis_server.cli("EXISTS", *keys) == "0"
     assert evalsha(redis_server, "jobs_purge", keys, []) == "0"
+
+
+def test_the_commit_marks_a_job_committed_and_refuses_one_not_receiving(redis_server):
+    job = JOB + "job"
+    keys = [JOB + p for p in PARTS]
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "1000", "50", "owner1", "[]", "normal"]) == "1"
+    # cancelled while its body still streamed: the commit's counters are refused
+    redis_server.cli("HSET", job, "status", "cancelled")
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""
+    assert redis_server.cli("HGET", job, "status") == "cancelled"
+    redis_server.cli("HSET", job, "status", "receiving")
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
+    assert redis_server.cli("HGET", job, "committed") == "0"
+    # a worker may start it from its first references before the commit ends
+    redis_server.cli("HSET", job, "status", "running")
+    assert evalsha(redis_server, "jobs_committed", keys, ["3600"]) == "running"
+    assert redis_server.cli("HGET", job, "committed") == "1"
