@@ -564,6 +564,8 @@ def resolve(q, title):
         return "invalid", None, first
     if page.get("missing"):
         return "missing", None, first
+    if page.get("invalid") or "pageid" not in page:
+        return "unresolved", None, None
     return ("disambiguation" if "disambiguation" in page.get("pageprops", {}) else "ok",
             page["pageid"], first)
 
