@@ -7,6 +7,7 @@ Prints `LISTENING <port>` on stdout once it listens on 127.0.0.1, then serves
 
     GET|POST /w/api.php?action=parse&page=T...   corpus answers byte for byte, synthetic answers
                                                   (--synthetic), injected faults
+    GET|POST /w/api.php?action=query&titles=A|B   batched resolution consistent with parse
     GET  /_stats          counters (JSON)          POST /_stats/reset   zero them
     GET  /_control        current settings         POST /_control       replace them (JSON)
 
@@ -523,17 +524,18 @@ def synthetic_answer(raw, fv2, params, page_kb):
         kind = "redirect"
     h = int.from_bytes(hashlib.blake2b(title.encode("utf-8", "surrogatepass"),
                                        digest_size=8).digest(), "big")
+    redirect = kind == "redirect"
     disambig = title.startswith("Disambig")
     if disambig:
         kind = "disambiguation"
-    key = (disambig, h % VARIANTS, page_kb, fv2, ascii_only, kind == "redirect") + tuple(
+    key = (disambig, h % VARIANTS, page_kb, fv2, ascii_only, redirect) + tuple(
         params.get(k) for k in _SKELETON_PARAMS)
     pieces = _SKELETONS.get(key)
     if pieces is None:
         if len(_SKELETONS) > 512:
             _SKELETONS.clear()
         pieces = build_skeleton(disambig, h % VARIANTS, page_kb, fv2, ascii_only, params,
-                                kind == "redirect")
+                                redirect)
         _SKELETONS[key] = pieces
     pageid = b"%d" % (1000 + h % 99000000)
     values = {
@@ -552,6 +554,151 @@ def synthetic_answer(raw, fv2, params, page_kb):
 
 
 # ---------------------------------------------------------------------------------------------
+# action=query&prop=info|pageprops&redirects=1&titles=... (batched title resolution)
+
+QUERY_KEY = "\x1fquery\x1f"  # attempt-counter key of a query request: no parse title has U+001F
+EDIT_REVID_BASE = 100000000  # above every synthetic pageid (= its first revid)
+TOUCHED_BASE = 1704067200    # 2024-01-01T00:00:00Z: the touched of a page never edited
+_BAD_TITLE = re.compile(r'^Bad title "(.*)"\.$', re.S)
+
+
+def touched_of(k):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(TOUCHED_BASE + k))
+
+
+def resolve_title(raw, corpus, synthetic):
+    """What action=parse of raw says, as action=query reports it: a dict with "kind" (page,
+    missing, invalid, special, interwiki), "title" (normalised) and, for pages, "final",
+    "pageid", "disambiguation" and "redirects" ([(from, to, extra)])."""
+    hit = corpus.answers.get((raw, True))
+    norm = normalise(raw)
+    if hit is not None:
+        body, code = hit[1], hit[2]
+        obj = json.loads(body)
+        if code is not None:
+            info = obj["error"].get("info", "")
+            if code == "missingtitle":
+                return {"kind": "missing", "title": norm or raw}
+            if code == "pagecannotexist":
+                return {"kind": "special", "title": norm or raw}
+            m = _BAD_TITLE.match(info)
+            if code == "invalidtitle" and m and m.group(1) not in (raw, raw.replace("\n", " ")):
+                # a redirect to an interwiki link: parse quotes the target
+                target = m.group(1)
+                return {"kind": "interwiki", "title": norm or raw, "target": target,
+                        "iw": target.split(":", 1)[0].lower()}
+            return {"kind": "invalid", "title": raw, "reason": info}
+        parse = obj["parse"]
+        redirects = [(r["from"], r["to"], {k: v for k, v in r.items() if k not in ("from", "to")})
+                     for r in parse.get("redirects", [])]
+        start = redirects[0][0] if redirects else parse["title"]
+        props = parse.get("properties") or {}
+        disambig = "disambiguation" in props or any(
+            c.get("category") in ("Disambiguation_pages", "Disambiguation pages")
+            for c in parse.get("categories", []))
+        return {"kind": "page", "title": start, "final": parse["title"], "pageid": parse["pageid"],
+                "redirects": redirects, "disambiguation": disambig}
+    if not synthetic:
+        return {"kind": "missing", "title": norm or raw}
+    if norm is None or norm.startswith("Invalid"):
+        reason = ("The requested page title is empty or contains only the name of a namespace."
+                  if norm is None and not raw.strip(" _") else
+                  "The requested page title contains invalid characters or is not allowed.")
+        return {"kind": "invalid", "title": raw, "reason": reason}
+    if norm.startswith(("Special:", "Media:")):
+        return {"kind": "special", "title": norm}
+    if norm.startswith("Missing"):
+        return {"kind": "missing", "title": norm}
+    final = norm
+    redirects = []
+    if norm.startswith("Redirect"):
+        rest = norm[len("Redirect"):].lstrip(" :")
+        if rest.startswith("to "):
+            rest = rest[3:]
+        final = normalise(rest) or "Main Page"
+        redirects = [(norm, final, {})]
+    h = int.from_bytes(hashlib.blake2b(final.encode("utf-8", "surrogatepass"),
+                                       digest_size=8).digest(), "big")
+    return {"kind": "page", "title": norm, "final": final, "pageid": 1000 + h % 99000000,
+            "redirects": redirects, "disambiguation": final.startswith("Disambig")}
+
+
+def query_answer(titles_param, fv2, state):
+    """(status, body, error_code, kind) of action=query&prop=info|pageprops&titles=..., shaped
+    like MediaWiki 1.39 (ApiPageSet + ApiQuery): normalized, redirects, interwiki, pages (missing,
+    invalid, special, then existing pages). Titles are deduplicated as MediaWiki does."""
+    seen = set()
+    raws = []
+    for t in titles_param.split("|"):
+        if t not in seen:
+            seen.add(t)
+            raws.append(t)
+    normalized, redirects, interwiki = [], [], []
+    missing, invalid, special, good = {}, {}, {}, {}
+    from_seen = set()
+    for raw in raws:
+        r = resolve_title(raw, state.corpus, state.server["synthetic"])
+        kind = r["kind"]
+        if kind != "invalid" and r["title"] != raw:
+            normalized.append({"fromencoded": False, "from": raw, "to": r["title"]}
+                              if fv2 else {"from": raw, "to": r["title"]})
+        if kind == "invalid":
+            invalid.setdefault(raw, {"title": raw, "invalidreason": r["reason"],
+                                     "invalid": True if fv2 else ""})
+        elif kind == "missing":
+            missing.setdefault(r["title"], {"ns": 0, "title": r["title"],
+                                            "missing": True if fv2 else ""})
+        elif kind == "special":
+            ns = -2 if r["title"].startswith("Media:") else -1
+            special.setdefault(r["title"], {"ns": ns, "title": r["title"],
+                                            "special": True if fv2 else ""})
+        elif kind == "interwiki":
+            if r["title"] not in from_seen:
+                from_seen.add(r["title"])
+                redirects.append({"from": r["title"], "to": r["target"],
+                                  "tointerwiki": r["iw"]})
+            if all(i["title"] != r["target"] for i in interwiki):
+                interwiki.append({"title": r["target"], "iw": r["iw"]})
+        else:
+            for frm, to, extra in r["redirects"]:
+                if frm not in from_seen:
+                    from_seen.add(frm)
+                    redirects.append(dict({"from": frm, "to": to}, **extra))
+            final = r["final"]
+            if final not in good:
+                revid, touched = state.edits.get(final, (r["pageid"], touched_of(0)))
+                page = {"pageid": r["pageid"], "ns": 0, "title": final,
+                        "contentmodel": "wikitext", "pagelanguage": "en",
+                        "pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr",
+                        "touched": touched, "lastrevid": revid, "length": 1000 + r["pageid"] % 9000}
+                if r["disambiguation"]:
+                    page["pageprops"] = {"disambiguation": ""}
+                good[final] = page
+    query = {}
+    if normalized:
+        query["normalized"] = normalized
+    if redirects:
+        query["redirects"] = redirects
+    if interwiki:
+        query["interwiki"] = interwiki
+    pages = list(missing.values()) + list(invalid.values()) + list(special.values()) + \
+        sorted(good.values(), key=lambda p: p["pageid"])
+    if pages:
+        if fv2:
+            query["pages"] = pages
+        else:
+            keyed, fake = {}, -1
+            for p in pages:
+                if "pageid" in p:
+                    keyed[str(p["pageid"])] = p
+                else:
+                    keyed[str(fake)] = p
+                    fake -= 1
+            query["pages"] = keyed
+    return 200, dumps({"batchcomplete": True if fv2 else "", "query": query}, fv2), None, "query"
+
+
+# ---------------------------------------------------------------------------------------------
 # state
 
 class State:
@@ -563,10 +710,16 @@ class State:
         self.track_titles = 100000
         self.in_flight = 0
         self.open_connections = 0
+        self.edit_count = 0
+        self.edits = {}  # page title -> (lastrevid, touched): pages "edited" through /_control
         self.reset_stats()
 
     def reset_stats(self):
         self.requests = 0
+        self.parse_requests = 0
+        self.query_requests = 0
+        self.query_titles = 0
+        self.last_query_params = None
         self.other_requests = 0
         self.per_title = {}
         self.attempts = {}
@@ -600,6 +753,11 @@ class State:
     def stats(self):
         return {
             "requests": self.requests,
+            "parse_requests": self.parse_requests,
+            "query_requests": self.query_requests,
+            "query_titles": self.query_titles,
+            "last_query_params": self.last_query_params,
+            "edits": {t: {"lastrevid": r, "touched": tt} for t, (r, tt) in self.edits.items()},
             "requests_per_title": self.per_title,
             "max_concurrent": self.max_concurrent,
             "in_flight": self.in_flight,
@@ -628,11 +786,26 @@ class State:
                             .encode("utf-8", "surrogatepass"), digest_size=8).digest()
         return int.from_bytes(d, "big") / 18446744073709551616.0
 
-    def choose_fault(self, title, attempt):
+    def edit(self, titles):
+        """Bump the revision and touched of each page (title as a parse request would name it;
+        a redirect edits its target). Returns {page: {"lastrevid", "touched"}}."""
+        out = {}
+        for raw in titles:
+            r = resolve_title(raw, self.corpus, self.server["synthetic"])
+            if r["kind"] != "page":
+                raise ValueError("edit: no page for title %r" % raw)
+            final = r["final"]
+            self.edit_count += 1
+            revid = EDIT_REVID_BASE + self.edit_count
+            self.edits[final] = (revid, touched_of(self.edit_count))
+            out[final] = {"lastrevid": revid, "touched": touched_of(self.edit_count)}
+        return out
+
+    def choose_fault(self, title, attempt, batch=None):
         f = self.faults
         if f["down"]:
             return "down"
-        if title in self.fault_titles:
+        if title in self.fault_titles or (batch and not self.fault_titles.isdisjoint(batch)):
             return "fault_title"
         if attempt <= f["fail_first_n"]:
             return "fail_first_n"
@@ -862,15 +1035,30 @@ class Conn(asyncio.Protocol):
     def control(self, query, body, keep):
         s = STATE
         merge = dict(parse_qsl(query.decode("latin-1"))).get("merge") in ("1", "true")
+        edited = None
         try:
             new = json.loads(body or b"{}")
-            faults, server = validate_settings(new, s.faults if merge else None)
+            edit = new.pop("edit", None) if isinstance(new, dict) else None
+            if edit is not None:
+                if not isinstance(edit, list) or not all(isinstance(t, str) for t in edit):
+                    raise ValueError("edit: a list of titles")
+                for t in edit:  # check them all before changing anything
+                    if resolve_title(t, s.corpus, s.server["synthetic"])["kind"] != "page":
+                        raise ValueError("edit: no page for title %r" % t)
+            if edit is None or new:
+                faults, server = validate_settings(new, s.faults if merge else None)
         except ValueError as e:
             return self.send_json(400, {"error": str(e)}, keep)
-        s.faults = faults
-        s.server.update(server)
-        s.reset_faults()
-        self.send_json(200, s.settings(), keep)
+        if edit is not None:
+            edited = s.edit(edit)
+        if edit is None or new:
+            s.faults = faults
+            s.server.update(server)
+            s.reset_faults()
+        out = s.settings()
+        if edited is not None:
+            out["edited"] = edited
+        self.send_json(200, out, keep)
 
     # -- api.php --
 
@@ -883,20 +1071,31 @@ class Conn(asyncio.Protocol):
                 b"application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True,
                                     encoding="utf-8", errors="replace"))
-        title = params.get("page", "")
         s.requests += 1
-        attempt = s.per_title.get(title, 0) + 1
-        s.per_title[title] = attempt
+        batch = None
+        if params.get("action") == "query" and "titles" in params:
+            # A batch: its attempt counter (and so its faults) is keyed by the whole list, so a
+            # retry of the same batch is attempt n+1 as for a parse title.
+            batch = params["titles"].split("|")
+            title = QUERY_KEY + params["titles"]
+            s.query_requests += 1
+            s.query_titles += len(batch)
+            s.last_query_params = params
+        else:
+            title = params.get("page", "")
+            if params.get("action") == "parse":
+                s.parse_requests += 1
+            s.per_title[title] = s.per_title.get(title, 0) + 1
+            if title in s.last_params or len(s.last_params) < s.track_titles:
+                s.last_params[title] = params
         n = s.attempts.get(title, 0) + 1
         s.attempts[title] = n
-        if title in s.last_params or len(s.last_params) < s.track_titles:
-            s.last_params[title] = params
         ua = headers.get(b"user-agent")
         if ua is not None:
             s.user_agents.add(ua.decode("utf-8", "replace"))
         f = s.faults
-        fault = s.choose_fault(title, n) if (s.any_rate or f["fail_first_n"] or f["down"]
-                                             or s.fault_titles) else None
+        fault = s.choose_fault(title, n, batch) if (s.any_rate or f["fail_first_n"] or f["down"]
+                                                    or s.fault_titles) else None
         delay = f["latency_ms"]
         if f["jitter_ms"]:
             delay += f["jitter_ms"] * s.uniform(title, n, "jitter")
@@ -953,6 +1152,8 @@ class Conn(asyncio.Protocol):
     def build(self, title, params, fv2):
         s = STATE
         if params.get("action") != "parse":
+            if params.get("action") == "query" and "titles" in params:
+                return query_answer(params["titles"], fv2, s)
             if params.get("action") == "query" and params.get("meta") == "siteinfo":
                 return 200, dumps({"batchcomplete": True if fv2 else "", "query": {"general": {
                     "mainpage": "Main Page", "sitename": "FakeWiki",

@@ -523,3 +523,198 @@ def test_cli_flags():
     bad = subprocess.run([PYTHON, SCRIPT, "--port", "0", "--rate-503", "0.7", "--rate-429",
                           "0.7"], capture_output=True, text=True, timeout=10)
     assert bad.returncode != 0 and "add up" in bad.stderr
+
+
+# ---- action=query (batched title resolution) ----------------------------------------------------
+
+QUERY = {"action": "query", "format": "json", "formatversion": "2", "redirects": "1",
+         "prop": "info|pageprops", "ppprop": "disambiguation", "maxlag": "5"}
+
+
+def query(wiki, titles, **kw):
+    return wiki.http.get(wiki.api, params=dict(QUERY, titles="|".join(titles)),
+                         timeout=kw.pop("timeout", 10), **kw)
+
+
+def resolve(q, title):
+    """What lib/mwquery makes of the answer for title: (outcome, pageid, redirects[0].to)."""
+    pages = {p["title"]: p for p in q.get("pages", [])}
+    if title in pages and pages[title].get("invalid"):
+        return "invalid", None, None
+    cur = title
+    for key in ("normalized", "converted"):
+        cur = {m["from"]: m["to"] for m in q.get(key, [])}.get(cur, cur)
+    redirects = {r["from"]: r for r in q.get("redirects", [])}
+    first, hops = None, 0
+    while cur in redirects and hops <= len(redirects):
+        r = redirects[cur]
+        first = first or r["to"]
+        hops += 1
+        cur = r["to"]
+        if "tointerwiki" in r:
+            return "invalid", None, first
+    if hops > len(redirects):
+        return "loop", None, None
+    if any(i["title"] == cur for i in q.get("interwiki", [])):
+        return "invalid", None, None
+    page = pages.get(cur)
+    if page is None:
+        return "unresolved", None, None
+    if page.get("special"):
+        return "invalid", None, first
+    if page.get("missing"):
+        return "missing", None, first
+    if page.get("invalid") or "pageid" not in page:
+        return "unresolved", None, None
+    return ("disambiguation" if "disambiguation" in page.get("pageprops", {}) else "ok",
+            page["pageid"], first)
+
+
+def parse_outcome(wiki, title):
+    a = wiki.get(title).json()
+    if "error" in a:
+        code = a["error"]["code"]
+        return ("missing" if code == "missingtitle" else "invalid"), None, None
+    p = a["parse"]
+    disambig = any(c["category"] == "Disambiguation_pages" for c in p.get("categories", [])) or \
+        "disambiguation" in p.get("properties", {})
+    redirects = p.get("redirects") or [{}]
+    return "disambiguation" if disambig else "ok", p["pageid"], redirects[0].get("to")
+
+
+def same_as_parse(got, parsed):
+    """Same outcome and pageid; for a page, the same redirects[0].to (an error answer of parse
+    says nothing of redirects)."""
+    if parsed[0] in ("ok", "disambiguation"):
+        return got == parsed
+    return got[:2] == parsed[:2]
+
+
+def test_query_agrees_with_parse_on_the_corpus(wiki):
+    titles = [e["title"] for e in MANIFEST if "|" not in e["title"]]
+    with open(os.path.join(CORPUS, "outcomes.json"), encoding="utf-8") as f:
+        by_id = json.load(f)
+    outcomes = {e["title"]: by_id[e["id"]] for e in MANIFEST}
+    loops = 0
+    for i in range(0, len(titles), 50):
+        batch = titles[i:i + 50]
+        r = query(wiki, batch)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+        q = r.json()
+        assert q["batchcomplete"] is True
+        for t in batch:
+            got = resolve(q["query"], t)
+            if got[0] == "loop":  # lib/mwquery leaves loops to action=parse
+                loops += 1
+                continue
+            assert got[0] == outcomes[t], t
+            assert same_as_parse(got, parse_outcome(wiki, t)), t
+    assert loops == 2
+    st = wiki.stats()
+    n_batches = (len(titles) + 49) // 50
+    assert st["query_requests"] == n_batches and st["query_titles"] == len(titles)
+    assert st["answers"]["query"] == n_batches
+
+
+def test_query_agrees_with_parse_on_synthetic_titles(wiki):
+    titles = ["Plain page", "plain_page", " Plain page ", "Redirect to Plain page", "Missing one",
+              "Disambig two", "Invalid three", "Foo[bar]", "", "Special:Nothing",
+              "Media:X.png", "Ünïcödé 😀", "東京タワー (fake)", "Redirect:Disambig two"]
+    q = query(wiki, titles).json()["query"]
+    for t in titles:
+        assert same_as_parse(resolve(q, t), parse_outcome(wiki, t)), t
+    # one page entry for the spellings of one page, each spelling normalised on its own
+    assert [p["title"] for p in q["pages"]].count("Plain page") == 1
+    assert {m["from"] for m in q["normalized"]} >= {"plain_page", " Plain page "}
+
+
+def test_query_revisions_move_with_edits(wiki):
+    first = query(wiki, ["Edited page", "Kept page", "Redirect to Edited page"]).json()["query"]
+    pages = {p["title"]: p for p in first["pages"]}
+    assert pages["Edited page"]["lastrevid"] == pages["Edited page"]["pageid"]
+    assert pages["Kept page"]["touched"] == "2024-01-01T00:00:00Z"
+    out = wiki.control(merge=True, rate_503=0.0, edit=["Redirect to Edited page"])
+    edited = out["edited"]["Edited page"]
+    assert edited["lastrevid"] > 99000999
+    again = {p["title"]: p for p in query(wiki, ["Edited page", "Kept page"]).json()["query"]
+             ["pages"]}
+    assert again["Edited page"]["lastrevid"] == edited["lastrevid"]
+    assert again["Edited page"]["touched"] == edited["touched"] > pages["Edited page"]["touched"]
+    assert again["Kept page"] == pages["Kept page"]
+    wiki.control(merge=True, edit=["Edited page"])
+    third = query(wiki, ["Edited page"]).json()["query"]["pages"][0]
+    assert third["lastrevid"] > edited["lastrevid"] and third["touched"] > edited["touched"]
+    assert wiki.stats()["edits"]["Edited page"]["lastrevid"] == third["lastrevid"]
+    # corpus pages too; the parse answer keeps its pageid
+    wiki.control(merge=True, edit=["AT&T"])
+    page = query(wiki, ["ATT"]).json()["query"]["pages"][0]
+    assert page["title"] == "AT&T" and page["pageid"] == 43 and page["lastrevid"] > 99000999
+
+
+def test_edit_alone_keeps_the_settings_and_refuses_non_pages(wiki):
+    wiki.control(rate_503=0.25, latency_ms=1)
+    s = wiki.control(edit=["Some page"])
+    assert s["rate_503"] == 0.25 and s["latency_ms"] == 1 and "Some page" in s["edited"]
+    for bad in ({"edit": ["Missing page"]}, {"edit": ["Foo[bar"]}, {"edit": "Some page"},
+                {"edit": ["Some page", "Missing x"]}):
+        r = requests.post(wiki.base + "/_control", json=bad, timeout=10)
+        assert r.status_code == 400 and r.json()["error"], bad
+    assert wiki.stats()["edits"]["Some page"] == s["edited"]["Some page"]
+
+
+def test_query_and_parse_requests_are_counted_apart(wiki):
+    wiki.get("Counted")
+    query(wiki, ["Counted", "Other"], headers={"User-Agent": "wikicrawl-test/1.0"})
+    query(wiki, ["Third"])
+    st = wiki.stats()
+    assert st["requests"] == 3 and st["parse_requests"] == 1 and st["query_requests"] == 2
+    assert st["query_titles"] == 3 and st["requests_per_title"] == {"Counted": 1}
+    assert st["last_query_params"] == dict(QUERY, titles="Third")
+    assert "wikicrawl-test/1.0" in st["user_agents"]
+    wiki.reset_stats()
+    st = wiki.stats()
+    assert st["query_requests"] == st["parse_requests"] == st["query_titles"] == 0
+    assert st["last_query_params"] is None
+
+
+def test_faults_apply_to_query_requests(wiki):
+    batch = ["Q1", "Q2", "Q3"]
+    wiki.control(rate_429=1, retry_after=2)
+    r = query(wiki, batch)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "2"
+    wiki.control(rate_maxlag=1)
+    r = query(wiki, batch)
+    assert r.status_code == 200 and r.json()["error"]["code"] == "maxlag"
+    assert r.headers["MediaWiki-API-Error"] == "maxlag"
+    wiki.control()
+    good = query(wiki, batch).content
+    wiki.control(rate_broken_json=1)
+    r = query(wiki, batch)
+    assert r.status_code == 200 and good.startswith(r.content) and len(r.content) < len(good)
+    wiki.control(rate_reset=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(wiki.api, params=dict(QUERY, titles="|".join(batch)), timeout=10)
+    wiki.control(latency_ms=150)
+    t0 = time.time()
+    assert query(wiki, batch).status_code == 200 and time.time() - t0 >= 0.14
+    # a batch is one key: its retries count as attempts 1, 2, 3 ...
+    wiki.control(fail_first_n=2)
+    assert [query(wiki, batch).status_code for _ in range(3)] == [503, 503, 200]
+    assert query(wiki, batch[:2]).status_code == 503
+    # a batch with a fault title fails as a whole
+    wiki.control(fault_titles=["Q2"])
+    assert query(wiki, batch).status_code == 503 and query(wiki, ["Q1"]).status_code == 200
+    st = wiki.stats()
+    assert st["faults"]["429"] == 1 and st["faults"]["maxlag"] == 1
+    assert st["faults"]["broken_json"] == 1 and st["faults"]["reset"] == 1
+    assert st["faults"]["fail_first_n"] == 3 and st["faults"]["fault_title"] == 1
+    assert st["parse_requests"] == 0
+
+
+def test_query_fault_choice_is_reproducible(wiki):
+    batches = [["R%d" % i, "S%d" % i] for i in range(40)]
+    wiki.control(rate_503=0.5, seed=3)
+    first = [query(wiki, b).status_code for b in batches]
+    wiki.control(rate_503=0.5, seed=3)
+    assert [query(wiki, b).status_code for b in reversed(batches)] == first[::-1]
+    assert 5 < first.count(503) < 35
