@@ -99,7 +99,7 @@ unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 
 e2e: build/asan/wikicrawl build/wikicrawl
-	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e tests/fakewiki
 
 lint:
 	@echo "lint: clang-format, luac -p and cppcheck over lib/ service/ tests/ bench/"
