@@ -101,6 +101,8 @@ def test_redis_restart_is_survived_without_restarting_the_service(service, aof_r
     wiki = fakewiki("--synthetic", "--latency-ms", "30")
     svc = service("serve", ["--redis", aof_redis.socket, "--wiki", wiki.url, "--workers", "2",
                             "--concurrency", "4", "--cache-ttl", "0"])
+    # ready means one worker reported in: the other may still be starting
+    wait_for(lambda: len(svc.children("wc-worker")) == 2, START_DEADLINE, "both workers")
     workers = svc.children("wc-worker")
     n = 300
     job = svc.submit({"chunk_size": 10, "titles": titles("Outage", n)}).json()["id"]

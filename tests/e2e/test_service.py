@@ -192,8 +192,9 @@ def test_sigkill_of_a_worker_mid_chunk_loses_and_doubles_nothing(service, redis_
                                                                  fakewiki):
     wiki = fakewiki("--synthetic", "--latency-ms", "150")
     svc = serve(service, redis_server, wiki, "--concurrency", "2")
+    # ready means one worker reported in: the other may still be starting
+    wait_for(lambda: len(svc.children("wc-worker")) == 2, START_DEADLINE, "both workers")
     workers_before = svc.children("wc-worker")
-    assert len(workers_before) == 2
     titles = ["K%03d" % i for i in range(80)]
     job = svc.submit({"chunk_size": 20, "titles": titles}).json()["id"]
     wait_for(lambda: svc.status(job)["pages"] >= 4, 120, "work in progress")
@@ -204,9 +205,10 @@ def test_sigkill_of_a_worker_mid_chunk_loses_and_doubles_nothing(service, redis_
     _, recs = svc.lines(job)
     got = [r["page_title"] for r in recs]
     assert sorted(got) == titles, "lost or doubled: %s" % sorted(set(titles) ^ set(got))
-    wait_for(lambda: len(svc.children("wc-worker")) == 2, START_DEADLINE, "worker replaced")
-    after = svc.children("wc-worker")
-    assert victim not in after
+    def replaced():
+        now = svc.children("wc-worker")
+        return len(now) == 2 and victim not in now
+    wait_for(replaced, START_DEADLINE, "worker replaced")
     assert "child_died" in svc.log()
 
 
