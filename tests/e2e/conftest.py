@@ -29,7 +29,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(predicate, timeout, what):
+# Deadline for a process to come up (redis-server, the fake wiki, `wikicrawl serve`, a restarted
+# child): a first start on a fresh machine with two loaded cores (ASan binaries, a cold page
+# cache, packages still doing post-install work) takes far longer than a warm one. Waiting on a
+# condition costs nothing once it holds, so the deadline only bounds a start that never comes.
+START_DEADLINE = 120
+
+
+def wait_for(predicate, timeout, what, proc=None):
+    """Poll predicate until it is true; fails after timeout s, or at once if proc has exited."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -37,6 +45,9 @@ def wait_for(predicate, timeout, what):
                 return
         except Exception:
             pass
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError("%s exited (%s) while waiting for %s" % (proc.args[0],
+                                                                         proc.returncode, what))
         time.sleep(0.05)
     raise AssertionError("timed out waiting for " + what)
 
@@ -55,18 +66,18 @@ class Redis:
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no",
                 "--appendfsync", "everysec", "--logfile", os.path.join(self.dir, "redis.log")]
         self.proc = subprocess.Popen(args)
-        wait_for(lambda: self.cli("PING") == "PONG", 10, "redis-server")
+        wait_for(lambda: self.cli("PING") == "PONG", START_DEADLINE, "redis-server", self.proc)
         return self
 
     def cli(self, *args):
         out = subprocess.run(["redis-cli", "-s", self.socket] + list(args), capture_output=True,
-                             text=True, timeout=10)
+                             text=True, timeout=60)
         return out.stdout.strip()
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            self.proc.wait(10)
+            self.proc.wait(60)
 
 
 @pytest.fixture
@@ -98,16 +109,16 @@ class FakeWiki:
         return "http://127.0.0.1:%d/w/api.php" % self.port
 
     def stats(self):
-        return requests.get("http://127.0.0.1:%d/_stats" % self.port, timeout=10).json()
+        return requests.get("http://127.0.0.1:%d/_stats" % self.port, timeout=60).json()
 
     def control(self, **settings):
-        r = requests.post("http://127.0.0.1:%d/_control" % self.port, json=settings, timeout=10)
+        r = requests.post("http://127.0.0.1:%d/_control" % self.port, json=settings, timeout=60)
         r.raise_for_status()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            self.proc.wait(60)
 
 
 @pytest.fixture
@@ -147,10 +158,18 @@ class Service:
                                      stderr=fd, env=env, start_new_session=True)
         os.close(fd)
         if self.port:
-            wait_for(lambda: requests.get(self.url("/healthz"), timeout=2).ok, 20, "healthz")
+            self.wait_ok("/healthz")
             if wait_ready:
-                wait_for(lambda: requests.get(self.url("/readyz"), timeout=2).ok, 20, "readyz")
+                self.wait_ok("/readyz")
         return self
+
+    def wait_ok(self, path, timeout=START_DEADLINE):
+        """Poll path until it answers 2xx: fails after timeout s, or at once if the tree exits."""
+        try:
+            wait_for(lambda: requests.get(self.url(path), timeout=10).ok, timeout,
+                     self.command + " " + path, self.proc)
+        except AssertionError as e:
+            raise AssertionError("%s\n%s" % (e, self.log()[-3000:])) from None
 
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.port, path)
@@ -184,12 +203,12 @@ class Service:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+                self.proc.wait(60)
         return self.proc.returncode
 
     def kill_tree(self):
         os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(60)
 
     # ---- API helpers ----
     def submit(self, body, content_type="application/json", params=None, headers=None):
@@ -232,12 +251,14 @@ def service():
 
     def start(command="serve", args=(), **kw):
         wait_ready = kw.pop("wait_ready", command != "api")
-        s = Service(command, list(args), **kw).start(wait_ready=wait_ready)
-        started.append(s)
-        return s
+        s = Service(command, list(args), **kw)
+        started.append(s)  # stopped below even if it never got ready
+        return s.start(wait_ready=wait_ready)
 
     yield start
     for s in started:
+        if s.proc is None:
+            continue
         rc = s.stop()
         log = s.log()
         os.unlink(s.log_path)

@@ -138,7 +138,7 @@ def test_status_results_and_cancel(service, redis_server, fakewiki, tmp_path):
     expect(p, 0, svc)
     st = json.loads(p.stdout)
     assert st["id"] == job and st["titles"] == 200 and st["status"] in ("queued", "running")
-    wait_for(lambda: svc.status(job)["pages"] >= 3, 30, "first results")
+    wait_for(lambda: svc.status(job)["pages"] >= 3, 120, "first results")
 
     p = wc("results", job, "--no-wait", "--page-size", "2", server=server)
     expect(p, 0, svc)
@@ -195,7 +195,7 @@ def test_submit_wait_exits_4_when_the_job_is_cancelled(service, redis_server, fa
                             stderr=subprocess.PIPE)
     job = proc.stdout.readline().decode().strip()
     assert JOB_ID.match(job)
-    wait_for(lambda: svc.status(job)["pages"] > 0, 30, "first results")
+    wait_for(lambda: svc.status(job)["pages"] > 0, 120, "first results")
     requests.delete(svc.url("/v1/jobs/" + job), timeout=30).raise_for_status()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 4, err

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from conftest import check_exactly_once, numbered_titles as titles, wait_for
+from conftest import START_DEADLINE, check_exactly_once, numbered_titles as titles, wait_for
 
 MAX_ATTEMPTS = 5
 
@@ -57,7 +57,8 @@ def test_two_process_trees_share_one_cap(service, redis_server, fakewiki):
                       "--rate", "0")
     svc = service("serve", args + ["--workers", "2", "--log-level", "debug"])
     other = service("worker", args + ["--workers", "2", "--log-level", "debug"])
-    wait_for(lambda: len(other.children("wc-worker")) == 2, 20, "second tree's workers")
+    wait_for(lambda: len(other.children("wc-worker")) == 2, START_DEADLINE,
+             "second tree's workers")
     n = 240
     r = svc.submit({"titles": titles("Shared", n), "chunk_size": 10})
     job = r.json()["id"]
@@ -85,7 +86,8 @@ def test_a_busy_worker_does_not_keep_the_cap_from_another(service, redis_server,
                       "--rate", "0", "--workers", "1", "--log-level", "debug")
     svc = service("serve", args)
     other = service("worker", args)
-    wait_for(lambda: len(other.children("wc-worker")) == 1, 20, "second tree's worker")
+    wait_for(lambda: len(other.children("wc-worker")) == 1, START_DEADLINE,
+             "second tree's worker")
     n, chunk = 2400, 20
     r = svc.submit({"titles": titles("Fair", n), "chunk_size": chunk})
     check_job(svc, r.json()["id"], n, wiki)

@@ -53,19 +53,19 @@ def test_every_key_of_a_long_upload_is_kept_alive(service, redis_server, fakewik
     def body():
         for i in range(2000):  # two batches of the front end
             yield ("Long %d\n" % i).encode()
-        go_on.wait(60)
+        go_on.wait(300)  # set by the test (always, in its finally)
         for i in range(2000, 4000):  # two more: each must renew every TTL
             yield ("Long %d\n" % i).encode()
-        go_end.wait(60)
+        go_end.wait(300)
 
     def upload():
         answer["r"] = requests.post(svc.url("/v1/jobs"), data=body(),
-                                    headers={"Content-Type": "text/plain"}, timeout=120)
+                                    headers={"Content-Type": "text/plain"}, timeout=300)
 
     t = threading.Thread(target=upload)
     t.start()
     try:
-        wait_for(lambda: redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:chunks"), 30,
+        wait_for(lambda: redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:chunks"), 120,
                  "the first batch in Redis")
         job_key = redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:job").split()[0]
         # stand-in for an hour of streaming: every key of the job is about to expire
@@ -78,7 +78,7 @@ def test_every_key_of_a_long_upload_is_kept_alive(service, redis_server, fakewik
     finally:
         go_on.set()
         go_end.set()
-        t.join(120)
+        t.join(300)
     assert answer["r"].status_code == 202, answer["r"].text
     job = answer["r"].json()["id"]
     assert job_key == "wikicrawl:{%s}:job" % job

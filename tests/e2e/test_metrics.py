@@ -69,11 +69,12 @@ def test_live_workers_are_counted_on_redis_clock(service, redis_server):
     """Stamps on Redis's clock (what jobs_heartbeat.lua writes), judged against Redis's clock: a
     worker heard from 1 s ago is alive, one silent for longer than the reaper allows (15 s) is
     not, and neither is one exactly at the reaper's cutoff."""
+    # The stamps are written once the front end is up: a slow start must not age "fresh".
+    svc = service("api", ["--redis", redis_server.socket])
     secs, micros = redis_server.cli("TIME").split()
     now = int(secs) * 1000 + int(micros) // 1000
     redis_server.cli("ZADD", WORKERS, str(now - 1000), "fresh", str(now - 16000), "silent",
                      str(now - 3600 * 1000), "gone")
-    svc = service("api", ["--redis", redis_server.socket])
     assert samples(metrics(svc))["wikicrawl_workers_alive"] == 1
     assert requests.get(svc.url("/readyz"), timeout=10).json()["workers"] == 1
     redis_server.cli("ZREM", WORKERS, "fresh")

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import Service, free_port, wait_for
+from conftest import START_DEADLINE, Service, free_port, wait_for
 
 PASSWORD = "s3cret-Pw-7f3a9c"
 
@@ -26,13 +26,13 @@ def tcp_redis_with_password():
 
     def ping():
         out = subprocess.run(["redis-cli", "-p", str(port), "--no-auth-warning", "-a", PASSWORD,
-                              "PING"], capture_output=True, text=True, timeout=10)
+                              "PING"], capture_output=True, text=True, timeout=60)
         return out.stdout.strip() == "PONG"
 
-    wait_for(ping, 20, "redis-server with a password")
+    wait_for(ping, START_DEADLINE, "redis-server with a password", proc)
     yield port
     proc.terminate()
-    proc.wait(10)
+    proc.wait(60)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -52,8 +52,8 @@ def test_redis_password_is_never_logged(service, fakewiki, tcp_redis_with_passwo
     assert r.status_code == 503
     assert PASSWORD not in r.text
     worker = service("worker", ["--redis", wrong, "--wiki", wiki.url])
-    wait_for(lambda: "event=redis_unavailable" in worker.log(), 30, "the worker's retry line")
-    wait_for(lambda: "event=redis_unavailable" in api.log(), 30, "the api's error line")
+    wait_for(lambda: "event=redis_unavailable" in worker.log(), 120, "the worker's retry line")
+    wait_for(lambda: "event=redis_unavailable" in api.log(), 120, "the api's error line")
 
     logs = {"serve": svc.log(), "api": api.log(), "worker": worker.log()}
     for name, text in logs.items():

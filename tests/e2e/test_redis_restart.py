@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from conftest import check_exactly_once, free_port, numbered_titles as titles, wait_for
+from conftest import (START_DEADLINE, check_exactly_once, free_port, numbered_titles as titles,
+                      wait_for)
 
 PASSWORD = "s3cret-restart-pw"
 
@@ -34,22 +35,22 @@ class TcpRedis:
              "--appendfsync", "always", "--logfile", os.path.join(self.dir, "redis.log")]
             + list(extra))
         if wait:
-            wait_for(lambda: self.cli("PING") == "PONG", 60, "redis-server")
+            wait_for(lambda: self.cli("PING") == "PONG", START_DEADLINE, "redis-server", self.proc)
         return self
 
     def cli(self, *args):
         out = subprocess.run(["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a",
-                              PASSWORD] + list(args), capture_output=True, text=True, timeout=10)
+                              PASSWORD] + list(args), capture_output=True, text=True, timeout=60)
         return (out.stdout + out.stderr).strip()
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(60)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            self.proc.wait(60)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

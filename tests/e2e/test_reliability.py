@@ -10,7 +10,8 @@ import threading
 import pytest
 import requests
 
-from conftest import Redis, check_exactly_once, numbered_titles as titles, wait_for
+from conftest import (START_DEADLINE, Redis, check_exactly_once, numbered_titles as titles,
+                      wait_for)
 
 
 @pytest.fixture
@@ -56,9 +57,10 @@ def test_kill9_front_end_loses_no_accepted_job(service, redis_server, fakewiki):
     (api,) = svc.children("wc-api")
     os.kill(api, signal.SIGKILL)  # right after the 202: the job must already be whole in Redis
     assert int(redis_server.cli("HGET", "wikicrawl:{%s}:job" % job, "chunks")) == n // 50
-    wait_for(lambda: svc.children("wc-api") and svc.children("wc-api") != [api], 20,
+    wait_for(lambda: svc.children("wc-api") and svc.children("wc-api") != [api],
+             START_DEADLINE,
              "the supervisor to start a new front end")
-    wait_for(lambda: requests.get(svc.url("/healthz"), timeout=2).ok, 20, "new front end")
+    svc.wait_ok("/healthz")  # the new front end
     check_exactly_once(svc, job, n)
 
 
@@ -83,7 +85,7 @@ def test_kill9_front_end_mid_upload_queues_nothing(service, redis_server, fakewi
 
     t = threading.Thread(target=upload)
     t.start()
-    wait_for(lambda: redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:chunks"), 20,
+    wait_for(lambda: redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:chunks"), 120,
              "the upload to reach Redis")
     os.kill(api, signal.SIGKILL)
     stop.set()
@@ -99,6 +101,8 @@ def test_redis_restart_is_survived_without_restarting_the_service(service, aof_r
     wiki = fakewiki("--synthetic", "--latency-ms", "30")
     svc = service("serve", ["--redis", aof_redis.socket, "--wiki", wiki.url, "--workers", "2",
                             "--concurrency", "4", "--cache-ttl", "0"])
+    # ready means one worker reported in: the other may still be starting
+    wait_for(lambda: len(svc.children("wc-worker")) == 2, START_DEADLINE, "both workers")
     workers = svc.children("wc-worker")
     n = 300
     job = svc.submit({"chunk_size": 10, "titles": titles("Outage", n)}).json()["id"]

@@ -6,7 +6,8 @@ import time
 
 import requests
 
-from conftest import accounted, expected_records, refused_at_upload, serve, wait_for
+from conftest import (START_DEADLINE, accounted, expected_records, refused_at_upload, serve,
+                      wait_for)
 
 SCHEMA_KEYS = ["page_id", "page_title", "page_text", "category", "links", "external_links",
                "sections", "redirects_page"]
@@ -78,7 +79,7 @@ def test_paging_with_cursor_and_long_poll(service, redis_server, fakewiki):
     job = svc.submit({"chunk_size": 10, "titles": titles}).json()["id"]
     t0 = time.time()
     st = svc.status(job, wait=1)
-    assert time.time() - t0 < 5
+    assert time.time() - t0 < 15  # the 1 s asked for (the longest is 60 s); load may add
     st = svc.wait_done(job)
     assert st["pages"] == 120 and st["chunks_done"] == st["chunks"] == 12
     seen, cursor, pages = [], None, 0
@@ -105,7 +106,7 @@ def test_cancel_stops_work_and_keeps_results(service, redis_server, fakewiki):
     wiki = fakewiki("--synthetic", "--latency-ms", "200")
     svc = serve(service, redis_server, wiki, "--concurrency", "2")
     job = svc.submit({"chunk_size": 5, "titles": ["T%d" % i for i in range(200)]}).json()["id"]
-    wait_for(lambda: svc.status(job)["pages"] > 0, 30, "first results")
+    wait_for(lambda: svc.status(job)["pages"] > 0, 120, "first results")
     r = requests.delete(svc.url("/v1/jobs/" + job), timeout=30)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     time.sleep(1.5)
@@ -194,11 +195,12 @@ def test_sigkill_of_a_worker_mid_chunk_loses_and_doubles_nothing(service, redis_
                                                                  fakewiki):
     wiki = fakewiki("--synthetic", "--latency-ms", "150")
     svc = serve(service, redis_server, wiki, "--concurrency", "2")
+    # ready means one worker reported in: the other may still be starting
+    wait_for(lambda: len(svc.children("wc-worker")) == 2, START_DEADLINE, "both workers")
     workers_before = svc.children("wc-worker")
-    assert len(workers_before) == 2
     titles = ["K%03d" % i for i in range(80)]
     job = svc.submit({"chunk_size": 20, "titles": titles}).json()["id"]
-    wait_for(lambda: svc.status(job)["pages"] >= 4, 30, "work in progress")
+    wait_for(lambda: svc.status(job)["pages"] >= 4, 120, "work in progress")
     victim = workers_before[0]
     os.kill(victim, signal.SIGKILL)
     st = svc.wait_done(job)
@@ -206,9 +208,10 @@ def test_sigkill_of_a_worker_mid_chunk_loses_and_doubles_nothing(service, redis_
     _, recs = svc.lines(job)
     got = [r["page_title"] for r in recs]
     assert sorted(got) == titles, "lost or doubled: %s" % sorted(set(titles) ^ set(got))
-    wait_for(lambda: len(svc.children("wc-worker")) == 2, 10, "worker replaced")
-    after = svc.children("wc-worker")
-    assert victim not in after
+    def replaced():
+        now = svc.children("wc-worker")
+        return len(now) == 2 and victim not in now
+    wait_for(replaced, START_DEADLINE, "worker replaced")
     assert "child_died" in svc.log()
 
 

@@ -16,7 +16,8 @@
 # never consulted, and an existing site config neither blocks install.php nor gets touched.
 #
 # Environment: MW_DIR (default /usr/share/mediawiki), PHP (default php),
-#              WIKI_SERVE_TIMEOUT seconds to wait for api.php (default 30).
+#              WIKI_SERVE_TIMEOUT seconds to wait for api.php (default 120: the first
+#              answer of a fresh install on a loaded machine parses cold).
 set -eu
 
 MW=${MW_DIR:-/usr/share/mediawiki}
@@ -125,7 +126,7 @@ cmd_serve() {
         setsid "$PHP" -d memory_limit=512M \
         -S "127.0.0.1:$port" -t "$MW" >"$dir/php.log" 2>&1 </dev/null &
     echo $! >"$dir/php.pid"
-    timeout=${WIKI_SERVE_TIMEOUT:-30}
+    timeout=${WIKI_SERVE_TIMEOUT:-120}
     deadline=$(( $(date +%s) + timeout ))
     while :; do
         if ! kill -0 "$(cat "$dir/php.pid")" 2>/dev/null; then
@@ -133,8 +134,10 @@ cmd_serve() {
             rm -f "$dir/php.pid"
             die "php -S exited (port $port in use?); log: $dir/php.log"
         fi
+        # A cold first parse may take long: a probe waits for its answer (30 s) rather than
+        # giving up and queueing another cold request behind it.
         # shellcheck disable=SC2016  # PHP code, not shell
-        if "$PHP" -d default_socket_timeout=5 -r '
+        if "$PHP" -d default_socket_timeout=30 -r '
                 $j = json_decode((string) @file_get_contents($argv[1]), true);
                 exit(isset($j["query"]["general"]["generator"]) ? 0 : 1);' "$url" 2>/dev/null \
            && kill -0 "$(cat "$dir/php.pid")" 2>/dev/null; then    # (not some other server)
