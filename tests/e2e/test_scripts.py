@@ -67,7 +67,9 @@ def test_finish_counts_a_chunk_once_and_finishes_the_job(redis_server):
     redis_server.cli("HSET", keys[0], "status", "running", "chunks", "2", "chunks_done", "0")
     assert evalsha(redis_server, "jobs_finish_chunk", keys, ["1", "1000", "600"]) == "running"
     assert evalsha(redis_server, "jobs_finish_chunk", keys, ["1", "1000", "600"]) == "running"
+    redis_server.cli("HSET", keys[3], "Some title", "ok")
     assert evalsha(redis_server, "jobs_finish_chunk", keys, ["2", "1000", "600"]) == "finished"
+    assert redis_server.cli("EXISTS", keys[3]) == "0", "the outcome hash outlived its job's end"
     assert redis_server.cli("HGET", keys[0], "chunks_done") == "2"
     assert redis_server.cli("HGET", keys[0], "status") == "done"
     assert 0 < int(redis_server.cli("TTL", keys[6])) <= 600

@@ -1,8 +1,9 @@
 -- jobs_finish_chunk.lua - a chunk is finished (once, however often called)
 -- KEYS: every key of the job, in enum keys_job_part order (job chunks seen outcome results errors
---       done)
+--       done seen_invalid)
 -- ARGV: seq now_ms ttl
--- Finishes the job when this was its last chunk: status done, every key expires after ttl.
+-- Finishes the job when this was its last chunk: status done, the outcome hash (the
+-- exactly-once guard, KEYS[4]) deleted, every key expires after ttl.
 -- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
 -- done (so that it is counted once); nil for a job that is gone.
 -- A cancelled job is left as it is: its keys already have their TTL, and the done set, which
@@ -19,6 +20,9 @@ local total = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '-1')
 if (st == JOB_RUNNING or st == JOB_QUEUED or st == JOB_COMMITTING) and total >= 0
    and done >= total then
   redis.call('HSET', KEYS[1], 'status', JOB_DONE, 'finished', ARGV[2])
+  -- The exactly-once guard has done its work: the record script writes nothing for a done
+  -- job. Dropping it keeps a finished job's memory to what it serves.
+  redis.call('DEL', KEYS[4])
   for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
   st = JOBS_FINISHED_NOW
 end
