@@ -8,7 +8,7 @@
 set -eu
 
 build="gcc make pkg-config libc6-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
-       libxml2-dev libhiredis-dev"
+       libxml2-dev libhiredis-dev zlib1g-dev"
 # serve starts its own redis-server when no Redis is configured
 run="$build redis-server curl"
 # unit tests (cmocka), lint (luac5.1 -p: the Redis scripts parse as the Lua 5.1 Redis embeds),
