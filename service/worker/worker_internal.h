@@ -117,8 +117,10 @@ int cache_job_uses(struct worker *w, struct chunk_run *run);
  * of todo. Sets run->failed when Redis failed. */
 size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo);
 
-/* cache.c: store the final outcomes among the n_args arguments args/lens (triples, as
- * record_batch_argv() lays them out) in the cache. 0, WC_ENOMEM or WC_EREMOTE. */
-int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args);
+/* cache.c: point the cache at the final outcomes among the n_args arguments args/lens (triples,
+ * as record_batch_argv() lays them out) that the record script just wrote at ordinals (its
+ * answer, one per title: see record_batch_write()). 0, WC_ENOMEM or WC_EREMOTE. */
+int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
+                const long long *ordinals);
 
 #endif
