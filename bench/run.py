@@ -3,10 +3,12 @@
 Each section measures wikicrawl and its reference in the same run, on the same input, and reports
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
-(bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load (bench/load.py).
+(bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load (bench/load.py),
+result_memory (bench/result_memory.py: Redis memory of a finished job against its NDJSON).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
-                                                 crawl_throughput, load (or section_NAME); none: all
+                                                 crawl_throughput, load, result_memory (or
+                                                 section_NAME); none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS;
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
@@ -129,8 +131,13 @@ def section_load():
     return load.section(RUNS)
 
 
+def section_result_memory():
+    import result_memory
+    return result_memory.section(RUNS)
+
+
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_load]
+            section_load, section_result_memory]
 
 
 def section_name(section):
