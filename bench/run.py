@@ -3,16 +3,20 @@
 Each section measures wikicrawl and its reference in the same run, on the same input, and reports
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
-(bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), load (bench/load.py),
-result_memory (bench/result_memory.py: Redis memory of a finished job against its NDJSON).
+(bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), fair_turns
+(bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run), result_memory
+(bench/result_memory.py: Redis memory of a finished job against its NDJSON).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
-                                                 crawl_throughput, load, result_memory (or
-                                                 section_NAME); none: all
+                                                 crawl_throughput, fair_turns, load,
+                                                 million, result_memory (or section_NAME);
+                                                 none: all
 
-Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS;
+Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS,
+BENCH_TURNS_RUNS;
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
-(1000000); BENCH_RESULTS_RECORDS (20000)."""
+(1000000); BENCH_RESULTS_RECORDS (20000); BENCH_MILLION_TITLES (1000000) titles of the million
+section's job."""
 import datetime
 import glob
 import os
@@ -126,9 +130,19 @@ def section_crawl_throughput():
     return crawl_throughput.section(RUNS)
 
 
+def section_fair_turns():
+    import fair_turns
+    return fair_turns.section(RUNS)
+
+
 def section_load():
     import load
     return load.section(RUNS)
+
+
+def section_million():
+    import million
+    return million.section(RUNS)
 
 
 def section_result_memory():
@@ -137,7 +151,7 @@ def section_result_memory():
 
 
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_load, section_result_memory]
+            section_fair_turns, section_load, section_million, section_result_memory]
 
 
 def section_name(section):

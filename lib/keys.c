@@ -40,6 +40,11 @@ int keys_processing(char *out, size_t size, const char *worker_id)
     return fit(snprintf(out, size, KEYS_PROCESSING_PREFIX "%s", worker_id), size);
 }
 
+int keys_job_queue(char *out, size_t size, const char *job_id)
+{
+    return fit(snprintf(out, size, KEYS_JOBQ_PREFIX "%s", job_id), size);
+}
+
 int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s:%s", owner, key), size);
@@ -48,6 +53,11 @@ int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 int keys_owner_jobs(char *out, size_t size, const char *owner)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:owner:%s", owner), size);
+}
+
+int keys_jobs_index(char *out, size_t size, const char *owner)
+{
+    return fit(snprintf(out, size, "wikicrawl:{queue}:jobs:%s", owner), size);
 }
 
 int keys_limiter(char *out, size_t size, enum keys_limiter_part part)

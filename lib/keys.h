@@ -10,12 +10,22 @@
 /* Every key of one job shares the hash tag {JOBID}, so a job's keys live in one Redis Cluster
  * slot and one Lua script may touch them all. The queue's keys share the tag {queue}.
  *
- *   wikicrawl:{queue}:pending              LIST   chunk references "JOBID/SEQ", FIFO
+ *   wikicrawl:{queue}:jobq:JOBID           LIST   one job's queued chunk references "JOBID/SEQ"
+ *   wikicrawl:{queue}:turns:PRIO           LIST   owner tags with queued work at PRIO (the
+ *                                                 rotation over keys: docs/redis.md, Fair turns)
+ *   wikicrawl:{queue}:turns:PRIO:OWNER     LIST   that owner's jobs with queued work at PRIO
+ *   wikicrawl:{queue}:jobmeta              HASH   job id -> "PRIO:OWNER", while it may be queued
+ *   wikicrawl:{queue}:bell                 LIST   tokens that wake idle workers (at most 64)
+ *   wikicrawl:{queue}:pending              LIST   references of no known job (from before fair
+ *                                                 turns, or of a job over): claimed first
  *   wikicrawl:{queue}:processing:WORKER    LIST   references a live worker holds
  *   wikicrawl:{queue}:workers              ZSET   worker id -> last heartbeat (ms)
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
  *   wikicrawl:{queue}:idem:OWNER:KEY       STRING job id of an Idempotency-Key, per API key
  *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
+ *   wikicrawl:{queue}:jobs:OWNER           ZSET   job id -> created (ms): the jobs GET /v1/jobs
+ *                                                 lists (OWNER "" without API keys); entries
+ *                                                 of expired jobs are pruned while listing
  *   wikicrawl:{queue}:limiter              HASH   the fleet's token bucket and pause_until (ms)
  *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
  *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
@@ -65,11 +75,16 @@ enum keys_limiter_part {
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
-/* "wikicrawl:{queue}:NAME" (NAME: pending, workers, stats). Returns the length, or WC_ELIMIT. */
+/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, bell, workers, stats). Returns the length, or
+ * WC_ELIMIT. */
 int keys_queue(char *out, size_t size, const char *name);
 
 /* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */
 int keys_processing(char *out, size_t size, const char *worker_id);
+
+/* "wikicrawl:{queue}:jobq:JOBID", the chunks of one job waiting for a worker. Returns the length,
+ * or WC_ELIMIT. */
+int keys_job_queue(char *out, size_t size, const char *job_id);
 
 /* "wikicrawl:{queue}:idem:OWNER:KEY": an Idempotency-Key is scoped by the API key's owner tag
  * (OWNER "" without API keys), so two clients never share one. Returns the length, or
@@ -79,6 +94,10 @@ int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 /* "wikicrawl:{queue}:owner:OWNER", the jobs of one API key (OWNER: its owner tag). Returns the
  * length, or WC_ELIMIT. */
 int keys_owner_jobs(char *out, size_t size, const char *owner);
+
+/* "wikicrawl:{queue}:jobs:OWNER", the index of an owner's jobs by creation time (OWNER: the API
+ * key's owner tag, "" without access control). Returns the length, or WC_ELIMIT. */
+int keys_jobs_index(char *out, size_t size, const char *owner);
 
 /* One key of the fleet's request budget. Returns its length, WC_EINVAL for an unknown part, or
  * WC_ELIMIT. */
@@ -91,6 +110,11 @@ int keys_cache_title(struct wc_buf *out, const char *title, size_t len);
 
 /* The prefix every processing list starts with, for scripts that build those names. */
 #define KEYS_PROCESSING_PREFIX "wikicrawl:{queue}:processing:"
+/* ...every job's queue (KEYS_JOBQ_PREFIX JOBID), and every rotation (KEYS_TURNS_PREFIX PRIO, and
+ * KEYS_TURNS_PREFIX PRIO ":" OWNER): the queue scripts build those names from the job ids and
+ * owner tags they read, all under the tag {queue}. */
+#define KEYS_JOBQ_PREFIX "wikicrawl:{queue}:jobq:"
+#define KEYS_TURNS_PREFIX "wikicrawl:{queue}:turns:"
 
 /* True when id has the form of a job id (32 lower-case hex digits): anything else is refused
  * before it can reach a key name. */

@@ -10,8 +10,10 @@
 #define DEFAULT_MAX_TITLE_BYTES 255
 /* on_invalid shows a few bytes past the limit, so that "too long" is visible in the raw text. */
 #define RAW_SLACK 4
-/* Option names and values are short ("chunk_size": 50); longer ones are cut (see titles.h). */
+/* Option names are short ("chunk_size"); longer ones are cut (see titles.h). */
 #define OPTION_MAX 1024
+/* Option values too, but an array such as "labels" may need a few KB once escaped. */
+#define OPTION_VALUE_MAX 4096
 /* A strict parser must remember every open container; skipped values may nest up to this. */
 #define JSON_MAX_DEPTH 512
 
@@ -598,10 +600,8 @@ static int json_value_begin(struct titles_reader *r, unsigned char c)
         capture_byte(j, c);
         return json_value_start(r, c, STR_OTHER);
     case ROLE_OPTION:
-        if (c != '[' && c != '{') {
-            capture_start(j, CAP_OPTION, OPTION_MAX);
-            capture_byte(j, c);
-        }
+        capture_start(j, CAP_OPTION, OPTION_VALUE_MAX);
+        capture_byte(j, c);
         return json_value_start(r, c, STR_OTHER);
     case ROLE_SKIP:
         break;
@@ -1094,7 +1094,7 @@ struct titles_reader *titles_reader_new(const struct titles_options *opts,
     if (opts->format == TITLES_FORMAT_JSON) {
         struct json_parser *j = &r->json;
         j->state = J_VALUE;
-        j->capture_cap = max + RAW_SLACK > OPTION_MAX ? max + RAW_SLACK : OPTION_MAX;
+        j->capture_cap = max + RAW_SLACK > OPTION_VALUE_MAX ? max + RAW_SLACK : OPTION_VALUE_MAX;
         j->capture_buf = malloc(j->capture_cap + 1);
         if (j->capture_buf == NULL)
             goto fail;

@@ -12,7 +12,7 @@
  *  IDTITLE: the notebook's list files, "ID; TITLE" per line: the title is what follows the first
  *           "; "; a non-blank line without "; " is an invalid entry (TITLES_BAD_IDTITLE).
  *  JSON:    a JSON array of strings, or an object whose "titles" member is such an array; other
- *           members of the object are reported through on_option (scalars) or skipped. */
+ *           members of the object are reported through on_option. */
 enum titles_format {
     TITLES_FORMAT_TEXT,
     TITLES_FORMAT_IDTITLE,
@@ -45,10 +45,10 @@ enum titles_invalid_reason {
  *             a lone \u surrogate appears as its 3-byte form). For TITLES_NOT_STRING it is the
  *             raw JSON text of the value (`42`, `{"a":1}`), for TITLES_BAD_IDTITLE the whole line.
  *             Same position and memory rules as on_title.
- * on_option:  JSON object form only: a member other than "titles" whose value is a scalar; key is
- *             the decoded member name, value the raw JSON text of the value (`50`, `"x"`, `true`),
- *             NUL-terminated; each is cut to at most 1024 bytes. May be NULL. Members with array
- *             or object values are skipped. */
+ * on_option:  JSON object form only: a member other than "titles"; key is the decoded member
+ *             name (cut to at most 1024 bytes), value the raw JSON text of the value (`50`, `"x"`,
+ *             `true`, `["a", "b"]`, `{"k": 1}`), NUL-terminated, cut to at most 4096 bytes (a cut
+ *             value is not valid JSON, so a caller that parses it refuses it). May be NULL. */
 struct titles_callbacks {
     int (*on_title)(void *ctx, const char *title, size_t len, uint64_t position);
     int (*on_invalid)(void *ctx, const char *raw, size_t raw_len, uint64_t position,

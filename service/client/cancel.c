@@ -1,6 +1,4 @@
 /* cancel.c - `wikicrawl cancel ID`: cancel a job */
-#include <stdio.h>
-
 #include "commands.h"
 #include "id_args.h"
 #include "session.h"
@@ -16,26 +14,5 @@ static const struct client_usage cancel_usage = {
 
 int cmd_cancel(int argc, char **argv)
 {
-    struct id_args a;
-    int rc = id_args_parse(argc, argv, "cancel", &cancel_usage, "h", &a);
-    if (rc != 0)
-        return rc < 0 ? CLIENT_EXIT_OK : rc;
-    struct session s;
-    if (session_open(&s, session_server_url(a.server), "cancel") != 0)
-        return CLIENT_EXIT_USAGE;
-    struct client_reply reply = {0};
-    struct wc_error err = {0};
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s", a.id);
-    rc = client_http_json(&s.http, "DELETE", path, CLIENT_REQUEST_SLACK_S, &reply, &err);
-    int code;
-    if (rc == 0) {
-        code = client_print_body(&reply, "cancel");
-    } else {
-        client_complain(NULL, "cancel", err.message);
-        code = client_exit_for(rc);
-    }
-    client_reply_free(&reply);
-    session_close(&s);
-    return code;
+    return id_args_run_request(argc, argv, "cancel", &cancel_usage, "DELETE", "");
 }

@@ -319,3 +319,18 @@ int client_http_lines(struct client_http *c, const char *path, client_line_fn on
         rc = wc_error_set(err, WC_EREMOTE, "the answer from %s ended inside a line", c->base);
     return rc;
 }
+
+int client_query_add(struct wc_buf *path, const char *name, const char *value)
+{
+    int has_query = path->len > 0 && memchr(path->data, '?', path->len) != NULL;
+    if (wc_buf_printf(path, "%c%s=", has_query ? '&' : '?', name) != 0)
+        return WC_ENOMEM;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        int rc = plain ? wc_buf_putc(path, (char)*p) : wc_buf_printf(path, "%%%02X", *p);
+        if (rc != 0)
+            return WC_ENOMEM;
+    }
+    return 0;
+}

@@ -26,7 +26,7 @@ struct client_http {
 struct client_reply {
     long status;
     struct wc_buf body;
-    char next_cursor[32];
+    char next_cursor[64]; /* a results ordinal, or a job listing's "MS-ID" */
 };
 
 #define CLIENT_BODY_MAX (1024 * 1024)
@@ -62,6 +62,10 @@ void client_reply_free(struct client_reply *r);
  * may carry a query). timeout_s bounds the whole request (0: no bound). */
 int client_http_json(struct client_http *c, const char *method, const char *path, long timeout_s,
                      struct client_reply *reply, struct wc_error *err);
+
+/* Append "?name=value" (or "&name=value" when path already holds a '?') to path, value
+ * percent-encoded (RFC 3986: only unreserved bytes stay as they are). 0 or WC_ENOMEM. */
+int client_query_add(struct wc_buf *path, const char *name, const char *value);
 
 /* POST in (read to its end, never held whole: sent with chunked transfer encoding as it is read)
  * to path with content_type, plus the header extra_header when not NULL. */

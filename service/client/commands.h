@@ -1,4 +1,5 @@
-/* commands.h - `wikicrawl submit|status|results|cancel`: the command-line client of the API */
+/* commands.h - `wikicrawl submit|status|results|cancel|list|retry`: the command-line client of the
+ * API */
 #ifndef WC_CLIENT_COMMANDS_H
 #define WC_CLIENT_COMMANDS_H
 
@@ -7,7 +8,8 @@
 
 /* Prototypes */
 
-/* `submit FILE|- [--format text|idtitle|json] [--wait] [-o FILE]`: upload titles (streamed, with
+/* `submit FILE|- [--format text|idtitle|json] [--wait] [-o FILE] [--label L]... [--priority P]`:
+ * upload titles (streamed, with
  * chunked transfer encoding), print the job id; with --wait follow the job with a progress
  * display and write its results to -o FILE as they come. (submit.c) */
 int cmd_submit(int argc, char **argv);
@@ -21,5 +23,13 @@ int cmd_results(int argc, char **argv);
 
 /* `cancel ID`: cancel a job and print its status JSON. (cancel.c) */
 int cmd_cancel(int argc, char **argv);
+
+/* `list [--status S] [--label L] [--limit N]`: the caller's jobs, newest first, one status JSON
+ * per line, following the pages to the end (or N jobs). (list.c) */
+int cmd_list(int argc, char **argv);
+
+/* `retry ID`: submit the failed titles of a finished job as a new job; print its summary JSON.
+ * (retry.c) */
+int cmd_retry(int argc, char **argv);
 
 #endif

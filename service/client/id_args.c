@@ -1,4 +1,4 @@
-/* id_args.c - the arguments of the client commands that name one job: status, results, cancel */
+/* id_args.c - the client commands that name one job: their arguments, and the one-request ones */
 #include "id_args.h"
 
 #include <getopt.h>
@@ -70,4 +70,32 @@ int id_args_parse(int argc, char **argv, const char *command, const struct clien
     if (!client_valid_id(usage, command, a->id))
         return CLIENT_EXIT_USAGE;
     return 0;
+}
+
+int id_args_run_request(int argc, char **argv, const char *command,
+                        const struct client_usage *usage, const char *method,
+                        const char *path_suffix)
+{
+    struct id_args a;
+    int rc = id_args_parse(argc, argv, command, usage, "h", &a);
+    if (rc != 0)
+        return rc < 0 ? CLIENT_EXIT_OK : rc;
+    struct session s;
+    if (session_open(&s, session_server_url(a.server), command) != 0)
+        return CLIENT_EXIT_USAGE;
+    struct client_reply reply = {0};
+    struct wc_error err = {0};
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s%s", a.id, path_suffix);
+    rc = client_http_json(&s.http, method, path, CLIENT_REQUEST_SLACK_S, &reply, &err);
+    int code;
+    if (rc == 0) {
+        code = client_print_body(&reply, command);
+    } else {
+        client_complain(NULL, command, err.message);
+        code = client_exit_for(rc);
+    }
+    client_reply_free(&reply);
+    session_close(&s);
+    return code;
 }

@@ -24,4 +24,11 @@ struct id_args {
 int id_args_parse(int argc, char **argv, const char *command, const struct client_usage *usage,
                   const char *short_options, struct id_args *a);
 
+/* The whole of a command that sends one request about one job and prints the answer's body:
+ * parse argv, then method on "/v1/jobs/ID" + path_suffix ("" or "/retry"). Returns the
+ * command's exit status. */
+int id_args_run_request(int argc, char **argv, const char *command,
+                        const struct client_usage *usage, const char *method,
+                        const char *path_suffix);
+
 #endif

@@ -17,7 +17,7 @@
 
 static const struct client_usage submit_usage = {
     "usage: wikicrawl submit FILE|- [--format text|idtitle|json] [--wait] [-o FILE]\n"
-    "                        [--server URL]\n"
+    "                        [--label L]... [--priority P] [--server URL]\n"
     "\n"
     "Uploads the titles in FILE (- reads stdin) as a new job and prints its id on stdout. The\n"
     "file is streamed (chunked transfer encoding), never read whole, so it may be of any size.\n"
@@ -31,10 +31,16 @@ static const struct client_usage submit_usage = {
     "  --chunk-size N       titles per chunk (the server's default otherwise)\n"
     "  --idempotency-key K  submitting again with the same K returns the first job, not a new\n"
     "                       one: safe to repeat after a failure\n"
-    "  --page-size N        records fetched per request with -o (default 1000)\n",
+    "  --page-size N        records fetched per request with -o (default 1000)\n"
+    "  --label L            a label for the job (repeat for more: at most 10 of 1 to 64 bytes);\n"
+    "                       `wikicrawl list --label L` finds it\n"
+    "  --priority P         high, normal (default) or low\n",
     "Interrupting --wait leaves the job running: `wikicrawl results ID` fetches its records\n"
     "later, `wikicrawl cancel ID` stops it. With --wait the exit status tells how the job\n"
     "ended: 0 done, 4 cancelled.\n"};
+
+/* The server takes at most 10 labels (job_options.h); more are refused here already. */
+#define SUBMIT_MAX_LABELS 10
 
 /* submit's command line (strings point into argv). Not the server's struct submit_options,
  * which is how a job is cut into chunks. */
@@ -44,6 +50,9 @@ struct submit_args {
     const char *output;
     const char *server;
     const char *idempotency_key;
+    const char *priority;
+    const char *labels[SUBMIT_MAX_LABELS];
+    int n_labels;
     long chunk_size;
     long page_size;
     int wait;
@@ -51,7 +60,16 @@ struct submit_args {
 
 static int submit_parse(int argc, char **argv, struct submit_args *o)
 {
-    enum { OPT_FORMAT = 256, OPT_WAIT, OPT_SERVER, OPT_CHUNK, OPT_IDEM, OPT_PAGE };
+    enum {
+        OPT_FORMAT = 256,
+        OPT_WAIT,
+        OPT_SERVER,
+        OPT_CHUNK,
+        OPT_IDEM,
+        OPT_PAGE,
+        OPT_LABEL,
+        OPT_PRIORITY
+    };
     static const struct option options[] = {{"format", required_argument, NULL, OPT_FORMAT},
                                             {"wait", no_argument, NULL, OPT_WAIT},
                                             {"output", required_argument, NULL, 'o'},
@@ -59,6 +77,8 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
                                             {"chunk-size", required_argument, NULL, OPT_CHUNK},
                                             {"idempotency-key", required_argument, NULL, OPT_IDEM},
                                             {"page-size", required_argument, NULL, OPT_PAGE},
+                                            {"label", required_argument, NULL, OPT_LABEL},
+                                            {"priority", required_argument, NULL, OPT_PRIORITY},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -92,6 +112,14 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
         case OPT_PAGE:
             if (client_parse_page_size(optarg, &o->page_size) != 0)
                 return client_usage_error(&submit_usage, "submit", "--page-size takes 1 to 10000");
+            break;
+        case OPT_LABEL:
+            if (o->n_labels == SUBMIT_MAX_LABELS)
+                return client_usage_error(&submit_usage, "submit", "at most 10 --label");
+            o->labels[o->n_labels++] = optarg;
+            break;
+        case OPT_PRIORITY:
+            o->priority = optarg;
             break;
         case 'h':
             client_usage_print(stdout, &submit_usage);
@@ -182,6 +210,7 @@ int cmd_submit(int argc, char **argv)
     int code = CLIENT_EXIT_USAGE;
     struct session s;
     struct client_reply reply = {0};
+    struct wc_buf path = WC_BUF_INIT;
     FILE *in = stdin, *out = NULL;
     int session_up = 0;
     const char *out_name = o.output;
@@ -207,22 +236,29 @@ int cmd_submit(int argc, char **argv)
         goto out;
     session_up = 1;
 
-    char path[128], idem_header[160];
-    snprintf(path, sizeof path, "/v1/jobs");
-    if (strcmp(o.format, "idtitle") == 0)
-        snprintf(path, sizeof path, "/v1/jobs?format=idtitle");
-    if (o.chunk_size > 0) {
-        size_t len = strlen(path);
-        snprintf(path + len, sizeof path - len, "%cchunk_size=%ld", strchr(path, '?') ? '&' : '?',
-                 o.chunk_size);
+    char idem_header[160], chunk_size[32];
+    int path_rc = wc_buf_puts(&path, "/v1/jobs");
+    if (path_rc == 0 && strcmp(o.format, "idtitle") == 0)
+        path_rc = client_query_add(&path, "format", "idtitle");
+    snprintf(chunk_size, sizeof chunk_size, "%ld", o.chunk_size);
+    if (path_rc == 0 && o.chunk_size > 0)
+        path_rc = client_query_add(&path, "chunk_size", chunk_size);
+    /* The server checks labels and priority (400 with its message): one place for the rules. */
+    for (int i = 0; path_rc == 0 && i < o.n_labels; i++)
+        path_rc = client_query_add(&path, "label", o.labels[i]);
+    if (path_rc == 0 && o.priority)
+        path_rc = client_query_add(&path, "priority", o.priority);
+    if (path_rc != 0) {
+        fprintf(stderr, "wikicrawl submit: out of memory\n");
+        goto out;
     }
     if (o.idempotency_key)
         snprintf(idem_header, sizeof idem_header, "Idempotency-Key: %s", o.idempotency_key);
     const char *type =
         strcmp(o.format, "json") == 0 ? "application/json" : "text/plain; charset=utf-8";
     struct wc_error err = {0};
-    rc = client_http_upload(&s.http, path, type, o.idempotency_key ? idem_header : NULL, in, &reply,
-                            &err);
+    rc = client_http_upload(&s.http, path.data, type, o.idempotency_key ? idem_header : NULL, in,
+                            &reply, &err);
     struct job_view accepted;
     if (rc == 0 && job_view_parse(&reply, &accepted) != 0) {
         rc = WC_EREMOTE;
@@ -257,6 +293,7 @@ int cmd_submit(int argc, char **argv)
     code = submit_follow(&s, &accepted, out ? &pg : NULL, isatty(STDERR_FILENO));
 out:
     client_reply_free(&reply);
+    wc_buf_free(&path);
     if (session_up)
         session_close(&s);
     if (in && in != stdin)

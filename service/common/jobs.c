@@ -2,6 +2,7 @@
 #include "jobs.h"
 #include "clock.h"
 #include "json_write.h"
+#include "queue.h"
 #include "rconn.h"
 #include "scripts.h"
 
@@ -42,11 +43,11 @@ struct job_field {
 
 static const struct job_field job_fields[] = {
     STRING_FIELD(status), /* first: a job without it does not exist */
-    LL_FIELD(titles),     LL_FIELD(duplicates),     LL_FIELD(chunks),    LL_FIELD(chunks_done),
-    LL_FIELD(pages),      LL_FIELD(disambiguation), LL_FIELD(missing),   LL_FIELD(invalid),
-    LL_FIELD(failed),     LL_FIELD(cache_hits),     LL_FIELD(created),   LL_FIELD(started),
-    LL_FIELD(finished),   LL_FIELD(chunk_size),     STRING_FIELD(owner), LL_FIELD(n_results),
-    LL_FIELD(n_errors),
+    LL_FIELD(titles),     LL_FIELD(duplicates),     LL_FIELD(chunks),       LL_FIELD(chunks_done),
+    LL_FIELD(pages),      LL_FIELD(disambiguation), LL_FIELD(missing),      LL_FIELD(invalid),
+    LL_FIELD(failed),     LL_FIELD(cache_hits),     LL_FIELD(created),      LL_FIELD(started),
+    LL_FIELD(finished),   LL_FIELD(chunk_size),     STRING_FIELD(owner),    LL_FIELD(n_results),
+    LL_FIELD(n_errors),   STRING_FIELD(labels),     STRING_FIELD(priority), LL_FIELD(committed),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 
@@ -69,20 +70,33 @@ int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_
     const char *argv[2 + N_JOB_FIELDS] = {"HMGET", key};
     for (size_t i = 0; i < N_JOB_FIELDS; i++)
         argv[2 + i] = job_fields[i].name;
-    redisReply *r = rconn_run(c, 2 + N_JOB_FIELDS, argv, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != N_JOB_FIELDS ||
-        r->element[0]->type != REDIS_REPLY_STRING) {
+    /* One round trip: the TTL comes with the fields (a job expires only once it is over, or
+     * while its upload streams). */
+    if (redisAppendCommandArgv(c, 2 + N_JOB_FIELDS, argv, NULL) != REDIS_OK ||
+        redisAppendCommand(c, "PTTL %s", key) != REDIS_OK)
+        return wc_error_set(err, WC_EREMOTE, "out of memory");
+    long long now = clock_wall_ms();
+    redisReply *r = rconn_reply(c, err);
+    redisReply *ttl = rconn_reply(c, r ? err : NULL);
+    if (r == NULL || ttl == NULL) {
         freeReplyObject(r);
-        return 1;
+        freeReplyObject(ttl);
+        return WC_EREMOTE;
     }
-    memset(out, 0, sizeof *out);
-    snprintf(out->id, sizeof out->id, "%s", id);
-    for (size_t i = 0; i < N_JOB_FIELDS; i++)
-        store_field(out, &job_fields[i], r->element[i]);
+    int rc = 1;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == N_JOB_FIELDS &&
+        r->element[0]->type == REDIS_REPLY_STRING) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->id, sizeof out->id, "%s", id);
+        for (size_t i = 0; i < N_JOB_FIELDS; i++)
+            store_field(out, &job_fields[i], r->element[i]);
+        if (jobs_is_final(out) && ttl->type == REDIS_REPLY_INTEGER && ttl->integer >= 0)
+            out->expires = now + ttl->integer;
+        rc = 0;
+    }
     freeReplyObject(r);
-    return 0;
+    freeReplyObject(ttl);
+    return rc;
 }
 
 int jobs_is_final(const struct job_status *s)
@@ -127,7 +141,14 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
     if (rc == 0)
         rc = write_time(out, s->finished);
     if (rc == 0)
-        rc = wc_buf_putc(out, '}');
+        rc = wc_buf_puts(out, ",\"expires_at\":");
+    if (rc == 0)
+        rc = write_time(out, s->expires);
+    /* labels is job_labels_json()'s output, written by the front end: JSON already. */
+    if (rc == 0)
+        rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"}",
+                           s->labels[0] ? s->labels : "[]",
+                           s->priority[0] ? s->priority : JOB_PRIORITY_NORMAL);
     return rc;
 }
 
@@ -149,27 +170,77 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
         rc = 0;
     }
     freeReplyObject(r);
+    /* Its queued chunks leave the rotation now, not as no-op claims one by one. Another slot
+     * ({queue}), hence a second script: a failure here leaves only references that settle as
+     * no-ops (the chunk bodies are gone). */
+    if (rc == 0 && strcmp(status_out, JOB_CANCELLED) == 0 && queue_drop(c, id, err) < 0)
+        return WC_EREMOTE;
     return rc;
+}
+
+int jobs_purge(redisContext *c, const char *id, struct wc_error *err)
+{
+    struct job_keys k = {0};
+    jobs_keys(&k, id);
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_PURGE, KEYS_JOB_PARTS, k.ptr, 0, NULL, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int rc = 0;
+    char owner[sizeof((struct job_status *)0)->owner] = "";
+    if (r->type == REDIS_REPLY_STRING)
+        snprintf(owner, sizeof owner, "%s", r->str);
+    else
+        rc = r->type == REDIS_REPLY_INTEGER && r->integer < 0 ? JOBS_NOT_FINISHED : 1;
+    freeReplyObject(r);
+    if (rc != 0)
+        return rc;
+    /* The index and the owner's set live under {queue}, another slot than the job's keys: they
+     * are cleaned after it, and an entry left by a failure here is pruned while listing. */
+    char index[KEYS_MAX], set[KEYS_MAX];
+    keys_jobs_index(index, sizeof index, owner);
+    keys_owner_jobs(set, sizeof set, owner);
+    const char *zrem[] = {"ZREM", index, id};
+    const char *srem[] = {"SREM", set, id};
+    r = rconn_run(c, 3, zrem, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    r = rconn_run(c, 3, srem, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* JOBS_SCRIPT_REAP for worker_id (NULL: every silent worker) and, with ref, only that reference. */
+static long long reap(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                      struct wc_error *err)
+{
+    char workers[KEYS_MAX], pending[KEYS_MAX], jobmeta[KEYS_MAX], bell[KEYS_MAX], dead_after[32];
+    keys_queue(workers, sizeof workers, "workers");
+    keys_queue(pending, sizeof pending, "pending");
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    keys_queue(bell, sizeof bell, "bell");
+    snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
+    const char *keys[] = {workers, pending, jobmeta, bell};
+    const char *args[] = {dead_after,        KEYS_PROCESSING_PREFIX,     KEYS_JOBQ_PREFIX,
+                          KEYS_TURNS_PREFIX, worker_id ? worker_id : "", ref ? ref : ""};
+    size_t lens[] = {strlen(args[0]), strlen(args[1]), strlen(args[2]),
+                     strlen(args[3]), strlen(args[4]), ref ? ref_len : 0};
+    long long moved = 0;
+    int rc = rconn_eval_integer(c, JOBS_SCRIPT_REAP, 4, keys, 6, args, lens, &moved, err);
+    return rc ? rc : moved;
 }
 
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err)
 {
-    char workers[KEYS_MAX], pending[KEYS_MAX], dead_after[32];
-    keys_queue(workers, sizeof workers, "workers");
-    keys_queue(pending, sizeof pending, "pending");
-    snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
-    const char *keys[] = {workers, pending};
-    const char *args[] = {dead_after, KEYS_PROCESSING_PREFIX, worker_id ? worker_id : ""};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_REAP, 2, keys, 3, args, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
-    long long moved = 0;
-    if (r->type == REDIS_REPLY_INTEGER)
-        moved = r->integer;
-    else
-        moved = wc_error_set(err, WC_EREMOTE, "reap: unexpected reply type %d", r->type);
-    freeReplyObject(r);
-    return moved;
+    return reap(c, worker_id, NULL, 0, err);
+}
+
+long long jobs_hand_back(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                         struct wc_error *err)
+{
+    return reap(c, worker_id, ref, ref_len, err);
 }
 
 int jobs_heartbeat(redisContext *c, const char *worker_id, struct wc_error *err)

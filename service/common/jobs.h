@@ -5,6 +5,7 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "job_options.h"
 #include "keys.h"
 #include "wc_error.h"
 
@@ -16,6 +17,10 @@
 #define JOB_RUNNING "running"
 #define JOB_DONE "done"
 #define JOB_CANCELLED "cancelled"
+
+/* A job's priority, JOB_PRIORITY_HIGH / _NORMAL / _LOW, is defined with its parser in
+ * lib/job_options.h (included above); a claim takes the highest level with queued work
+ * (common/queue.h, docs/redis.md "Fair turns"). */
 
 /* The outcome hash's field for an invalid entry at a position of the upload: '#' cannot start a
  * valid title, so it never guards a title that is crawled. */
@@ -38,7 +43,12 @@ struct job_status {
     long long created, started, finished; /* ms since the epoch; 0 when not yet */
     long long n_results, n_errors;        /* entries in the results and errors streams */
     long long chunk_size;
-    char owner[65]; /* API key owner tag, "" when access control is off */
+    char owner[65];                       /* API key owner tag, "" when access control is off */
+    char labels[JOB_LABELS_JSON_MAX + 1]; /* job_labels_json()'s form; "" for a job without */
+    char priority[8];                     /* JOB_PRIORITY_*; "" for a job from before them */
+    long long expires;   /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
+                            it does not expire (an upload or a job not finished yet) */
+    long long committed; /* 1 once every chunk of it is queued (jobs_committed.lua) */
 };
 
 /* All keys of one job, in the order the scripts expect them (enum keys_job_part). */
@@ -52,18 +62,26 @@ struct job_keys {
 /* Fill every key name of job id. */
 void jobs_keys(struct job_keys *k, const char *id);
 
-/* Read a job. Returns 0 (found), 1 (no such job), or WC_EREMOTE. */
+/* Read a job (its hash, and the TTL of a finished one). Returns 0 (found), 1 (no such job), or
+ * WC_EREMOTE. */
 int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err);
 
-/* The status as the API shows it: {"id","status","titles",...,"created","started","finished"}. */
+/* The status as the API shows it: {"id","status","titles",...,"created","started","finished",
+ * "expires_at","labels","priority"}. */
 int jobs_status_json(const struct job_status *s, struct wc_buf *out);
+
+/* Free every key of a finished or cancelled job at once, and its entries in the owner's index
+ * and set. Returns 0 (purged), 1 (no such job), JOBS_NOT_FINISHED (queued or running: nothing is
+ * touched), or WC_EREMOTE. */
+#define JOBS_NOT_FINISHED 2
+int jobs_purge(redisContext *c, const char *id, struct wc_error *err);
 
 /* True when the job will change no more (done or cancelled). */
 int jobs_is_final(const struct job_status *s);
 
-/* Cancel: queued chunks are dropped, running ones stop at their next title, results stay for
- * ttl seconds. Returns 0 (then *status_out holds the status after the call), 1 (no such job), or
- * WC_EREMOTE. */
+/* Cancel: queued chunks are dropped (the job leaves the queue: queue_drop()), running ones stop
+ * at their next title, results stay for ttl seconds. Returns 0 (then *status_out holds
+ * the status after the call), 1 (no such job), or WC_EREMOTE. */
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err);
 
@@ -71,9 +89,16 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
  * done, so that it is counted once. */
 #define JOBS_FINISHED_NOW "finished"
 
-/* Run JOBS_SCRIPT_REAP. worker_id NULL: every worker silent for WORKER_DEAD_AFTER_MS on Redis's
- * clock. Returns the number of chunks moved or WC_EREMOTE (err filled). */
+/* Run JOBS_SCRIPT_REAP: the references in the processing lists of worker_id (NULL: of every
+ * worker silent for WORKER_DEAD_AFTER_MS on Redis's clock) go back to the head of their jobs'
+ * queues (common/queue.h), and the jobs to their rotations. Returns the number of chunks moved or
+ * WC_EREMOTE (err filled). */
 long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err);
+
+/* The same for one reference, ref[0..ref_len), if it is still in worker_id's processing list (one
+ * the reaper already moved is not queued twice). Returns 1 (moved), 0, or WC_EREMOTE. */
+long long jobs_hand_back(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
+                         struct wc_error *err);
 
 /* Stamp worker_id's heartbeat with Redis's clock (JOBS_SCRIPT_HEARTBEAT). Returns 0 or
  * WC_EREMOTE (err filled). */

@@ -1,6 +1,8 @@
 /* rconn.c - Redis connections from a URL or socket path, and small helpers over hiredis */
 #include "rconn.h"
+#include "num.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,23 @@ redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const ch
     return reply;
 }
 
+int rconn_eval_integer(redisContext *c, const char *script, int n_keys, const char **keys,
+                       int n_args, const char **args, const size_t *args_len, long long *out,
+                       struct wc_error *err)
+{
+    redisReply *r = rconn_eval(c, script, n_keys, keys, n_args, args, args_len, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_INTEGER)
+        *out = r->integer;
+    else
+        rc = wc_error_set(err, WC_EREMOTE, "redis: a script answered type %d, not an integer",
+                          r->type);
+    freeReplyObject(r);
+    return rc;
+}
+
 int rconn_append_eval(redisContext *c, const char *script, int n_keys, const char **keys,
                       int n_args, const char **args, const size_t *args_len)
 {
@@ -124,18 +143,22 @@ static int parse_url(char *rest, char **password, char **host, int *port, int *d
         *password = colon ? colon + 1 : rest;
         rest = at + 1;
     }
+    long n;
     char *slash = strchr(rest, '/');
     if (slash) {
         *slash = '\0';
-        if (slash[1])
-            *db = atoi(slash + 1);
+        if (slash[1]) {
+            if (num_parse_long(slash + 1, 0, INT_MAX, &n) != 0)
+                return WC_EINVAL;
+            *db = (int)n;
+        }
     }
     char *colon = strrchr(rest, ':');
     if (colon) {
         *colon = '\0';
-        *port = atoi(colon + 1);
-        if (*port <= 0 || *port > 65535)
+        if (num_parse_long(colon + 1, 1, 65535, &n) != 0)
             return WC_EINVAL;
+        *port = (int)n;
     }
     *host = rest[0] ? rest : "127.0.0.1";
     return 0;
@@ -159,9 +182,14 @@ redisContext *rconn_connect(const char *spec, int timeout_ms, struct wc_error *e
     } else if (strncmp(copy, "unix://", 7) == 0) {
         path = copy + 7;
         char *q = strstr(path, "?db=");
+        long n;
         if (q) {
             *q = '\0';
-            db = atoi(q + 4);
+            if (num_parse_long(q + 4, 0, INT_MAX, &n) != 0) {
+                wc_error_set(err, WC_EINVAL, "bad redis address '%s': db must be a number", shown);
+                return NULL;
+            }
+            db = (int)n;
         }
     } else if (strchr(copy, '/')) {
         path = copy;

@@ -27,6 +27,12 @@ char *rconn_redact(const char *spec, char *out, size_t size);
 redisReply *rconn_run(redisContext *c, int argc, const char **argv, const size_t *argv_len,
                       struct wc_error *err);
 
+/* EVAL a script that answers an integer: *out receives it. Returns 0, or WC_EREMOTE (err filled)
+ * when the call failed or the answer is not an integer (an error reply included). */
+int rconn_eval_integer(redisContext *c, const char *script, int n_keys, const char **keys,
+                       int n_args, const char **args, const size_t *args_len, long long *out,
+                       struct wc_error *err);
+
 /* EVAL script with keys then args (all NUL-terminated except args, which may carry lengths).
  * Same contract as rconn_run(). */
 redisReply *rconn_eval(redisContext *c, const char *script, int n_keys, const char **keys,

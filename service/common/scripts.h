@@ -17,13 +17,19 @@ extern const char JOBS_SCRIPT_START_CHUNK[];          /* jobs_start_chunk.lua */
 extern const char JOBS_SCRIPT_FINISH_CHUNK[];         /* jobs_finish_chunk.lua */
 extern const char JOBS_SCRIPT_COMMITTED[];            /* jobs_committed.lua */
 extern const char JOBS_SCRIPT_CANCEL[];               /* jobs_cancel.lua */
+extern const char JOBS_SCRIPT_PURGE[];                /* jobs_purge.lua */
 extern const char JOBS_SCRIPT_REAP[];                 /* jobs_reap.lua */
 extern const char JOBS_SCRIPT_HEARTBEAT[];            /* jobs_heartbeat.lua */
 extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeover.lua */
+extern const char JOBS_SCRIPT_LIVE_WORKERS[];         /* jobs_live_workers.lua */
 
 extern const char LIMITER_SCRIPT_ACQUIRE[];  /* limiter_acquire.lua */
 extern const char LIMITER_SCRIPT_FORGET[];   /* limiter_forget.lua */
 extern const char LIMITER_SCRIPT_THROTTLE[]; /* limiter_throttle.lua */
-extern const char WORKER_SCRIPT_HAND_BACK[]; /* worker_hand_back.lua */
+
+extern const char QUEUE_SCRIPT_PUSH[];  /* queue_push.lua */
+extern const char QUEUE_SCRIPT_CLAIM[]; /* queue_claim.lua */
+extern const char QUEUE_SCRIPT_DROP[];  /* queue_drop.lua */
+extern const char QUEUE_SCRIPT_DEPTH[]; /* queue_depth.lua */
 
 #endif

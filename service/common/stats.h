@@ -7,19 +7,30 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "common/queue.h"
 #include "mwparse.h"
 #include "wc_error.h"
 
-/* The one owner of the field names of the fleet stats hash (keys_queue(..., "stats")). Workers
- * and the supervisor add to it with HINCRBY; /metrics turns its HGETALL into Prometheus text:
+/* The one owner of the field names of the fleet stats hash (keys_queue(..., "stats")) and of
+ * the metric names of /metrics. The front ends, the workers and the supervisor add to the hash
+ * with the stats_append_*() commands below; /metrics turns its HGETALL into Prometheus text with
+ * stats_format():
  *
- *   NAME                          counter  -> wikicrawl_NAME_total VALUE
- *   fetch_seconds_sum, _count     summary  -> wikicrawl_fetch_seconds_sum VALUE (no _total)
- *   fetch_seconds_bucket|le="X"   buckets  -> wikicrawl_fetch_seconds_bucket{le="X"} VALUE
+ *   NAME                          counter    -> wikicrawl_NAME_total VALUE
+ *   fetch_seconds_bucket|le="X"   histogram  -> wikicrawl_fetch_seconds_bucket{le="X"} VALUE
+ *   fetch_seconds_sum, _count                -> wikicrawl_fetch_seconds_sum, _count
  *
- * The labels of a field follow a '|'. Bucket counts are cumulative (Prometheus's "le"), le="+Inf"
- * last. Counters: pages_ok, pages_disambiguation, pages_missing, pages_invalid, pages_failed,
- * pages_retryable, chunks_done, requests, jobs_done, worker_restarts, api_restarts. */
+ * Counters: jobs_submitted, jobs_done, chunks_done, pages_ok, pages_disambiguation,
+ * pages_missing, pages_invalid, pages_failed, pages_retryable, requests, worker_restarts,
+ * api_restarts. The bucket counts are cumulative (Prometheus's "le"), and a chunk's counters are
+ * added in one MULTI/EXEC: a scrape never sees a bucket above a wider one, or le="+Inf" apart
+ * from _count.
+ *
+ * The exposition is Prometheus text format 0.0.4 as `promtool check metrics` accepts it: the
+ * families in a fixed order (the two gauges, the counters in the order above, the histogram),
+ * each with its # HELP and # TYPE, every known family and bucket present (0 until first counted).
+ * Fields of the hash this table does not know (another version of wikicrawl sharing the Redis)
+ * are skipped, as are values that are not numbers: they cannot break the exposition. */
 
 /* Fetch latency buckets, in seconds: 0.05 0.1 0.25 0.5 1 2.5 5 10 (and +Inf). */
 #define STATS_N_BUCKETS 8
@@ -35,10 +46,18 @@ struct stats_chunk {
 
 /* Counters counted one event at a time. */
 enum stats_counter {
-    STATS_JOBS_DONE = 0,   /* a job's last chunk finished */
-    STATS_WORKER_RESTARTS, /* the supervisor restarted a worker */
-    STATS_API_RESTARTS,    /* the supervisor restarted the front end */
+    STATS_JOBS_SUBMITTED = 0, /* a front end accepted a job (upload or retry) */
+    STATS_JOBS_DONE,          /* a job's last chunk finished */
+    STATS_WORKER_RESTARTS,    /* the supervisor restarted a worker */
+    STATS_API_RESTARTS,       /* the supervisor restarted the front end */
     STATS_COUNTERS
+};
+
+/* The values of /metrics that are not in the hash: read from Redis at scrape time. */
+struct stats_gauges {
+    long long queue_chunks;                            /* chunks queued, every priority */
+    long long queue_priority_chunks[QUEUE_PRIORITIES]; /* by priority (queue_priority_name()) */
+    long long workers_alive; /* workers with a heartbeat younger than WORKER_DEAD_AFTER_MS */
 };
 
 /* Prototypes */
@@ -46,9 +65,10 @@ enum stats_counter {
 /* Count one fetch that took fetch_ms (no allocation, no Redis: the crawl's hot path). */
 void stats_count_fetch(struct stats_chunk *s, long fetch_ms);
 
-/* Append (pipeline, without reading the replies) the HINCRBY/HINCRBYFLOAT commands that add s to
- * the hash at key, plus chunks_done when chunk_finished. Counters at zero are not sent. Returns
- * how many commands were appended: the caller reads that many replies (stats_read_replies()). */
+/* Append (pipeline, without reading the replies) a MULTI, the HINCRBY/HINCRBYFLOAT commands that
+ * add s to the hash at key, plus chunks_done when chunk_finished, and an EXEC. Counters at zero
+ * are not sent; nothing at all when every one is. Returns how many commands were appended (all or
+ * none: 0 when out of memory): the caller reads that many replies (stats_read_replies()). */
 int stats_append_chunk(redisContext *c, const char *key, const struct stats_chunk *s,
                        int chunk_finished);
 
@@ -60,11 +80,10 @@ int stats_append_count(redisContext *c, const char *key, enum stats_counter coun
  * the remaining replies are then lost with it. */
 int stats_read_replies(redisContext *c, int n, struct wc_error *err);
 
-/* Append the exposition line of one field of the hash (see above) to out. Pure. 0 or WC_ENOMEM. */
-int stats_format_pair(struct wc_buf *out, const char *field, const char *value);
-
-/* Append the lines of the fields of an HGETALL reply, kv[0..n_kv) = field, value, field, value...
- * in that order (an odd last string is ignored). Pure. 0 or WC_ENOMEM. */
-int stats_format(struct wc_buf *out, const char *const *kv, size_t n_kv);
+/* Append the whole /metrics exposition (see above) to out: the gauges, then the hash's families
+ * from an HGETALL reply, kv[0..n_kv) = field, value, field, value... in any order (an odd last
+ * string is ignored). Pure. 0 or WC_ENOMEM. */
+int stats_format(struct wc_buf *out, const struct stats_gauges *gauges, const char *const *kv,
+                 size_t n_kv);
 
 #endif

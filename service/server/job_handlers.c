@@ -1,4 +1,5 @@
-/* job_handlers.c - GET /v1/jobs/{id} (long poll), DELETE /v1/jobs/{id}, POST .../retry */
+/* job_handlers.c - GET /v1/jobs/{id} (long poll), DELETE /v1/jobs/{id} (cancel, purge), POST
+ * .../retry */
 #include "server.h"
 #include "clock.h"
 #include "common/jobs.h"
@@ -57,6 +58,25 @@ enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection *c, str
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     log_event(LOG_INFO, "job_cancel", "job=%s status=%s", id, status);
     return job_status(srv, c, cc, id, 0);
+}
+
+enum MHD_Result job_purge(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                          const char *id)
+{
+    struct wc_error err = {0};
+    redisContext *redis = conn_redis(srv, cc, &err);
+    if (redis == NULL)
+        return respond_redis_down(c, cc, &err);
+    int rc = jobs_purge(redis, id, &err);
+    if (rc < 0)
+        return respond_redis_down(c, cc, &err);
+    if (rc == 1)
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+    if (rc == JOBS_NOT_FINISHED)
+        return respond_error(c, MHD_HTTP_CONFLICT, "job_not_finished",
+                             "job %s is still running: cancel it first, then purge it", id);
+    log_event(LOG_INFO, "job_purge", "job=%s", id);
+    return respond(c, MHD_HTTP_NO_CONTENT, "application/json", "", 0, NULL);
 }
 
 enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,

@@ -1,25 +1,28 @@
 /* metrics.c - GET /readyz (Redis and a live worker) and GET /metrics (Prometheus exposition) */
 #include "server.h"
-#include "clock.h"
 #include "common/jobs.h"
+#include "common/queue.h"
 #include "common/rconn.h"
+#include "common/scripts.h"
+#include "common/stats.h"
 #include "keys.h"
 
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
+/* Workers whose heartbeat is younger than WORKER_DEAD_AFTER_MS on Redis's clock, the one the
+ * heartbeats are stamped with: this host's clock plays no part. The count, or WC_EREMOTE (err
+ * filled). */
 static long long count_live_workers(redisContext *redis, struct wc_error *err)
 {
-    char workers[KEYS_MAX], min[32];
+    char workers[KEYS_MAX], dead_after[32];
     keys_queue(workers, sizeof workers, "workers");
-    snprintf(min, sizeof min, "%lld", clock_wall_ms() - WORKER_DEAD_AFTER_MS);
-    const char *argv[] = {"ZCOUNT", workers, min, "+inf"};
-    redisReply *r = rconn_run(redis, 4, argv, NULL, err);
-    if (r == NULL)
-        return -1;
-    long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-    freeReplyObject(r);
-    return n;
+    snprintf(dead_after, sizeof dead_after, "%d", WORKER_DEAD_AFTER_MS);
+    const char *keys[] = {workers};
+    const char *args[] = {dead_after};
+    long long n = 0;
+    int rc = rconn_eval_integer(redis, JOBS_SCRIPT_LIVE_WORKERS, 1, keys, 1, args, NULL, &n, err);
+    return rc ? rc : n;
 }
 
 enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc)
@@ -46,42 +49,38 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    char stats[KEYS_MAX], pending[KEYS_MAX];
+    char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    keys_queue(pending, sizeof pending, "pending");
+    enum MHD_Result ret;
+    struct stats_gauges gauges = {0};
+    struct wc_buf out = WC_BUF_INIT;
+    const char **kv = NULL;
     const char *hgetall[] = {"HGETALL", stats};
     redisReply *h = rconn_run(redis, 2, hgetall, NULL, &err);
-    if (h == NULL)
-        return respond_redis_down(c, cc, &err);
-    const char *llen[] = {"LLEN", pending};
-    redisReply *q = rconn_run(redis, 2, llen, NULL, &err);
-    long long workers = count_live_workers(redis, &err);
-    struct wc_buf out = WC_BUF_INIT;
-    wc_buf_printf(&out,
-                  "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
-                  "# TYPE wikicrawl_queue_chunks gauge\nwikicrawl_queue_chunks %lld\n",
-                  q && q->type == REDIS_REPLY_INTEGER ? q->integer : 0);
-    wc_buf_printf(&out,
-                  "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
-                  "# TYPE wikicrawl_workers_alive gauge\nwikicrawl_workers_alive %lld\n",
-                  workers < 0 ? 0 : workers);
-    /* Fleet counters: "name" -> wikicrawl_name_total; histogram fields carry their labels
-     * after a '|' ("fetch_seconds_bucket|le=\"0.1\""). */
-    for (size_t i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
-        const char *name = h->element[i]->str;
-        const char *bar = strchr(name, '|');
-        if (bar)
-            wc_buf_printf(&out, "wikicrawl_%.*s{%s} %s\n", (int)(bar - name), name, bar + 1,
-                          h->element[i + 1]->str);
-        else if (strncmp(name, "fetch_seconds", 13) == 0)
-            wc_buf_printf(&out, "wikicrawl_%s %s\n", name, h->element[i + 1]->str);
-        else
-            wc_buf_printf(&out, "wikicrawl_%s_total %s\n", name, h->element[i + 1]->str);
+    int depth_rc = h ? queue_depth(redis, gauges.queue_priority_chunks, &err) : WC_EREMOTE;
+    if (depth_rc == 0)
+        gauges.workers_alive = count_live_workers(redis, &err);
+    if (h == NULL || depth_rc != 0 || gauges.workers_alive < 0 || h->type != REDIS_REPLY_ARRAY) {
+        if (err.code == 0)
+            wc_error_set(&err, WC_EREMOTE, "metrics: unexpected reply from Redis");
+        ret = respond_redis_down(c, cc, &err);
+        goto cleanup;
     }
+    for (int i = 0; i < QUEUE_PRIORITIES; i++)
+        gauges.queue_chunks += gauges.queue_priority_chunks[i];
+
+    /* A field or value that is not a string cannot be a counter: as "", stats_format() skips it. */
+    kv = calloc(h->elements ? h->elements : 1, sizeof *kv);
+    for (size_t i = 0; kv && i < h->elements; i++)
+        kv[i] = h->element[i]->type == REDIS_REPLY_STRING ? h->element[i]->str : "";
+    if (kv == NULL || stats_format(&out, &gauges, kv, h->elements) != 0)
+        ret = respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal",
+                            "out of memory building the metrics");
+    else
+        ret = respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", out.data, out.len, NULL);
+cleanup:
+    free(kv);
     freeReplyObject(h);
-    freeReplyObject(q);
-    enum MHD_Result ret =
-        respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", out.data, out.len, NULL);
     wc_buf_free(&out);
     return ret;
 }

@@ -71,6 +71,13 @@ int retry_failed_titles(redisContext *c, const char *id, const struct submit_opt
 
     struct submit_options text = *opts;
     text.format = TITLES_FORMAT_TEXT;
+    /* The new job is the old one's continuation: same labels, same priority. */
+    struct job_labels labels = {0};
+    if (st.labels[0] && job_labels_parse_json(&labels, st.labels, strlen(st.labels), NULL) == 0)
+        text.labels = &labels;
+    const char *priority = job_priority_parse(st.priority, strlen(st.priority));
+    if (priority)
+        text.priority = priority;
     struct submission *s = submit_begin(c, &text, err);
     if (s == NULL)
         return err->code ? err->code : WC_EREMOTE;

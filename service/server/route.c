@@ -96,7 +96,7 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, s
         return respond(c, MHD_HTTP_OK, "application/yaml", srv->openapi, srv->openapi_len, NULL);
     }
     if (strcmp(url, "/v1/jobs") == 0)
-        return respond_method_not_allowed(c, "POST");
+        return get ? jobs_list(srv, c, cc, req) : respond_method_not_allowed(c, "GET, HEAD, POST");
 
     char id[KEYS_JOB_ID_LEN + 8];
     const char *tail;
@@ -118,8 +118,15 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, s
     if (tail[0] == '\0') {
         if (get)
             return job_status(srv, c, cc, id, 1);
-        if (is_method(method, MHD_HTTP_METHOD_DELETE))
+        if (is_method(method, MHD_HTTP_METHOD_DELETE)) {
+            const char *purge = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purge");
+            if (purge && strcmp(purge, "true") != 0 && strcmp(purge, "false") != 0)
+                return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                     "purge must be true or false");
+            if (purge && strcmp(purge, "true") == 0)
+                return job_purge(srv, c, cc, id);
             return job_cancel(srv, c, cc, id);
+        }
         return respond_method_not_allowed(c, "GET, HEAD, DELETE");
     }
     if (strcmp(tail, "/retry") == 0)

@@ -113,8 +113,15 @@ enum MHD_Result job_status(struct api_server *srv, struct MHD_Connection *c, str
                            const char *id, int may_wait);
 enum MHD_Result job_cancel(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            const char *id);
+/* DELETE /v1/jobs/{id}?purge=true: 204 once every key of a finished job is gone. */
+enum MHD_Result job_purge(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                          const char *id);
 enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                           struct request *req, const char *id);
+
+/* jobs_list.c - GET /v1/jobs: the caller's jobs (all of them without API keys), newest first. */
+enum MHD_Result jobs_list(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
+                          struct request *req);
 
 /* results.c - GET /v1/jobs/{id}/results (errors 0) and /errors (errors 1) as NDJSON. */
 enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,

@@ -4,23 +4,30 @@
 #include "buf.h"
 #include "chunk.h"
 #include "common/jobs.h"
+#include "common/queue.h"
 #include "error_line.h"
 #include "num.h"
 #include "common/rconn.h"
 #include "common/record_batch.h"
 #include "common/scripts.h"
+#include "common/stats.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 /* Titles checked against the job's SET in one round trip. Bigger batches mean fewer round trips;
  * the memory held is about BATCH_TITLES * max_title_bytes. */
 #define BATCH_TITLES 1000
-/* Chunk references pushed per RPUSH at commit. */
+/* Chunk references queued per script call at commit. */
 #define COMMIT_REFS_PER_PUSH 1000
+/* How long an upload whose Idempotency-Key is held by another one's commit waits for that commit
+ * (a commit takes well under a second), and how often it looks. */
+#define IDEMPOTENCY_COMMIT_WAIT_MS 30000
+#define IDEMPOTENCY_POLL_MS 50
 
 struct batch_entry {
     size_t offset, len; /* in batch_text */
@@ -41,7 +48,10 @@ struct submission {
     long long titles, duplicates, invalid, chunks;
     long long first_seq; /* chunks are first_seq .. first_seq + chunks - 1 */
     int seen_title;
-    int late_chunk_size;  /* a "chunk_size" after titles: the chunks are cut again at the end */
+    int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
+    struct job_labels labels;
+    int late_meta;        /* the body named labels or a priority: stored again before the commit */
+    long long created;    /* ms, the job hash's "created" and its score in the owner's index */
     struct wc_error *err; /* the caller's, while inside feed/finish */
 };
 
@@ -82,6 +92,21 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         if (!is_true && !(value_len == 5 && memcmp(value, "false", 5) == 0))
             return wc_error_set(s->err, WC_EINVAL, "cache must be true or false");
         s->opts.use_cache = is_true;
+        return 0;
+    }
+    if (strcmp(key, "labels") == 0) {
+        s->late_meta = 1;
+        return job_labels_parse_json(&s->labels, value, value_len, s->err);
+    }
+    if (strcmp(key, "priority") == 0) {
+        /* a JSON string of one of the names: no escape can spell one differently */
+        const char *p = NULL;
+        if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"')
+            p = job_priority_parse(value + 1, value_len - 2);
+        if (p == NULL)
+            return wc_error_set(s->err, WC_EINVAL, "priority must be high, normal or low");
+        s->opts.priority = p;
+        s->late_meta = 1;
         return 0;
     }
     if (strcmp(key, "chunk_size") != 0)
@@ -159,8 +184,10 @@ static int flush_batch(struct submission *s)
         enum keys_job_part set = s->batch[i].reason == 0 ? KEYS_SEEN : KEYS_SEEN_INVALID;
         const char *argv[] = {"SADD", s->keys.key[set], s->batch_text.data + s->batch[i].offset};
         size_t lens[] = {4, strlen(argv[1]), s->batch[i].len};
-        if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK)
+        if (redisAppendCommandArgv(s->redis, 3, argv, lens) != REDIS_OK) {
+            drain_replies(s, i); /* the connection must not keep answers nobody reads */
             return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+        }
     }
     int is_new[BATCH_TITLES];
     for (size_t i = 0; i < s->n_batch; i++) {
@@ -268,6 +295,10 @@ static int add_entry(struct submission *s, const char *text, size_t len, uint64_
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err)
 {
+    if (!queue_priority_valid(opts->priority)) {
+        wc_error_set(err, WC_EINVAL, "priority must be high, normal or low");
+        return NULL;
+    }
     struct submission *s = calloc(1, sizeof *s);
     if (s == NULL) {
         wc_error_set(err, WC_ENOMEM, "out of memory");
@@ -275,6 +306,11 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     }
     s->redis = c;
     s->opts = *opts;
+    if (opts->labels)
+        s->labels = *opts->labels;
+    s->opts.labels = NULL; /* s->labels from now on */
+    if (s->opts.priority == NULL)
+        s->opts.priority = JOB_PRIORITY_NORMAL;
     chunk_builder_init(&s->chunk);
     char id[KEYS_JOB_ID_LEN + 1];
     if (submit_new_job_id(id, sizeof id) != 0) {
@@ -291,11 +327,20 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         goto fail;
     }
     char now[32], chunk_size[16], upload_ttl[16];
-    snprintf(now, sizeof now, "%lld", clock_wall_ms());
+    s->created = clock_wall_ms();
+    snprintf(now, sizeof now, "%lld", s->created);
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
     snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
-    const char *args[] = {upload_ttl, now, chunk_size, opts->owner ? opts->owner : ""};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 4, args, NULL, err);
+    struct wc_buf labels = WC_BUF_INIT;
+    if (job_labels_json(&s->labels, &labels) != 0) {
+        wc_buf_free(&labels);
+        wc_error_set(err, WC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    const char *args[] = {
+        upload_ttl, now, chunk_size, opts->owner ? opts->owner : "", labels.data, s->opts.priority};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 6, args, NULL, err);
+    wc_buf_free(&labels);
     if (r == NULL)
         goto fail;
     int created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
@@ -318,24 +363,22 @@ int submit_feed(struct submission *s, const char *data, size_t len, struct wc_er
     return rc;
 }
 
+/* Queue every chunk in the job's own list and give the job its turn (common/queue.h). */
 static int push_refs(struct submission *s)
 {
-    char pending[KEYS_MAX];
-    keys_queue(pending, sizeof pending, "pending");
     const char *id = submit_job_id(s);
     char refs[COMMIT_REFS_PER_PUSH][KEYS_JOB_ID_LEN + 24];
-    const char *argv[2 + COMMIT_REFS_PER_PUSH] = {"RPUSH", pending};
+    const char *batch[COMMIT_REFS_PER_PUSH];
     long long end = s->first_seq + s->chunks;
     for (long long seq = s->first_seq; seq < end;) {
-        int n = 0;
+        size_t n = 0;
         for (; n < COMMIT_REFS_PER_PUSH && seq < end; n++, seq++) {
             chunk_ref_format(refs[n], sizeof refs[n], id, (uint64_t)seq);
-            argv[2 + n] = refs[n];
+            batch[n] = refs[n];
         }
-        redisReply *r = rconn_run(s->redis, 2 + n, argv, NULL, s->err);
-        if (r == NULL)
-            return WC_EREMOTE;
-        freeReplyObject(r);
+        int rc = queue_push(s->redis, id, s->opts.priority, s->opts.owner, batch, n, s->err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -383,25 +426,37 @@ static int rechunk(struct submission *s)
     return rc ? rc : drained;
 }
 
-/* True for a job whose chunks are queued (or that is over): one that will run or has run. */
+/* True for a job whose chunks are all queued (or that is over): one that will run or has run.
+ * "running" alone does not say it: a worker starts a job from its first references while the
+ * front end still pushes the others, and that front end may die before the last. */
 static int job_committed(const struct job_status *st)
 {
-    return strcmp(st->status, JOB_QUEUED) == 0 || strcmp(st->status, JOB_RUNNING) == 0 ||
-           jobs_is_final(st);
+    return strcmp(st->status, JOB_QUEUED) == 0 || jobs_is_final(st) ||
+           (strcmp(st->status, JOB_RUNNING) == 0 && st->committed == 1);
+}
+
+/* The job id an Idempotency-Key names, in holder (KEYS_JOB_ID_LEN + 1 bytes; "" when the key is
+ * free). 0 or WC_EREMOTE. */
+static int read_holder(redisContext *c, const char *key, char *holder, struct wc_error *err)
+{
+    holder[0] = '\0';
+    const char *get[] = {"GET", key};
+    redisReply *r = rconn_run(c, 2, get, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    if (r->type == REDIS_REPLY_STRING)
+        snprintf(holder, KEYS_JOB_ID_LEN + 1, "%s", r->str);
+    freeReplyObject(r);
+    return 0;
 }
 
 int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, size_t size,
                               struct wc_error *err)
 {
     job_id[0] = '\0';
-    const char *get[] = {"GET", key};
-    redisReply *r = rconn_run(c, 2, get, NULL, err);
-    if (r == NULL)
+    char holder[KEYS_JOB_ID_LEN + 1];
+    if (read_holder(c, key, holder, err) != 0)
         return WC_EREMOTE;
-    char holder[KEYS_JOB_ID_LEN + 1] = "";
-    if (r->type == REDIS_REPLY_STRING)
-        snprintf(holder, sizeof holder, "%s", r->str);
-    freeReplyObject(r);
     if (!keys_job_id_valid(holder))
         return 0;
     struct job_status st;
@@ -414,17 +469,20 @@ int submit_idempotency_lookup(redisContext *c, const char *key, char *job_id, si
 }
 
 /* Claim the request's Idempotency-Key for this job before anything is queued. Returns 0 (ours,
- * or *winner filled with the committed job that holds it) or WC_EREMOTE. A holder that never
- * committed (its front end died, or its upload is still streaming) is taken over: the client is
- * retrying, and that job will never be answered. Of two uploads racing with one key, the first
- * to get here queues its job; the other is answered with it. */
+ * or *winner filled with the committed job that holds it) or WC_EREMOTE. Of two uploads racing
+ * with one key, the first to get here queues its job and the other is answered with it: the
+ * holder is claimed just before its commit, so the other waits (up to IDEMPOTENCY_COMMIT_WAIT_MS)
+ * for that commit to end. A holder whose job is gone, or that has not committed by then (its
+ * front end died mid-commit), is taken over with a compare-and-set: the client is retrying, and
+ * that job will never be answered. */
 static int claim_idempotency(struct submission *s, char *winner, size_t winner_size)
 {
     char ttl[32];
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
     const char *key = s->opts.idempotency_key;
     winner[0] = '\0';
-    for (int attempt = 0; attempt < 5; attempt++) {
+    long long deadline = clock_monotonic_ms() + IDEMPOTENCY_COMMIT_WAIT_MS;
+    for (;;) {
         const char *set[] = {"SET", key, s->id, "NX", "EX", ttl};
         redisReply *r = rconn_run(s->redis, 6, set, NULL, s->err);
         if (r == NULL)
@@ -433,14 +491,9 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
         freeReplyObject(r);
         if (claimed)
             return 0;
-        const char *get[] = {"GET", key};
-        r = rconn_run(s->redis, 2, get, NULL, s->err);
-        if (r == NULL)
+        char holder[KEYS_JOB_ID_LEN + 1];
+        if (read_holder(s->redis, key, holder, s->err) != 0)
             return WC_EREMOTE;
-        char holder[KEYS_JOB_ID_LEN + 1] = "";
-        if (r->type == REDIS_REPLY_STRING)
-            snprintf(holder, sizeof holder, "%s", r->str);
-        freeReplyObject(r);
         if (holder[0] == '\0')
             continue; /* expired meanwhile: SET NX again */
         struct job_status st;
@@ -451,6 +504,10 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
             snprintf(winner, winner_size, "%s", holder);
             return 0;
         }
+        if (rc == 0 && clock_monotonic_ms() < deadline) {
+            usleep(IDEMPOTENCY_POLL_MS * 1000); /* its commit is under way */
+            continue;
+        }
         const char *args[] = {holder, s->id, ttl};
         r = rconn_eval(s->redis, JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER, 1, &key, 3, args, NULL, s->err);
         if (r == NULL)
@@ -459,8 +516,39 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
         freeReplyObject(r);
         if (taken)
             return 0;
+        if (clock_monotonic_ms() >= deadline + IDEMPOTENCY_COMMIT_WAIT_MS)
+            return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
     }
-    return wc_error_set(s->err, WC_EREMOTE, "the Idempotency-Key keeps changing hands");
+}
+
+/* Labels and priority named by the body, which arrive after the job hash was written, and the
+ * job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so that a
+ * failed one is never listed. The index is under {queue}, another slot than the job: a front end
+ * that dies after this leaves an entry whose job expires, which listing prunes. */
+static int store_meta(struct submission *s)
+{
+    size_t n_pending = 0;
+    struct wc_buf labels = WC_BUF_INIT;
+    if (s->late_meta) {
+        if (job_labels_json(&s->labels, &labels) != 0)
+            return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+        const char *argv[] = {"HSET",     s->keys.key[KEYS_JOB], "labels", labels.data,
+                              "priority", s->opts.priority};
+        if (redisAppendCommandArgv(s->redis, 6, argv, NULL) == REDIS_OK)
+            n_pending++;
+    }
+    char index[KEYS_MAX], score[32];
+    keys_jobs_index(index, sizeof index, s->opts.owner ? s->opts.owner : "");
+    snprintf(score, sizeof score, "%lld", s->created);
+    const char *zadd[] = {"ZADD", index, score, s->id};
+    if (redisAppendCommandArgv(s->redis, 4, zadd, NULL) == REDIS_OK)
+        n_pending++;
+    wc_buf_free(&labels);
+    if (n_pending != (s->late_meta ? 2u : 1u)) {
+        drain_replies(s, n_pending);
+        return wc_error_set(s->err, WC_ENOMEM, "out of memory");
+    }
+    return drain_replies(s, n_pending);
 }
 
 int submit_finish(struct submission *s, struct submit_summary *out, struct wc_error *err)
@@ -480,6 +568,12 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         goto out;
 
     memset(out, 0, sizeof *out);
+    /* An upload without a single entry is refused before it can claim an Idempotency-Key or be
+     * counted anywhere. */
+    if (s->titles == 0) {
+        rc = wc_error_set(err, WC_EINVAL, "the body holds no titles");
+        goto out;
+    }
     if (s->opts.idempotency_key) {
         rc = claim_idempotency(s, out->existing_id, sizeof out->existing_id);
         if (rc != 0)
@@ -489,6 +583,10 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
             goto out;
         }
     }
+
+    rc = store_meta(s);
+    if (rc != 0)
+        goto out;
 
     /* committing: counters known, chunks being queued. A job without any valid title is done. */
     char titles[32], duplicates[32], chunks[32], now[32], ttl[32];
@@ -507,7 +605,8 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     int gone = r->type != REDIS_REPLY_STRING;
     freeReplyObject(r);
     if (gone) {
-        rc = wc_error_set(err, WC_EREMOTE, "the job's keys expired during the upload");
+        rc = wc_error_set(err, WC_ESTOP,
+                          "the job was cancelled, or its keys expired, during the upload");
         goto out;
     }
     if (s->chunks == 0) {
@@ -535,7 +634,9 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     freeReplyObject(r);
     char stats[KEYS_MAX];
     keys_queue(stats, sizeof stats, "stats");
-    freeReplyObject(redisCommand(s->redis, "HINCRBY %s jobs_submitted 1", stats));
+    struct wc_error stats_err = {0}; /* a lost count is not worth failing the accepted job */
+    stats_read_replies(s->redis, stats_append_count(s->redis, stats, STATS_JOBS_SUBMITTED),
+                       &stats_err);
 
     snprintf(out->id, sizeof out->id, "%s", submit_job_id(s));
     out->titles = s->titles;

@@ -6,6 +6,7 @@
 
 #include <hiredis.h>
 
+#include "job_options.h"
 #include "keys.h"
 #include "titles.h"
 #include "wc_error.h"
@@ -26,6 +27,12 @@ struct submit_options {
      * job just before its chunks are queued, so that a crash can never leave a queued job that
      * the key does not name. */
     const char *idempotency_key;
+    /* "high", "normal" or "low" (JOB_PRIORITY_*, job_options.h); NULL means "normal". A JSON
+     * body's "priority" may override it. */
+    const char *priority;
+    /* The job's labels (copied by submit_begin()), or NULL for none; a JSON body's "labels"
+     * replaces them. */
+    const struct job_labels *labels;
 };
 
 struct submit_summary {
@@ -43,8 +50,9 @@ struct submission;
 
 /* Prototypes */
 
-/* Create the job (status receiving, with a TTL until committed). The connection is borrowed for
- * the submission's life. NULL with err filled on failure. */
+/* Create the job (status receiving, with a TTL until committed). The connection and the strings
+ * of opts are borrowed for the submission's life. NULL with err filled on failure (WC_EINVAL for
+ * an unknown priority). */
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err);
 
@@ -52,7 +60,8 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
 const char *submit_job_id(const struct submission *s);
 
 /* Feed upload bytes. Returns 0; WC_EPARSE (malformed JSON), WC_ELIMIT (too many titles),
- * WC_EINVAL (a bad option in the body), WC_EREMOTE (Redis failed) with err filled. */
+ * WC_EINVAL (a bad option in the body: chunk_size, cache, labels, priority), WC_EREMOTE (Redis
+ * failed) with err filled. */
 int submit_feed(struct submission *s, const char *data, size_t len, struct wc_error *err);
 
 /* End of upload: write what is left and queue every chunk. The job is accepted only when this

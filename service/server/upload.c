@@ -109,6 +109,29 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
     return opts;
 }
 
+/* The repeated ?label= of a request. */
+struct query_labels {
+    struct job_labels labels;
+    struct wc_error err;
+    int failed;
+};
+
+static enum MHD_Result collect_label(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct query_labels *q = cls;
+    if (strcmp(key, "label") != 0)
+        return MHD_YES;
+    /* "?label" without "=" has no value: an empty label, refused like one */
+    const char *text = value ? value : "";
+    if (job_labels_add(&q->labels, text, strlen(text), &q->err) != 0) {
+        q->failed = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                              struct request *req)
 {
@@ -162,6 +185,18 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                              "cache must be true or false");
     opts.use_cache = cache == NULL || strcmp(cache, "true") == 0;
+    const char *priority = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "priority");
+    if (priority) {
+        opts.priority = job_priority_parse(priority, strlen(priority));
+        if (opts.priority == NULL)
+            return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                 "priority must be high, normal or low");
+    }
+    struct query_labels labels = {{0}, {0}, 0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_label, &labels);
+    if (labels.failed)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", labels.err.message);
+    opts.labels = &labels.labels;
 
     struct wc_error err = {0};
     redisContext *redis = conn_redis(srv, cc, &err);
@@ -275,12 +310,8 @@ enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, str
         return upload_error(c, cc, req, WC_EPARSE, &err, 0);
     }
     int rc = submit_finish(req->submission, &sum, &err);
-    if (rc != 0)
+    if (rc != 0) /* a body without titles included: submit_finish() refuses it with WC_EINVAL */
         return upload_error(c, cc, req, rc, &err, 0);
-    if (sum.titles == 0) {
-        wc_error_set(&err, WC_EINVAL, "the body holds no titles");
-        return upload_error(c, cc, req, WC_EINVAL, &err, 0);
-    }
     submit_free(req->submission);
     req->submission = NULL;
     req->answered = 1;

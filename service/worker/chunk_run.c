@@ -1,6 +1,7 @@
 /* chunk_run.c - a chunk's life in a worker: claimed, opened, closed, acknowledged or handed back */
 #include "worker_internal.h"
 #include "common/log.h"
+#include "common/queue.h"
 #include "common/rconn.h"
 #include "common/scripts.h"
 #include "clock.h"
@@ -9,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLAIM_BLOCK_SECONDS "1"
+/* An idle worker waits this long for the bell before it claims again (and beats its heart). */
+#define CLAIM_WAIT_SECONDS 1
 
 struct chunk_run *chunk_run_of(struct worker *w, size_t index)
 {
@@ -40,21 +42,31 @@ static void chunk_free_run(struct chunk_run *run)
     free(run);
 }
 
-/* Acknowledge (the chunk leaves our processing list) or hand it back to the queue. */
+/* Acknowledge (the chunk leaves our processing list) or hand it back to the head of its job's
+ * queue. */
 static void settle_ref(struct worker *w, const char *ref, size_t len, int hand_back)
 {
     if (w->redis->err)
         return; /* the reference stays in our processing list; reaping returns it */
+    int refused = 0;
     if (hand_back) {
-        const char *keys[] = {w->processing, w->pending};
-        const char *args[] = {ref};
-        size_t lens[] = {len};
         struct wc_error err = {0};
-        freeReplyObject(
-            rconn_eval(w->redis, WORKER_SCRIPT_HAND_BACK, 2, keys, 1, args, lens, &err));
+        refused = jobs_hand_back(w->redis, w->id, ref, len, &err) < 0;
     } else {
-        freeReplyObject(redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len));
+        redisReply *r = redisCommand(w->redis, "LREM %s 1 %b", w->processing, ref, len);
+        refused = r == NULL || r->type == REDIS_REPLY_ERROR;
+        freeReplyObject(r);
     }
+    /* The reference stays in our processing list, where no reaper looks while we live: have the
+     * loop hand the list back before it claims again. */
+    if (refused)
+        chunk_run_refused(w);
+}
+
+void chunk_run_refused(struct worker *w)
+{
+    w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+    w->reconciled = 0;
 }
 
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how)
@@ -78,6 +90,7 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
             if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOBS_FINISHED_NOW) == 0) {
                 log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
                 struct wc_error stats_err = {0};
+                queue_forget(w->redis, run->job_id, &stats_err);
                 stats_read_replies(
                     w->redis, stats_append_count(w->redis, w->stats, STATS_JOBS_DONE), &stats_err);
             }
@@ -137,7 +150,6 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     if (body->type == REDIS_REPLY_ERROR) { /* Redis refused: keep it claimed, try later */
         log_event(LOG_WARN, "chunk_open_refused", "job=%s seq=%s msg=\"%s\"", run->job_id,
                   run->seqs, body->str);
-        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
         freeReplyObject(body);
         *failed = 1;
         goto out;
@@ -220,7 +232,26 @@ out:
     return NULL;
 }
 
-/* Claim (blocking for at most CLAIM_BLOCK_SECONDS when block) and open chunks until one has titles
+/* The next reference in turn (common/queue.h); when block and none is queued, wait for the bell
+ * and try once more. 1 (ref filled), 0, or < 0 (Redis failed or refused: logged, and a refusal
+ * holds claims back for a while). */
+static int claim_ref(struct worker *w, int block, char *ref, size_t size, size_t *len)
+{
+    struct wc_error err = {0};
+    int got = queue_claim(w->redis, w->processing, ref, size, len, &err);
+    if (got == 0 && block) {
+        got = queue_wait(w->redis, CLAIM_WAIT_SECONDS, &err);
+        if (got == 0)
+            got = queue_claim(w->redis, w->processing, ref, size, len, &err);
+    }
+    if (got < 0 && w->redis->err == 0) {
+        log_event(LOG_WARN, "claim_refused", "msg=\"%s\"", err.message);
+        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+    }
+    return got;
+}
+
+/* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
  * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block)
 {
@@ -229,23 +260,20 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
             clock_monotonic_ms() < w->refused_until ||
             (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
             return NULL;
-        redisReply *ref =
-            block ? redisCommand(w->redis, "BLMOVE %s %s LEFT RIGHT %s", w->pending, w->processing,
-                                 CLAIM_BLOCK_SECONDS)
-                  : redisCommand(w->redis, "LMOVE %s %s LEFT RIGHT", w->pending, w->processing);
-        if (ref == NULL || ref->type != REDIS_REPLY_STRING) {
-            if (ref && ref->type == REDIS_REPLY_ERROR) {
-                log_event(LOG_WARN, "claim_refused", "msg=\"%s\"", ref->str);
-                w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
-            }
-            freeReplyObject(ref);
+        char ref[KEYS_MAX];
+        size_t ref_len = 0;
+        if (claim_ref(w, block, ref, sizeof ref, &ref_len) != 1)
+            return NULL;
+        block = 0; /* one wait per call: the caller beats the heart in between */
+        int failed;
+        struct chunk_run *run = chunk_open(w, ref, ref_len, &failed);
+        if (failed) {
+            /* The reference stays claimed: on a live connection (Redis refused), back off and
+             * hand it back once this run is over; after a drop, the reconnect does both. */
+            if (w->redis->err == 0)
+                chunk_run_refused(w);
             return NULL;
         }
-        int failed;
-        struct chunk_run *run = chunk_open(w, ref->str, ref->len, &failed);
-        freeReplyObject(ref);
-        if (failed)
-            return NULL;
         if (run == NULL)
             continue;
         run->first_index = w->next_index;

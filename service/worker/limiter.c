@@ -235,12 +235,9 @@ long long limiter_reset(struct limiter *l, redisContext *c, struct wc_error *err
         return 0;
     const char *keys[] = {l->inflight_key, l->waiting_key, l->waiting_until_key};
     const char *args[] = {l->owner};
-    redisReply *r = rconn_eval(c, LIMITER_SCRIPT_FORGET, 3, keys, 1, args, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
-    long long dropped = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-    freeReplyObject(r);
-    return dropped;
+    long long dropped = 0;
+    int rc = rconn_eval_integer(c, LIMITER_SCRIPT_FORGET, 3, keys, 1, args, NULL, &dropped, err);
+    return rc ? rc : dropped;
 }
 
 void limiter_throttle(struct limiter *l, redisContext *c, long wait_ms)

@@ -40,14 +40,15 @@ void worker_id_for(char *out, size_t size, int pid)
     snprintf(out, size, "%s:%d", host, pid);
 }
 
-void worker_heartbeat(struct worker *w, int force)
+int worker_heartbeat(struct worker *w, int force)
 {
     long long now = clock_monotonic_ms();
     if (!force && now - w->last_heartbeat < WORKER_HEARTBEAT_MS)
-        return;
+        return 0;
     w->last_heartbeat = now;
     struct wc_error hb_err = {0};
-    if (jobs_heartbeat(w->redis, w->id, &hb_err) != 0)
+    int rc = jobs_heartbeat(w->redis, w->id, &hb_err);
+    if (rc != 0)
         log_event(LOG_WARN, "heartbeat_failed", "msg=\"%s\"", hb_err.message);
     if (now - w->last_reap >= REAP_EVERY_MS) {
         w->last_reap = now;
@@ -57,6 +58,7 @@ void worker_heartbeat(struct worker *w, int force)
             log_event(LOG_WARN, "chunks_requeued", "chunks=%lld msg=\"from silent workers\"",
                       moved);
     }
+    return rc;
 }
 
 static int on_result(void *ctx, const struct crawl_result *res)
@@ -126,7 +128,11 @@ static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
     struct worker *w = ctx;
     int granted = limiter_acquire(w->limiter, w->redis, want, leases, retry_in_ms);
     if (granted < 0) {
-        w->stop_run = 1; /* Redis is gone: on_tick stops the run and the chunks go back */
+        /* Redis is gone or refused: on_tick stops the run and the chunks go back; a refusal
+         * also backs the next claim off */
+        if (w->redis->err == 0)
+            w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+        w->stop_run = 1;
         return 0;
     }
     return granted;
@@ -213,8 +219,9 @@ static int reconcile(struct worker *w)
     }
     if (dropped > 0)
         log_event(LOG_INFO, "stale_leases_dropped", "leases=%lld", dropped);
-    worker_heartbeat(w, 1);
-    return 0;
+    /* hand_back took us out of the workers set: until a heartbeat is in, a SIGKILL would leave
+     * what we claim where no reaper looks */
+    return worker_heartbeat(w, 1);
 }
 
 int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
@@ -229,7 +236,6 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     mallopt(M_TRIM_THRESHOLD, WORKER_KEEP_FREED_BYTES);
     worker_id_for(w.id, sizeof w.id, (int)getpid());
     keys_processing(w.processing, sizeof w.processing, w.id);
-    keys_queue(w.pending, sizeof w.pending, "pending");
     keys_queue(w.workers, sizeof w.workers, "workers");
     keys_queue(w.stats, sizeof w.stats, "stats");
 

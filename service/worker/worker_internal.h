@@ -38,7 +38,6 @@ struct worker {
     volatile sig_atomic_t *stop;
     char id[300];
     char processing[KEYS_MAX];
-    char pending[KEYS_MAX];
     char workers[KEYS_MAX];
     char stats[KEYS_MAX];
     redisContext *redis;
@@ -85,12 +84,17 @@ struct chunk_run {
 /* Prototypes */
 
 /* worker.c: refresh the heartbeat (at most every WORKER_HEARTBEAT_MS unless force) and now and
- * then reap silent workers. */
-void worker_heartbeat(struct worker *w, int force);
+ * then reap silent workers. Returns 0, or WC_EREMOTE when the heartbeat was not written. */
+int worker_heartbeat(struct worker *w, int force);
 
 /* chunk_run.c: claim (blocking for at most a second when block) and open chunks until one has
  * titles to fetch. Returns it, already among w->active with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block);
+
+/* chunk_run.c: Redis refused a command about a chunk we hold (an error reply on a live
+ * connection): leave Redis alone for WORKER_REFUSED_BACKOFF_MS, and reconcile (hand our
+ * processing list back) before the next claim, so no reference is stranded there. */
+void chunk_run_refused(struct worker *w);
 
 /* chunk_run.c: the open chunk whose todo list holds the crawl run's title index, or NULL. */
 struct chunk_run *chunk_run_of(struct worker *w, size_t index);

@@ -461,3 +461,62 @@ def test_progress_bar_is_redrawn_on_a_terminal(service, redis_server, fakewiki, 
     assert b"\r[" in shown and b"\x1b[K" in shown
     assert re.search(rb"\[#{30}\] 80/80 titles 100%  [0-9.]+ pages/s  ETA 0:00  done", shown), shown
     assert b"Sanitizer" not in shown
+
+
+def test_list_retry_labels_and_priority(service, redis_server, fakewiki, tmp_path):
+    """`submit --label --priority`, `list` with its filters and paging, `retry` of failed
+    titles."""
+    wiki = fakewiki("--synthetic", "--fault-title", "Broken title")
+    svc = serve(service, redis_server, wiki, "--max-attempts", "2")
+    server = server_of(svc)
+    ids = []
+    for i, (labels, priority) in enumerate([(["nightly"], "low"), (["nightly", "team b"], None),
+                                            ([], "high")]):
+        args = ["submit", "-", "--wait"]
+        for label in labels:
+            args += ["--label", label]
+        if priority:
+            args += ["--priority", priority]
+        p = expect(wc(*args, server=server, stdin=b"T%d\nBroken title\n" % i), 0, svc)
+        ids.append(p.stdout.decode().strip())
+    st = json.loads(expect(wc("status", ids[1], server=server), 0).stdout)
+    assert st["labels"] == ["nightly", "team b"] and st["priority"] == "normal"
+    assert st["expires_at"] is not None
+
+    listed = lines_of(expect(wc("list", server=server), 0).stdout)
+    assert [j["id"] for j in listed] == ids[::-1]
+    assert [j["priority"] for j in listed] == ["high", "normal", "low"]
+    listed = lines_of(expect(wc("list", "--label", "nightly", server=server), 0).stdout)
+    assert [j["id"] for j in listed] == [ids[1], ids[0]]
+    listed = lines_of(expect(wc("list", "--label", "team b", "--status", "done",
+                                server=server), 0).stdout)
+    assert [j["id"] for j in listed] == [ids[1]]
+    assert expect(wc("list", "--status", "running", server=server), 0).stdout == b""
+    listed = lines_of(expect(wc("list", "--limit", "2", server=server), 0).stdout)
+    assert [j["id"] for j in listed] == ids[:0:-1]
+
+    # retry: the failed title of job 1 becomes a new job with its labels
+    p = expect(wc("retry", ids[1], server=server), 0)
+    retried = json.loads(p.stdout)
+    assert retried["titles"] == 1 and retried["id"] not in ids
+    st = svc.wait_done(retried["id"])
+    assert st["labels"] == ["nightly", "team b"] and st["failed"] == 1
+    assert [j["id"] for j in lines_of(expect(wc("list", "--limit", "1", server=server),
+                                             0).stdout)] == [retried["id"]]
+
+    # refused by the server (2), or by the command line (1)
+    p = wc("submit", "-", "--priority", "urgent", server=server, stdin=b"A\n")
+    assert p.returncode == 2 and b"bad_parameter" in p.stderr, p.stderr
+    p = wc("submit", "-", "--label", "x" * 65, server=server, stdin=b"A\n")
+    assert p.returncode == 2 and b"bad_parameter" in p.stderr, p.stderr
+    p = wc("list", "--status", "sleeping", server=server)
+    assert p.returncode == 2 and b"bad_parameter" in p.stderr, p.stderr
+    p = wc("retry", "0" * 32, server=server)
+    assert p.returncode == 2 and b"HTTP 404 not_found" in p.stderr, p.stderr
+    for args in (("list", "extra"), ("list", "--limit", "0"), ("retry",), ("retry", "x"),
+                 ("retry", "0" * 32, "--wait", "1")):
+        p = wc(*args, server=server)
+        assert p.returncode == 1, (args, p.stderr)
+    for command in ("list", "retry"):
+        p = wc(command, "--help")
+        assert p.returncode == 0 and b"Exit status: 0" in p.stdout and b"--server" in p.stdout

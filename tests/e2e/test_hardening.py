@@ -170,3 +170,20 @@ def test_owner_check_fails_closed(service, redis_server, tmp_path):
         assert r.json()["error"]["code"] == "redis_unavailable"
     finally:
         redis_server.cli("ACL", "SETUSER", "default", "+hget")
+
+
+def test_two_uploads_racing_with_one_idempotency_key_make_one_job(service, redis_server):
+    """The second upload to reach its commit waits for the first one's and is answered with its
+    job (200); neither is refused, and only one job is queued."""
+    svc = service("api", ["--redis", redis_server.socket])
+    body = "\n".join("Race %d" % i for i in range(30000)).encode()
+    headers = {"Idempotency-Key": "nightly-race"}
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: svc.submit(body, "text/plain", headers=headers),
+                                range(2)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes in ([200, 202], [202, 202]) or codes == [200, 200], [r.text for r in answers]
+    ids = {r.json()["id"] for r in answers}
+    assert len(ids) == 1, "two jobs for one Idempotency-Key: %s" % ids
+    listed = requests.get(svc.url("/v1/jobs"), timeout=30).json()
+    assert [j["id"] for j in listed] == list(ids)

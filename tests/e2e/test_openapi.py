@@ -498,6 +498,9 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         ("\ufeffOne\r\nTwo\r\n\r\n  Three  \r\n", "text/plain; charset=utf-8", None),
         ("1; One\n2; Two; with semicolon\n", "text/plain", {"format": "idtitle"}),
         ("a\nb\nc\n", "TEXT/PLAIN", {"format": "text", "chunk_size": "2"}),
+        ({"titles": ["L1"], "labels": ["x", "y z"], "priority": "high"}, "application/json",
+         None),
+        ("L2\n", "text/plain", [("label", "x"), ("label", "é"), ("priority", "low")]),
     ]:
         r = post_job(svc, body.encode() if isinstance(body, str) else body, ctype, params)
         accepted = c.check(r, "/v1/jobs", 202)
@@ -554,6 +557,33 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     retried = c.check(r, "/v1/jobs/{id}/retry", 202)
     assert r.headers["Location"] == "/v1/jobs/" + retried["id"] and retried["id"] != broken
     assert (retried["status"], retried["titles"], retried["chunks"]) == ("queued", 1, 1)
+
+    # the listing: newest first, filters, paging with Next-Cursor and Link, HEAD
+    listed = c.check(http("GET", u("/v1/jobs")), "/v1/jobs", 200)
+    assert listed[0]["id"] == retried["id"] and {j["id"] for j in listed} >= set(jobs)
+    assert [j["labels"] for j in c.check(http("GET", u("/v1/jobs"), params={"label": "x"}),
+                                         "/v1/jobs", 200)] == [["x", "é"], ["x", "y z"]]
+    assert {j["priority"] for j in c.check(
+        http("GET", u("/v1/jobs"), params={"label": "x", "status": "done"}), "/v1/jobs",
+        200)} == {"low", "high"}
+    r = http("GET", u("/v1/jobs"), params={"limit": 2, "label": "y z", "status": "done"})
+    assert len(c.check(r, "/v1/jobs", 200)) == 1 and "Next-Cursor" not in r.headers
+    r = http("GET", u("/v1/jobs"), params={"limit": 2, "status": "done"})
+    assert len(c.check(r, "/v1/jobs", 200)) == 2
+    assert r.headers["Link"] == '</v1/jobs?cursor=%s&limit=2&status=done>; rel="next"' % (
+        r.headers["Next-Cursor"])
+    r = http("GET", u("/v1/jobs"), params={"limit": 1, "label": "y z"})
+    c.check(r, "/v1/jobs", 200)
+    c.check(http("GET", u("/v1/jobs"), params={"cursor": r.headers["Next-Cursor"]}),
+            "/v1/jobs", 200)
+    c.check(http("HEAD", u("/v1/jobs")), "/v1/jobs", 200)
+
+    # purge: a finished job goes at once, then answers 404
+    r = http("DELETE", u("/v1/jobs/" + nothing["id"]), params={"purge": "true"})
+    c.check(r, "/v1/jobs/{id}", 204)
+    c.check(http("DELETE", u("/v1/jobs/" + nothing["id"]), params={"purge": "true"}),
+            "/v1/jobs/{id}", 404, "not_found")
+    c.check(http("GET", u("/v1/jobs/" + nothing["id"])), "/v1/jobs/{id}", 404, "not_found")
     st = wait_final(svc, c, retried["id"])
     assert (st["titles"], st["failed"]) == (1, 1)
     failed = c.check(http("GET", u("/v1/jobs/%s/errors" % retried["id"])),
@@ -592,8 +622,8 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         ("DELETE", "/v1/jobs/{id}/errors", "/v1/jobs/%s/errors" % first["id"]),
         ("GET", "/v1/jobs/{id}/retry", "/v1/jobs/%s/retry" % first["id"]),
         ("DELETE", "/v1/jobs/{id}/retry", "/v1/jobs/%s/retry" % first["id"]),
-        ("GET", "/v1/jobs", "/v1/jobs"),
-        ("HEAD", "/v1/jobs", "/v1/jobs"),
+        ("DELETE", "/v1/jobs", "/v1/jobs"),
+        ("PUT", "/v1/jobs", "/v1/jobs"),
         ("OPTIONS", "/v1/jobs", "/v1/jobs"),
         ("DELETE", "/healthz", "/healthz"),
         ("POST", "/readyz", "/readyz"),
@@ -622,6 +652,14 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         c.check(post_job(svc, ["a"], params={"cache": value}), "/v1/jobs", 400, "bad_parameter")
     c.check(post_job(svc, ["a"], headers={"Idempotency-Key": "k" * 129}), "/v1/jobs", 400,
             "bad_header")
+    for params in ({"priority": "urgent"}, {"priority": ""}, {"label": ""}, {"label": "x" * 65},
+                   [("label", "l%d" % i) for i in range(11)]):
+        c.check(post_job(svc, "a\n", "text/plain", params), "/v1/jobs", 400, "bad_parameter")
+    for params in ({"status": "receiving"}, {"label": ""}, {"limit": "0"}, {"limit": "1001"},
+                   {"cursor": "5"}, {"cursor": "x-" + "0" * 32}):
+        c.check(http("GET", u("/v1/jobs"), params=params), "/v1/jobs", 400, "bad_parameter")
+    c.check(http("DELETE", u("/v1/jobs/" + first["id"]), params={"purge": "yes"}),
+            "/v1/jobs/{id}", 400, "bad_parameter")
     # 413
     c.check(post_job(svc, ["t%d" % i for i in range(51)]), "/v1/jobs", 413, "too_many_titles")
     c.check(post_job(svc, "x" * 9000 + "\n", "text/plain"), "/v1/jobs", 413, "body_too_large")
@@ -629,7 +667,9 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     for body in ('{"titles": ["a"], "chunk_size": 5000}', '{"chunk_size": 0, "titles": ["a"]}',
                  '{"chunk_size": "5", "titles": ["a"]}', '{"chunk_size": 2.5, "titles": ["a"]}',
                  '{"chunk_size": 1001, "titles": ["a"]}', "[]", '{"titles": []}',
-                 '{"cache": "no", "titles": ["a"]}', '{"titles": ["a"], "cache": 1}'):
+                 '{"cache": "no", "titles": ["a"]}', '{"titles": ["a"], "cache": 1}',
+                 '{"titles": ["a"], "labels": "x"}', '{"labels": [""], "titles": ["a"]}',
+                 '{"titles": ["a"], "priority": "urgent"}', '{"priority": 1, "titles": ["a"]}'):
         c.check(post_job(svc, body), "/v1/jobs", 422, "invalid_option")
     c.check(post_job(svc, "\n\n", "text/plain"), "/v1/jobs", 422, "invalid_option")
     # query parameters of the job endpoints
@@ -663,6 +703,10 @@ def test_contract_while_jobs_wait_for_workers(service, redis_server, contract):
     t0 = time.time()
     st = c.check(http("GET", u("/v1/jobs/" + job), params={"wait": 1}), "/v1/jobs/{id}", 200)
     assert st["status"] == "queued" and time.time() - t0 >= 0.9
+    c.check(http("DELETE", u("/v1/jobs/" + job), params={"purge": "true"}), "/v1/jobs/{id}", 409,
+            "job_not_finished")
+    r = http("GET", u("/v1/jobs"), params={"status": "queued"})
+    assert [j["id"] for j in c.check(r, "/v1/jobs", 200)] == [job]
 
     r = http("GET", u("/v1/jobs/%s/results" % job))
     assert c.check(r, "/v1/jobs/{id}/results", 200) == []
@@ -741,6 +785,7 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
         c.check(post_job(svc, "a", "application/xml", headers=headers), "/v1/jobs", 401,
                 "unauthorized")
         for template, method, url in [
+                ("/v1/jobs", "GET", "/v1/jobs"),
                 ("/v1/jobs/{id}", "GET", "/v1/jobs/" + MISSING_JOB),
                 ("/v1/jobs/{id}", "DELETE", "/v1/jobs/" + MISSING_JOB),
                 ("/v1/jobs/{id}/results", "GET", "/v1/jobs/%s/results" % MISSING_JOB),
@@ -759,6 +804,11 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
             "too_many_jobs")
     other = c.check(post_job(svc, ["Gamma"], headers=two), "/v1/jobs", 202)["id"]
     c.check(http("GET", u("/v1/jobs/" + job), headers=one), "/v1/jobs/{id}", 200)
+    # each key lists only its own jobs
+    assert [j["id"] for j in c.check(http("GET", u("/v1/jobs"), headers=one), "/v1/jobs",
+                                     200)] == [job]
+    assert [j["id"] for j in c.check(http("GET", u("/v1/jobs"), headers=two), "/v1/jobs",
+                                     200)] == [other]
     for template, method, url in [
             ("/v1/jobs/{id}", "GET", "/v1/jobs/" + job),
             ("/v1/jobs/{id}", "DELETE", "/v1/jobs/" + job),

@@ -89,7 +89,7 @@ def test_kill9_front_end_mid_upload_queues_nothing(service, redis_server, fakewi
     stop.set()
     t.join(30)
     # the half-received job is never queued, and its keys expire on their own
-    assert redis_server.cli("LLEN", "wikicrawl:{queue}:pending") == "0"
+    assert redis_server.cli("--scan", "--pattern", "wikicrawl:{queue}:jobq:*") == ""
     (key,) = redis_server.cli("--scan", "--pattern", "wikicrawl:{*}:job").split()
     assert redis_server.cli("HGET", key, "status") == "receiving"
     assert 0 < int(redis_server.cli("TTL", key)) <= 3600

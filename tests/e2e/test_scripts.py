@@ -10,14 +10,17 @@ import pytest
 from conftest import ROOT
 
 SCRIPTS = os.path.join(ROOT, "service", "common", "scripts")
-JOBS_H = os.path.join(ROOT, "service", "common", "jobs.h")
+# the headers whose JOB_* / JOBS_* macros scripts/lua2c.sh makes Lua locals (through common/jobs.h)
+JOBS_H = [os.path.join(ROOT, "service", "common", "jobs.h"), os.path.join(ROOT, "lib", "job_options.h")]
 
 
 def script(name):
     """The script as the binary sends it: scripts/lua2c.sh's prelude of JOB_* constants, then the
     code without its comment lines."""
-    with open(JOBS_H) as f:
-        macros = dict(re.findall(r'#define (JOBS?_[A-Z_]+) "([^"]*)"', f.read()))
+    macros = {}
+    for header in JOBS_H:
+        with open(header) as f:
+            macros.update(re.findall(r'#define (JOBS?_[A-Z_]+) "([^"]*)"', f.read()))
     with open(os.path.join(SCRIPTS, name + ".lua")) as f:
         code = [line for line in f if not line.lstrip().startswith("--")]
     body = "".join(code)
@@ -75,34 +78,154 @@ def redis_now_ms(redis):
     return int(secs) * 1000 + int(micros) // 1000
 
 
+Q = "wikicrawl:{queue}:"
+JOBQ, TURNS = Q + "jobq:", Q + "turns:"
+REAP_KEYS = [Q + "workers", Q + "pending", Q + "jobmeta", Q + "bell"]
+PROCESSING = Q + "processing:"
+
+
+def reap(redis, *args):
+    return evalsha(redis, "jobs_reap", REAP_KEYS, ["15000", PROCESSING, JOBQ, TURNS] + list(args))
+
+
 def test_heartbeat_and_reaper_both_use_redis_clock(redis_server):
-    workers, pending = "wikicrawl:{queue}:workers", "wikicrawl:{queue}:pending"
-    prefix = "wikicrawl:{queue}:processing:"
+    workers, pending = Q + "workers", Q + "pending"
     evalsha(redis_server, "jobs_heartbeat", [workers], ["live"])
     stamp = int(float(redis_server.cli("ZSCORE", workers, "live")))
     assert abs(stamp - redis_now_ms(redis_server)) < 5000
     # a worker silent for 20 s on Redis's clock, and one that beat just now
     redis_server.cli("ZADD", workers, str(redis_now_ms(redis_server) - 20000), "silent")
-    redis_server.cli("RPUSH", prefix + "silent", "x/1", "x/2")
-    redis_server.cli("RPUSH", prefix + "live", "y/1")
-    assert evalsha(redis_server, "jobs_reap", [workers, pending], ["15000", prefix]) == "2"
+    redis_server.cli("RPUSH", PROCESSING + "silent", "x/1", "x/2")
+    redis_server.cli("RPUSH", PROCESSING + "live", "y/1")
+    assert reap(redis_server) == "2"
+    # no job of that name is known: the references wait in the legacy list, in claim order
     assert redis_server.cli("LRANGE", pending, "0", "-1").split() == ["x/1", "x/2"]
-    assert redis_server.cli("LLEN", prefix + "live") == "1"
+    assert redis_server.cli("LLEN", PROCESSING + "live") == "1"
     assert redis_server.cli("ZRANGE", workers, "0", "-1").split() == ["live"]
     # one worker's chunks at once, whatever its heartbeat
-    assert evalsha(redis_server, "jobs_reap", [workers, pending], ["15000", prefix, "live"]) == "1"
+    assert reap(redis_server, "live") == "1"
+
+
+def push(redis, job, prio, owner, n):
+    refs = ["%s/%d" % (job, i) for i in range(n)]
+    return evalsha(redis, "queue_push", [JOBQ + job, Q + "jobmeta", Q + "bell"],
+                   [job, prio, owner, TURNS] + refs)
+
+
+def claim(redis, worker="w"):
+    return evalsha(redis, "queue_claim", [PROCESSING + worker, Q + "pending"], [JOBQ, TURNS])
+
+
+def depth(redis):
+    return evalsha(redis, "queue_depth", [Q + "pending"], [JOBQ, TURNS]).split()
+
+
+def test_claims_take_turns_over_owners_then_jobs_with_strict_priority(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "A", 3)
+    push(r, "a2", "normal", "A", 2)
+    push(r, "b1", "normal", "B", 3)
+    push(r, "l1", "low", "A", 2)
+    assert depth(r) == ["0", "8", "2"]
+    order = [claim(r) for _ in range(4)]
+    # owners A, B, A, B...; within A its jobs in turn
+    assert order == ["a1/0", "b1/0", "a2/0", "b1/1"]
+    # a high job goes ahead of everything queued, whenever it arrives
+    push(r, "h1", "high", "B", 2)
+    assert [claim(r), claim(r)] == ["h1/0", "h1/1"]
+    order = [claim(r) for _ in range(4)]
+    assert order == ["a1/1", "b1/2", "a2/1", "a1/2"]
+    # low waits while normal work is queued, then runs
+    assert [claim(r), claim(r), claim(r)] == ["l1/0", "l1/1", ""]
+    assert r.cli("LRANGE", PROCESSING + "w", "0", "-1").split()[:2] == ["a1/0", "b1/0"]
+    for key in ("normal", "normal:A", "normal:B", "low", "high"):
+        assert r.cli("EXISTS", TURNS + key) == "0", key
+    assert depth(r) == ["0", "0", "0"]
+    # the bell holds a token per chunk queued, at most 64
+    assert int(r.cli("LLEN", Q + "bell")) == 12
+
+
+def test_hand_back_returns_a_chunk_to_the_head_of_its_job_and_its_turn(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "", 2)
+    push(r, "b1", "normal", "", 1)
+    assert claim(r, "w") == "a1/0"
+    assert claim(r, "w") == "b1/0"  # b1 has nothing left: out of the rotation
+    assert reap(r, "w", "b1/0") == "1"  # back at the head of b1, b1 back in its turn
+    assert reap(r, "w", "b1/0") == "0"  # not twice
+    assert r.cli("LRANGE", TURNS + "normal:", "0", "-1").split() == ["a1", "b1"]
+    assert [claim(r, "v"), claim(r, "v")] == ["a1/1", "b1/0"]
+    # a dead worker's list goes back in claim order, to the head of its job
+    push(r, "c1", "low", "K", 3)
+    assert [claim(r, "dead"), claim(r, "dead")] == ["c1/0", "c1/1"]
+    assert reap(r, "dead") == "2"
+    assert r.cli("LRANGE", JOBQ + "c1", "0", "-1").split() == ["c1/0", "c1/1", "c1/2"]
+    assert depth(r) == ["0", "0", "3"]
+
+
+def test_a_dropped_job_leaves_its_rotation_at_once(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "A", 3)
+    push(r, "a2", "normal", "A", 3)
+    push(r, "b1", "normal", "B", 3)
+    assert evalsha(r, "queue_drop", [JOBQ + "a1", Q + "jobmeta"], ["a1", TURNS]) == "3"
+    assert r.cli("LRANGE", TURNS + "normal:A", "0", "-1").split() == ["a2"]
+    assert evalsha(r, "queue_drop", [JOBQ + "a2", Q + "jobmeta"], ["a2", TURNS]) == "3"
+    assert r.cli("LRANGE", TURNS + "normal", "0", "-1").split() == ["B"]
+    assert r.cli("HKEYS", Q + "jobmeta").split() == ["b1"]
+    assert [claim(r) for _ in range(4)] == ["b1/0", "b1/1", "b1/2", ""]
+    # a reference of a dropped job handed back later is parked, and settles as a no-op
+    assert evalsha(r, "queue_drop", [JOBQ + "b1", Q + "jobmeta"], ["b1", TURNS]) == "0"
+    assert reap(r, "w", "b1/1") == "1"
+    assert r.cli("LRANGE", Q + "pending", "0", "-1").split() == ["b1/1"]
+    assert claim(r, "v") == "b1/1"
 
 
 def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
     job = JOB + "job"
-    assert evalsha(redis_server, "jobs_create", [job], ["3600", "1000", "50", "owner1"]) == "1"
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "1000", "50", "owner1", '["x"]', "low"]) == "1"
     assert 3500 < int(redis_server.cli("TTL", job)) <= 3600
     assert redis_server.cli("HGET", job, "status") == "receiving"
+    assert redis_server.cli("HMGET", job, "labels", "priority").split() == ['["x"]', "low"]
     # the same id again writes nothing
-    assert evalsha(redis_server, "jobs_create", [job], ["3600", "2000", "10", "other"]) == "0"
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "2000", "10", "other", "[]", "high"]) == "0"
     assert redis_server.cli("HGET", job, "owner") == "owner1"
     # the commit's counters go to an existing job only
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
     redis_server.cli("DEL", job)
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""
     assert redis_server.cli("EXISTS", job) == "0", "an expired job was recreated without owner"
+
+
+def test_purge_deletes_every_key_of_a_finished_job_only(redis_server):
+    parts = ["job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid"]
+    keys = [JOB + part for part in parts]
+    redis_server.cli("HSET", keys[0], "status", "running", "owner", "o1")
+    redis_server.cli("HSET", keys[3], "T", "ok")
+    redis_server.cli("XADD", keys[4], "0-1", "r", "{}")
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "-1"
+    assert redis_server.cli("EXISTS", *keys) == "3"
+    redis_server.cli("HSET", keys[0], "status", "done")
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "o1"
+    assert redis_server.cli("EXISTS", *keys) == "0"
+    assert evalsha(redis_server, "jobs_purge", keys, []) == "0"
+
+
+def test_the_commit_marks_a_job_committed_and_refuses_one_not_receiving(redis_server):
+    job = JOB + "job"
+    keys = [JOB + p for p in PARTS]
+    assert evalsha(redis_server, "jobs_create", [job],
+                   ["3600", "1000", "50", "owner1", "[]", "normal"]) == "1"
+    # cancelled while its body still streamed: the commit's counters are refused
+    redis_server.cli("HSET", job, "status", "cancelled")
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""
+    assert redis_server.cli("HGET", job, "status") == "cancelled"
+    redis_server.cli("HSET", job, "status", "receiving")
+    assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
+    assert redis_server.cli("HGET", job, "committed") == "0"
+    # a worker may start it from its first references before the commit ends
+    redis_server.cli("HSET", job, "status", "running")
+    assert evalsha(redis_server, "jobs_committed", keys, ["3600"]) == "running"
+    assert redis_server.cli("HGET", job, "committed") == "1"

@@ -117,8 +117,11 @@ def test_cancel_stops_work_and_keeps_results(service, redis_server, fakewiki):
     assert st2["chunks_done"] < st2["chunks"]
     _, recs = svc.lines(job)
     assert len(recs) == st2["pages"]
-    # the queue holds nothing of it any more
-    wait_for(lambda: redis_server.cli("LLEN", "wikicrawl:{queue}:pending") == "0", 10, "queue")
+    # the queue holds nothing of it any more, at once (DELETE drops its list and its turn)
+    assert redis_server.cli("EXISTS", "wikicrawl:{queue}:jobq:" + job) == "0"
+    turn = redis_server.cli("LRANGE", "wikicrawl:{queue}:turns:normal:", "0", "-1").split()
+    assert job not in turn
+    assert redis_server.cli("HEXISTS", "wikicrawl:{queue}:jobmeta", job) == "0"
 
 
 def test_errors_are_json_with_the_right_status(service, redis_server, fakewiki):
@@ -136,7 +139,7 @@ def test_errors_are_json_with_the_right_status(service, redis_server, fakewiki):
     check(requests.get(u("/v1/jobs/" + "0" * 32 + "/results")), 404, "not_found")
     check(requests.get(u("/nope")), 404, "not_found")
     check(requests.put(u("/v1/jobs/" + "0" * 32)), 405, "method_not_allowed")
-    check(requests.get(u("/v1/jobs")), 405, "method_not_allowed")
+    check(requests.delete(u("/v1/jobs")), 405, "method_not_allowed")
     check(requests.post(u("/v1/jobs"), data="x"), 415, "unsupported_media_type")
     check(svc.submit("<titles/>", "application/xml"), 415, "unsupported_media_type")
     bad = svc.submit('["a", "b"', "application/json")

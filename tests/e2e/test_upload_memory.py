@@ -36,7 +36,7 @@ def test_million_title_upload_keeps_front_end_rss_under_64_mib(service, redis_se
     job = r.json()
     assert job["titles"] == N_TITLES and job["chunks"] == N_TITLES // 50
     assert job["duplicates"] == 0 and job["invalid"] == 0
-    assert redis_server.cli("LLEN", "wikicrawl:{queue}:pending") == str(N_TITLES // 50)
+    assert redis_server.cli("LLEN", "wikicrawl:{queue}:jobq:" + job["id"]) == str(N_TITLES // 50)
     peak = peak_rss_kib(api.proc.pid)
     print("front end peak RSS: %d KiB for %d titles" % (peak, N_TITLES))
     assert peak < LIMIT_KIB

@@ -27,6 +27,29 @@ static void builds_the_limiter_keys(void **state)
     assert_int_equal(keys_limiter(out, 10, KEYS_LIMITER_BUCKET), WC_ELIMIT);
 }
 
+static void builds_the_jobs_index_keys(void **state)
+{
+    (void)state;
+    char out[KEYS_MAX];
+    assert_int_equal(keys_jobs_index(out, sizeof out, "ab12"), 27);
+    assert_string_equal(out, "wikicrawl:{queue}:jobs:ab12");
+    assert_int_equal(keys_jobs_index(out, sizeof out, ""), 23);
+    assert_string_equal(out, "wikicrawl:{queue}:jobs:");
+    assert_int_equal(keys_jobs_index(out, 10, "ab12"), WC_ELIMIT);
+}
+
+static void builds_the_job_queue_keys(void **state)
+{
+    (void)state;
+    char out[KEYS_MAX];
+    const char *id = "0123456789abcdef0123456789abcdef";
+    assert_int_equal(keys_job_queue(out, sizeof out, id), 23 + KEYS_JOB_ID_LEN);
+    assert_string_equal(out, "wikicrawl:{queue}:jobq:0123456789abcdef0123456789abcdef");
+    /* the scripts build the same name from the prefix */
+    assert_memory_equal(out, KEYS_JOBQ_PREFIX, strlen(KEYS_JOBQ_PREFIX));
+    assert_int_equal(keys_job_queue(out, 30, id), WC_ELIMIT);
+}
+
 static void builds_cache_keys_of_any_length(void **state)
 {
     (void)state;
@@ -48,6 +71,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builds_the_limiter_keys),
+        cmocka_unit_test(builds_the_jobs_index_keys),
+        cmocka_unit_test(builds_the_job_queue_keys),
         cmocka_unit_test(builds_cache_keys_of_any_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,19 @@ static void reports_a_bad_url_without_its_password(void **state)
     assert_non_null(strstr(err.message, "redis://:***@127.0.0.1:99999/0"));
 }
 
+static void refuses_a_port_or_db_that_is_not_a_number(void **state)
+{
+    (void)state;
+    const char *bad[] = {"redis://127.0.0.1:12x/0",   "redis://127.0.0.1:0/0",
+                         "redis://127.0.0.1:65536/0", "redis://127.0.0.1:6379/x",
+                         "redis://127.0.0.1:6379/-1", "unix:///tmp/none.sock?db=two"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct wc_error err = {0};
+        assert_null(rconn_connect(bad[i], 100, &err));
+        assert_int_equal(err.code, WC_EINVAL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -56,6 +69,7 @@ int main(void)
         cmocka_unit_test(leaves_addresses_without_credentials_alone),
         cmocka_unit_test(never_shows_the_password_when_the_buffer_is_short),
         cmocka_unit_test(reports_a_bad_url_without_its_password),
+        cmocka_unit_test(refuses_a_port_or_db_that_is_not_a_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,10 +50,12 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
     stats_count_fetch(&s, 700);   /* 0.7 s: le="1" */
     stats_count_fetch(&s, 60000); /* past every bucket: +Inf only */
     redisContext *c = offline_context();
-    assert_int_equal(stats_append_chunk(c, "K", &s, 1), 15);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 1), 17);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
-    assert_string_equal(got.data, "HINCRBY K pages_ok 3\n"
+    /* One transaction: a scrape sees all of a chunk or none of it. */
+    assert_string_equal(got.data, "MULTI\n"
+                                  "HINCRBY K pages_ok 3\n"
                                   "HINCRBY K pages_missing 1\n"
                                   "HINCRBY K chunks_done 1\n"
                                   "HINCRBY K requests 5\n"
@@ -67,7 +69,8 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
                                   "HINCRBY K fetch_seconds_bucket|le=\"10\" 3\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"+Inf\" 4\n"
                                   "HINCRBYFLOAT K fetch_seconds_sum 60.840000\n"
-                                  "HINCRBY K fetch_seconds_count 4\n");
+                                  "HINCRBY K fetch_seconds_count 4\n"
+                                  "EXEC\n");
     wc_buf_free(&got);
     redisFree(c);
 }
@@ -81,14 +84,16 @@ static void sends_nothing_for_zero_counters(void **state)
     assert_int_equal(c->obuf[0], '\0');
     /* A chunk handed back without a fetch: the buckets start where the first fetch falls. */
     stats_count_fetch(&s, 3000);
-    assert_int_equal(stats_append_chunk(c, "K", &s, 0), 5);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 0), 7);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
-    assert_string_equal(got.data, "HINCRBY K fetch_seconds_bucket|le=\"5\" 1\n"
+    assert_string_equal(got.data, "MULTI\n"
+                                  "HINCRBY K fetch_seconds_bucket|le=\"5\" 1\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"10\" 1\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"+Inf\" 1\n"
                                   "HINCRBYFLOAT K fetch_seconds_sum 3.000000\n"
-                                  "HINCRBY K fetch_seconds_count 1\n");
+                                  "HINCRBY K fetch_seconds_count 1\n"
+                                  "EXEC\n");
     wc_buf_free(&got);
     redisFree(c);
 }
@@ -97,13 +102,15 @@ static void sends_single_counters(void **state)
 {
     (void)state;
     redisContext *c = offline_context();
+    assert_int_equal(stats_append_count(c, "K", STATS_JOBS_SUBMITTED), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_JOBS_DONE), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_WORKER_RESTARTS), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_API_RESTARTS), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_COUNTERS), 0);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
-    assert_string_equal(got.data, "HINCRBY K jobs_done 1\n"
+    assert_string_equal(got.data, "HINCRBY K jobs_submitted 1\n"
+                                  "HINCRBY K jobs_done 1\n"
                                   "HINCRBY K worker_restarts 1\n"
                                   "HINCRBY K api_restarts 1\n");
     wc_buf_free(&got);
@@ -114,44 +121,196 @@ static void sends_single_counters(void **state)
     redisFree(c);
 }
 
-static void formats_the_hash_as_prometheus_text_in_its_order(void **state)
+/* The exposition of an empty hash: every family, in its fixed order, each with HELP and TYPE. */
+static const char empty_exposition[] =
+    "# HELP wikicrawl_queue_chunks Chunks waiting for a worker.\n"
+    "# TYPE wikicrawl_queue_chunks gauge\n"
+    "wikicrawl_queue_chunks 4\n"
+    "# HELP wikicrawl_queue_priority_chunks Chunks waiting for a worker, by job priority.\n"
+    "# TYPE wikicrawl_queue_priority_chunks gauge\n"
+    "wikicrawl_queue_priority_chunks{priority=\"high\"} 1\n"
+    "wikicrawl_queue_priority_chunks{priority=\"normal\"} 3\n"
+    "wikicrawl_queue_priority_chunks{priority=\"low\"} 0\n"
+    "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
+    "# TYPE wikicrawl_workers_alive gauge\n"
+    "wikicrawl_workers_alive 2\n"
+    "# HELP wikicrawl_jobs_submitted_total Jobs accepted (uploads and retries).\n"
+    "# TYPE wikicrawl_jobs_submitted_total counter\n"
+    "wikicrawl_jobs_submitted_total 0\n"
+    "# HELP wikicrawl_jobs_done_total Jobs whose last chunk finished.\n"
+    "# TYPE wikicrawl_jobs_done_total counter\n"
+    "wikicrawl_jobs_done_total 0\n"
+    "# HELP wikicrawl_chunks_done_total Chunks crawled to their end.\n"
+    "# TYPE wikicrawl_chunks_done_total counter\n"
+    "wikicrawl_chunks_done_total 0\n"
+    "# HELP wikicrawl_pages_ok_total Titles crawled into a record.\n"
+    "# TYPE wikicrawl_pages_ok_total counter\n"
+    "wikicrawl_pages_ok_total 0\n"
+    "# HELP wikicrawl_pages_disambiguation_total Titles that are disambiguation pages.\n"
+    "# TYPE wikicrawl_pages_disambiguation_total counter\n"
+    "wikicrawl_pages_disambiguation_total 0\n"
+    "# HELP wikicrawl_pages_missing_total Titles of pages that do not exist.\n"
+    "# TYPE wikicrawl_pages_missing_total counter\n"
+    "wikicrawl_pages_missing_total 0\n"
+    "# HELP wikicrawl_pages_invalid_total Titles the wiki answered are not valid.\n"
+    "# TYPE wikicrawl_pages_invalid_total counter\n"
+    "wikicrawl_pages_invalid_total 0\n"
+    "# HELP wikicrawl_pages_failed_total Titles that failed for good.\n"
+    "# TYPE wikicrawl_pages_failed_total counter\n"
+    "wikicrawl_pages_failed_total 0\n"
+    "# HELP wikicrawl_pages_retryable_total Titles left with a retryable error.\n"
+    "# TYPE wikicrawl_pages_retryable_total counter\n"
+    "wikicrawl_pages_retryable_total 0\n"
+    "# HELP wikicrawl_requests_total HTTP requests to the wiki, retries included.\n"
+    "# TYPE wikicrawl_requests_total counter\n"
+    "wikicrawl_requests_total 0\n"
+    "# HELP wikicrawl_worker_restarts_total Workers restarted by the supervisor.\n"
+    "# TYPE wikicrawl_worker_restarts_total counter\n"
+    "wikicrawl_worker_restarts_total 0\n"
+    "# HELP wikicrawl_api_restarts_total Front ends restarted by the supervisor.\n"
+    "# TYPE wikicrawl_api_restarts_total counter\n"
+    "wikicrawl_api_restarts_total 0\n"
+    "# HELP wikicrawl_fetch_seconds Time of the last request of each title, in seconds.\n"
+    "# TYPE wikicrawl_fetch_seconds histogram\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"0.05\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"0.1\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"0.25\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"0.5\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"1\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"2.5\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"5\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"10\"} 0\n"
+    "wikicrawl_fetch_seconds_bucket{le=\"+Inf\"} 0\n"
+    "wikicrawl_fetch_seconds_sum 0\n"
+    "wikicrawl_fetch_seconds_count 0\n";
+
+static const struct stats_gauges gauges = {
+    .queue_chunks = 4, .queue_priority_chunks = {1, 3, 0}, .workers_alive = 2};
+
+static void formats_every_family_in_a_fixed_order_even_before_counting(void **state)
 {
     (void)state;
+    struct wc_buf out = WC_BUF_INIT;
+    assert_int_equal(stats_format(&out, &gauges, NULL, 0), 0);
+    assert_string_equal(out.data, empty_exposition);
+    wc_buf_free(&out);
+}
+
+/* How many times needle occurs in text. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* The offset of the first line of text that starts with prefix (fails the test when none does). */
+static size_t line_at(const char *text, const char *prefix)
+{
+    for (const char *p = strstr(text, prefix); p; p = strstr(p + 1, prefix))
+        if (p == text || p[-1] == '\n')
+            return (size_t)(p - text);
+    fail_msg("no line starts with %s", prefix);
+    return 0;
+}
+
+static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state)
+{
+    (void)state;
+    /* HGETALL's order is the hash's: here the histogram's fields come scrambled and between the
+     * counters. */
     static const char *const kv[] = {
+        "fetch_seconds_count",
+        "5",
+        "worker_restarts",
+        "3",
+        "fetch_seconds_bucket|le=\"+Inf\"",
+        "5",
         "pages_ok",
-        "2",
+        "4",
+        "fetch_seconds_bucket|le=\"1\"",
+        "4",
+        "fetch_seconds_sum",
+        "2.75",
         "fetch_seconds_bucket|le=\"0.05\"",
         "1",
-        "fetch_seconds_bucket|le=\"+Inf\"",
+        "jobs_submitted",
         "2",
-        "fetch_seconds_sum",
-        "0.300000",
-        "fetch_seconds_count",
+        "requests",
+        "6",
+        "fetch_seconds_bucket|le=\"0.1\"",
         "2",
         "jobs_done",
         "1",
-        "worker_restarts",
-        "3",
-        "some_future_counter", /* not ignored: any plain field is a counter */
-        "7",
-        "odd_one_out", /* a field without its value is skipped */
+        "chunks_done",
+        "2",
     };
     struct wc_buf out = WC_BUF_INIT;
-    assert_int_equal(stats_format(&out, kv, sizeof kv / sizeof kv[0]), 0);
-    assert_string_equal(out.data, "wikicrawl_pages_ok_total 2\n"
-                                  "wikicrawl_fetch_seconds_bucket{le=\"0.05\"} 1\n"
-                                  "wikicrawl_fetch_seconds_bucket{le=\"+Inf\"} 2\n"
-                                  "wikicrawl_fetch_seconds_sum 0.300000\n"
-                                  "wikicrawl_fetch_seconds_count 2\n"
-                                  "wikicrawl_jobs_done_total 1\n"
-                                  "wikicrawl_worker_restarts_total 3\n"
-                                  "wikicrawl_some_future_counter_total 7\n");
-    /* Appends; an empty hash adds nothing. */
-    size_t len = out.len;
-    assert_int_equal(stats_format(&out, kv, 0), 0);
-    assert_int_equal(out.len, len);
-    assert_int_equal(stats_format_pair(&out, "requests", "12"), 0);
-    assert_string_equal(out.data + len, "wikicrawl_requests_total 12\n");
+    assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
+    const char *t = out.data;
+    /* HELP and TYPE once per family, the family's samples right after them. */
+    assert_int_equal(occurrences(t, "# TYPE "), 16);
+    assert_int_equal(occurrences(t, "# HELP "), 16);
+    assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
+    assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
+    assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"
+                              "wikicrawl_pages_ok_total 4\n"));
+    assert_non_null(strstr(t, "# TYPE wikicrawl_jobs_submitted_total counter\n"
+                              "wikicrawl_jobs_submitted_total 2\n"));
+    assert_non_null(strstr(t, "wikicrawl_worker_restarts_total 3\n"));
+    /* The counters in the table's order, not the hash's. */
+    assert_true(line_at(t, "wikicrawl_jobs_submitted_total ") <
+                line_at(t, "wikicrawl_jobs_done_total "));
+    assert_true(line_at(t, "wikicrawl_pages_ok_total ") < line_at(t, "wikicrawl_requests_total "));
+    assert_true(line_at(t, "wikicrawl_requests_total ") <
+                line_at(t, "wikicrawl_worker_restarts_total "));
+    /* Every bucket, by increasing le (0 where the hash has none yet: no fetch was that fast),
+     * +Inf last, then _sum and _count. */
+    assert_non_null(strstr(t, "# TYPE wikicrawl_fetch_seconds histogram\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"0.05\"} 1\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"0.1\"} 2\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"0.25\"} 0\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"0.5\"} 0\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"1\"} 4\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"2.5\"} 0\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"5\"} 0\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"10\"} 0\n"
+                              "wikicrawl_fetch_seconds_bucket{le=\"+Inf\"} 5\n"
+                              "wikicrawl_fetch_seconds_sum 2.75\n"
+                              "wikicrawl_fetch_seconds_count 5\n"));
+    assert_true(line_at(t, "# HELP wikicrawl_fetch_seconds ") >
+                line_at(t, "wikicrawl_api_restarts_total "));
+    wc_buf_free(&out);
+}
+
+static void skips_fields_it_does_not_know(void **state)
+{
+    (void)state;
+    /* Another version of wikicrawl on the same Redis, or a hand-made field: none of it reaches the
+     * exposition, which would otherwise carry a family without HELP or TYPE, a bucket out of
+     * order, or a value Prometheus cannot read. */
+    static const char *const kv[] = {
+        "some_future_counter",
+        "7",
+        "fetch_seconds_bucket|le=\"0.07\"",
+        "1",
+        "pages_ok_total",
+        "9",
+        "",
+        "",
+        "pages_missing",
+        "not a number",
+        "pages_invalid",
+        "0x10",
+        "odd_one_out", /* a field without its value */
+    };
+    struct wc_buf out = WC_BUF_INIT;
+    assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
+    assert_string_equal(out.data, empty_exposition);
+    /* Appends to what out holds. */
+    assert_int_equal(stats_format(&out, &gauges, kv, 0), 0);
+    assert_int_equal(out.len, 2 * strlen(empty_exposition));
     wc_buf_free(&out);
 }
 
@@ -161,7 +320,9 @@ int main(void)
         cmocka_unit_test(sends_a_chunks_counters_with_cumulative_buckets),
         cmocka_unit_test(sends_nothing_for_zero_counters),
         cmocka_unit_test(sends_single_counters),
-        cmocka_unit_test(formats_the_hash_as_prometheus_text_in_its_order),
+        cmocka_unit_test(formats_every_family_in_a_fixed_order_even_before_counting),
+        cmocka_unit_test(formats_the_hash_in_the_tables_order_whatever_its_order),
+        cmocka_unit_test(skips_fields_it_does_not_know),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

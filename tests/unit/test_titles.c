@@ -383,7 +383,8 @@ static void test_json_object(void **state)
                   S("{\"chunk_size\": 50, \"name\": \"x\\\"y\", \"flag\": true, \"n\": null,"
                     " \"nested\": {\"titles\": [1]}, \"list\": [1, \"2\"], \"f\": -0.5E-2,"
                     " \"titles\": [\"A\", 1, {\"titles\": \"B\"}], \"after\": false}"),
-                  "Ochunk_size=50\nOname=\"x\\x5C\"y\"\nOflag=true\nOn=null\nOf=-0.5E-2\n"
+                  "Ochunk_size=50\nOname=\"x\\x5C\"y\"\nOflag=true\nOn=null\n"
+                  "Onested={\"titles\": [1]}\nOlist=[1, \"2\"]\nOf=-0.5E-2\n"
                   "T0:A\nI1:not_string:1\nI2:not_string:{\"titles\": \"B\"}\nOafter=false\n",
                   0);
     /* Escaped member names are decoded, so "titl\u0065s" is the titles member. */
@@ -403,6 +404,29 @@ static void test_json_object(void **state)
     assert_string_equal(rec.log.data, "T0:A\n");
     titles_reader_free(r);
     wc_buf_free(&rec.log);
+}
+
+/* An option whose value is an array (the job's "labels") is handed over whole as raw JSON, the
+ * same wherever the input is cut; one longer than 4096 bytes is cut, so it no longer parses. */
+static void test_json_array_option(void **state)
+{
+    (void)state;
+    expect_splits(TITLES_FORMAT_JSON,
+                  S("{\"labels\": [\"a b\", \"\\u00e9\", []], \"titles\": [\"A\"]}"),
+                  "Olabels=[\"a b\", \"\\x5Cu00e9\", []]\nT0:A\n", 0);
+    struct wc_buf in = WC_BUF_INIT;
+    assert_int_equal(wc_buf_puts(&in, "{\"labels\": ["), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(wc_buf_puts(&in, "\"abc\","), 0);
+    assert_int_equal(wc_buf_puts(&in, "\"z\"], \"titles\": [\"A\"]}"), 0);
+    struct run run = read_all(TITLES_FORMAT_JSON, 0, in.data, in.len);
+    assert_int_equal(run.rc, 0);
+    const char *nl = strchr(run.log, '\n');
+    assert_non_null(nl);
+    assert_int_equal(nl - run.log - (long)strlen("Olabels="), 4096);
+    assert_string_equal(nl, "\nT0:A\n");
+    run_free(&run);
+    wc_buf_free(&in);
 }
 
 static void test_json_long_values_bounded(void **state)
@@ -431,7 +455,7 @@ static void test_json_long_values_bounded(void **state)
     const char *eq = strchr(o, '=');
     assert_int_equal(eq - o - 1, 1024); /* the name cut to 1024 bytes */
     const char *nl = strchr(eq, '\n');
-    assert_int_equal(nl - eq - 1, 1024); /* the value too */
+    assert_int_equal(nl - eq - 1, 4096); /* the value to 4096 */
     assert_memory_equal(nl + 1, "I0:too_long:tttt", 16);
     const char *nl2 = strchr(nl + 1, '\n');
     assert_int_equal(nl2 - nl - 1 - strlen("I0:too_long:"), 259);
@@ -670,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_json_escapes),
         cmocka_unit_test(test_json_lone_surrogates),
         cmocka_unit_test(test_json_object),
+        cmocka_unit_test(test_json_array_option),
         cmocka_unit_test(test_json_long_values_bounded),
         cmocka_unit_test(test_json_parse_errors),
         cmocka_unit_test(test_json_nesting_limit),

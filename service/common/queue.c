@@ -1,0 +1,134 @@
+/* queue.c - the chunk queue: one list per job, fair turns between owners and their jobs */
+#include "queue.h"
+#include "jobs.h"
+#include "keys.h"
+#include "rconn.h"
+#include "scripts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const priority_names[QUEUE_PRIORITIES] = {
+    JOB_PRIORITY_HIGH,
+    JOB_PRIORITY_NORMAL,
+    JOB_PRIORITY_LOW,
+};
+
+const char *queue_priority_name(int level)
+{
+    return level >= 0 && level < QUEUE_PRIORITIES ? priority_names[level] : NULL;
+}
+
+int queue_priority_valid(const char *priority)
+{
+    if (priority == NULL)
+        return 1;
+    for (int i = 0; i < QUEUE_PRIORITIES; i++)
+        if (strcmp(priority, priority_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int queue_push(redisContext *c, const char *job_id, const char *priority, const char *owner,
+               const char *const *refs, size_t n, struct wc_error *err)
+{
+    if (!queue_priority_valid(priority))
+        return wc_error_set(err, WC_EINVAL, "priority must be high, normal or low");
+    if (n == 0)
+        return 0;
+    char jobq[KEYS_MAX], jobmeta[KEYS_MAX], bell[KEYS_MAX];
+    keys_job_queue(jobq, sizeof jobq, job_id);
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    keys_queue(bell, sizeof bell, "bell");
+    const char *keys[] = {jobq, jobmeta, bell};
+    const char **args = malloc((4 + n) * sizeof *args);
+    if (args == NULL)
+        return wc_error_set(err, WC_ENOMEM, "out of memory");
+    args[0] = job_id;
+    args[1] = priority ? priority : JOB_PRIORITY_NORMAL;
+    args[2] = owner ? owner : "";
+    args[3] = KEYS_TURNS_PREFIX;
+    memcpy(args + 4, refs, n * sizeof *refs);
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_PUSH, 3, keys, (int)(4 + n), args, NULL, err);
+    free(args);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
+}
+
+int queue_claim(redisContext *c, const char *processing, char *ref, size_t size, size_t *len,
+                struct wc_error *err)
+{
+    char pending[KEYS_MAX];
+    keys_queue(pending, sizeof pending, "pending");
+    const char *keys[] = {processing, pending};
+    const char *args[] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX};
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_CLAIM, 2, keys, 2, args, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int claimed = r->type == REDIS_REPLY_STRING && size > 0;
+    if (claimed) {
+        *len = r->len < size ? r->len : size - 1;
+        memcpy(ref, r->str, *len);
+        ref[*len] = '\0';
+    }
+    freeReplyObject(r);
+    return claimed;
+}
+
+int queue_wait(redisContext *c, int seconds, struct wc_error *err)
+{
+    char bell[KEYS_MAX], timeout[16];
+    keys_queue(bell, sizeof bell, "bell");
+    snprintf(timeout, sizeof timeout, "%d", seconds);
+    const char *argv[] = {"BLPOP", bell, timeout};
+    redisReply *r = rconn_run(c, 3, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
+}
+
+long long queue_drop(redisContext *c, const char *job_id, struct wc_error *err)
+{
+    char jobq[KEYS_MAX], jobmeta[KEYS_MAX];
+    keys_job_queue(jobq, sizeof jobq, job_id);
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    const char *keys[] = {jobq, jobmeta};
+    const char *args[] = {job_id, KEYS_TURNS_PREFIX};
+    long long dropped = 0;
+    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 2, keys, 2, args, NULL, &dropped, err);
+    return rc ? rc : dropped;
+}
+
+int queue_forget(redisContext *c, const char *job_id, struct wc_error *err)
+{
+    char jobmeta[KEYS_MAX];
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    const char *argv[] = {"HDEL", jobmeta, job_id};
+    redisReply *r = rconn_run(c, 3, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
+}
+
+int queue_depth(redisContext *c, long long depth[QUEUE_PRIORITIES], struct wc_error *err)
+{
+    char pending[KEYS_MAX];
+    keys_queue(pending, sizeof pending, "pending");
+    const char *keys[] = {pending};
+    const char *args[] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX};
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_DEPTH, 1, keys, 2, args, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != QUEUE_PRIORITIES)
+        rc = wc_error_set(err, WC_EREMOTE, "queue depth: unexpected reply");
+    for (int i = 0; rc == 0 && i < QUEUE_PRIORITIES; i++)
+        depth[i] = r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
+    freeReplyObject(r);
+    return rc;
+}

@@ -1,0 +1,18 @@
+-- queue_drop.lua - a cancelled job leaves the queue: its list and its turn, at once
+-- KEYS: jobq jobmeta
+-- ARGV: job_id turns_prefix
+-- Run right after jobs_cancel.lua (another slot: {JOBID}). A crash between the two only leaves
+-- references whose chunk bodies are gone: each is claimed and settled as a no-op.
+-- Returns the number of chunks dropped.
+local n = redis.call('LLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+local meta = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if meta then
+  local prio, owner = string.match(meta, '^([^:]*):(.*)$')
+  local owners = ARGV[2] .. prio
+  local jobs = owners .. ':' .. owner
+  redis.call('LREM', jobs, 0, ARGV[1])
+  if redis.call('EXISTS', jobs) == 0 then redis.call('LREM', owners, 0, owner) end
+end
+return n
