@@ -13,11 +13,13 @@
  * one valid gzip stream, so a run of stored records is sent to a client that accepts gzip as it
  * is, and inflated for one that does not. */
 
-/* The level records are written at: zlib's fastest (about 3x smaller for NDJSON of wiki text). */
+/* The level records are written at: libdeflate's fastest (about 3x smaller for NDJSON of wiki
+ * text). */
 #define GZIP_MEMBER_LEVEL 1
 
-/* A deflate state kept between members: setting one up costs more than a small record's
- * compression. Not shared between threads. */
+/* A compressor (libdeflate) kept between members: setting one up costs more than a small record's
+ * compression, so its owner keeps one per process (or per thread) and passes it in. Not shared
+ * between threads. */
 struct gzip_writer;
 
 /* A stream of one or more members inflated as its bytes arrive. */
@@ -25,12 +27,13 @@ struct gzip_reader;
 
 /* Prototypes */
 
-/* A writer at level (0-9); NULL when out of memory. Free with gzip_writer_free(). */
+/* A writer at level (0-12, libdeflate's scale); NULL when out of memory or a bad level. Free with
+ * gzip_writer_free(). */
 struct gzip_writer *gzip_writer_new(int level);
 
 /* Append to out one complete member holding data[0..len) then tail[0..tail_len) (tail may be
- * NULL when tail_len is 0: a record and its newline without copying the record). 0, WC_ENOMEM
- * (out then holds what it held before) or WC_EINVAL (zlib refused: not expected). */
+ * NULL when tail_len is 0: a record and its newline). 0, WC_ENOMEM (out then holds what it held
+ * before) or WC_EINVAL (too large, or the compressor refused: not expected). */
 int gzip_writer_member(struct gzip_writer *w, struct wc_buf *out, const char *data, size_t len,
                        const char *tail, size_t tail_len, struct wc_error *err);
 

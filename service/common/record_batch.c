@@ -42,21 +42,16 @@ int record_batch_add_member(struct record_batch *b, const char *title, size_t ti
     return 0;
 }
 
-int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
-                     const char *outcome, size_t outcome_len, const char *payload,
+int record_batch_add(struct record_batch *b, struct gzip_writer *gz, const char *title,
+                     size_t title_len, const char *outcome, size_t outcome_len, const char *payload,
                      size_t payload_len)
 {
-    if (b->gz == NULL) {
-        b->gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
-        if (b->gz == NULL)
-            return WC_ENOMEM;
-    }
     size_t n_args = b->n_args, text_len = b->text.len;
     if (push(b, title, title_len) != 0 || push(b, outcome, outcome_len) != 0)
         goto undo;
     /* Compressed straight into the arguments: the line is never copied uncompressed. */
     if (grow_ends(b) != 0 ||
-        gzip_writer_member(b->gz, &b->text, payload, payload_len, "\n", 1, NULL) != 0)
+        gzip_writer_member(gz, &b->text, payload, payload_len, "\n", 1, NULL) != 0)
         goto undo;
     b->ends[b->n_args++] = b->text.len;
     return 0;
@@ -169,8 +164,6 @@ void record_batch_free(struct record_batch *b)
 {
     wc_buf_free(&b->text);
     free(b->ends);
-    gzip_writer_free(b->gz);
-    b->gz = NULL;
     b->ends = NULL;
     b->n_args = b->cap_args = 0;
 }

@@ -8,6 +8,7 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "gzip_member.h"
 #include "common/jobs.h"
 #include "wc_error.h"
 
@@ -18,27 +19,27 @@
  *
  * Payloads are stored as they will be kept in Redis: the line (record or error line) and its
  * newline as one gzip member (lib/gzip_member.h), so that the results and errors streams hold
- * compressed lines that the front end can send as they are. */
+ * compressed lines that the front end can send as they are. The compressor is the caller's (a
+ * worker keeps one for its life): setting one up costs more than compressing a record. */
 struct record_batch {
     struct wc_buf text; /* the arguments, back to back */
     size_t *ends;       /* where each argument ends in text */
     size_t n_args, cap_args;
-    struct gzip_writer *gz; /* made at the first payload, kept until record_batch_free() */
 };
 
 #define RECORD_BATCH_INIT                                                                          \
     {                                                                                              \
-        WC_BUF_INIT, NULL, 0, 0, NULL                                                              \
+        WC_BUF_INIT, NULL, 0, 0                                                                    \
     }
 
 /* Prototypes */
 
 /* Add one title's outcome: title (the exactly-once guard: the title as submitted, or an invalid
  * entry's JOBS_INVALID_GUARD_FORMAT), outcome (wc_outcome_name()), payload (the record, or the
- * error line of lib/error_line.h, without its newline: it is compressed here). 0 or WC_ENOMEM
- * (the batch is then unchanged). */
-int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
-                     const char *outcome, size_t outcome_len, const char *payload,
+ * error line of lib/error_line.h, without its newline: it is compressed here with gz, which the
+ * caller keeps). 0 or WC_ENOMEM (the batch is then unchanged). */
+int record_batch_add(struct record_batch *b, struct gzip_writer *gz, const char *title,
+                     size_t title_len, const char *outcome, size_t outcome_len, const char *payload,
                      size_t payload_len);
 
 /* The same with a payload already compressed as stored (a line read back from a stream, as the

@@ -10,8 +10,8 @@
 int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
                 size_t outcome_len, const char *payload, size_t payload_len)
 {
-    return record_batch_add(&run->pending, title, title_len, outcome, outcome_len, payload,
-                            payload_len);
+    return record_batch_add(&run->pending, run->w->gz, title, title_len, outcome, outcome_len,
+                            payload, payload_len);
 }
 
 int outcome_flush(struct chunk_run *run)

@@ -43,6 +43,7 @@ struct worker {
     redisContext *redis;
     struct crawler *crawler;
     struct limiter *limiter;
+    struct gzip_writer *gz; /* compresses every record and error line this worker writes */
     long long last_heartbeat, last_reap;
     long long stop_deadline; /* clock_monotonic_ms(); 0 until a stop is asked */
     /* Redis answered an error (LOADING, BUSY, READONLY, OOM...): nothing is claimed before this
