@@ -1,14 +1,18 @@
 """Compact results (issue 13): lines are kept in Redis as gzip members. A client that accepts gzip
 gets them as they are (Content-Encoding: gzip), any other plain NDJSON, the same lines either way,
-page by page; uploads may be gzip, and their size limit holds for the inflated bytes."""
+page by page; uploads may be gzip, and their size limit holds for the inflated bytes. The CLI asks
+for gzip and inflates the pages itself."""
 import gzip
 import http.client
+import http.server
 import re
+import subprocess
+import threading
 import urllib.parse
 
 import requests
 
-from conftest import serve, wait_for
+from conftest import BIN, serve, wait_for
 
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}
@@ -188,3 +192,86 @@ def test_the_cache_keeps_no_copy_and_misses_once_its_job_is_gone(service, redis_
     assert st["cache_hits"] == 0 and st["pages"] == 1
     assert wiki.stats()["requests"] == requests_before + 1
     assert svc.lines(third)[0].content == svc.lines(second)[0].content
+
+
+class WireProxy:
+    """Forwards GETs to the service as they are on the wire: the client's Accept-Encoding (or none)
+    goes up, the answer's bytes come back undecoded with its Content-Encoding. Records, for each
+    results or errors page, (Accept-Encoding asked, Content-Encoding answered). The first `cuts`
+    pages are cut off in the middle of their (gzip) bytes and the connection dropped."""
+
+    def __init__(self, upstream, cuts=0):
+        proxy = self
+        self.pages = []
+        self.cuts_left = cuts
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                # None drops the header requests would add by itself.
+                asked = self.headers.get("Accept-Encoding")
+                r = requests.get(upstream + self.path, headers={"Accept-Encoding": asked},
+                                 stream=True, timeout=90)
+                body = r.raw.read(decode_content=False)
+                is_page = "/results" in self.path or "/errors" in self.path
+                if is_page:
+                    proxy.pages.append((asked, r.headers.get("Content-Encoding")))
+                self.send_response(r.status_code)
+                for name in ("Content-Type", "Content-Encoding", "Next-Cursor", "Link"):
+                    if name in r.headers:
+                        self.send_header(name, r.headers[name])
+                if is_page and proxy.cuts_left > 0 and len(body) > 100:
+                    proxy.cuts_left -= 1
+                    part = body[:len(body) * 2 // 3]
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def cli(*args):
+    p = subprocess.run([BIN] + list(args), capture_output=True, timeout=120)
+    err = p.stderr.decode("utf-8", "replace")
+    assert "Sanitizer" not in err and "runtime error:" not in err, err[-5000:]
+    assert p.returncode == 0, err[-3000:]
+    return p
+
+
+def test_the_cli_asks_for_gzip_and_writes_the_same_lines(service, redis_server, fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    job = svc.submit(titles(30)).json()["id"]
+    svc.wait_done(job)
+    results = page_through(svc, job, "results", 100)
+    errors = page_through(svc, job, "errors", 100)
+    assert results.count(b"\n") == 24 and errors.count(b"\n") == 6
+
+    proxy = WireProxy(svc.url(""), cuts=2)
+    try:
+        p = cli("results", job, "--page-size", "7", "--server", proxy.url)
+        assert p.stdout == results
+        # Both cut pages were resumed after their last whole line.
+        assert p.stderr.count(b"retrying") == 2 and proxy.cuts_left == 0
+        assert cli("results", job, "--errors", "--server", proxy.url).stdout == errors
+        # Every page, the cut ones too, was asked for and answered in gzip.
+        assert len(proxy.pages) >= 4
+        assert set(proxy.pages) == {("gzip", "gzip")}
+    finally:
+        proxy.close()
