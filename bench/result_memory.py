@@ -106,9 +106,9 @@ def section(runs):
         "",
         "One job per input on a fresh `serve --workers 2 --max-inflight 64 --rate 0`, cache on. "
         "Kept: `MEMORY USAGE` of every key of the job and every cache key once it is done "
-        "(`bench/result_memory.py`). Lines are stored as one gzip member each (zlib level 1); the "
-        "cache points at a job's entry instead of holding a copy. NDJSON served: `/results` and "
-        "`/errors` without `Accept-Encoding`.",
+        "(`bench/result_memory.py`). Lines are stored as one gzip member each (libdeflate level "
+        "1); the cache points at a job's entry instead of holding a copy. NDJSON served: "
+        "`/results` and `/errors` without `Accept-Encoding`.",
         "",
         "| input | titles | NDJSON served | job keys | cache keys | kept / NDJSON | used_memory "
         "delta / NDJSON | sent with gzip |",
