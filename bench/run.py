@@ -4,11 +4,13 @@ Each section measures wikicrawl and its reference in the same run, on the same i
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
 (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), fair_turns
-(bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run).
+(bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run), result_memory
+(bench/result_memory.py: Redis memory of a finished job against its NDJSON).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
                                                  crawl_throughput, fair_turns, load,
-                                                 million (or section_NAME); none: all
+                                                 million, result_memory (or section_NAME);
+                                                 none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS,
 BENCH_TURNS_RUNS;
@@ -143,8 +145,13 @@ def section_million():
     return million.section(RUNS)
 
 
+def section_result_memory():
+    import result_memory
+    return result_memory.section(RUNS)
+
+
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_fair_turns, section_load, section_million]
+            section_fair_turns, section_load, section_million, section_result_memory]
 
 
 def section_name(section):

@@ -16,7 +16,7 @@ static const char *const limiter_part_names[KEYS_LIMITER_PARTS] = {
     "waiting_until",
 };
 
-#define KEYS_CACHE_TITLE_PREFIX "wikicrawl:{cache}:t:"
+#define KEYS_CACHE_TITLE_PREFIX "wikicrawl:{cache}:p:"
 
 static int fit(int n, size_t size)
 {

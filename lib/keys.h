@@ -30,7 +30,8 @@
  *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
  *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
  *   wikicrawl:{queue}:waiting_until        ZSET   worker refused for the cap -> entry lapses (ms)
- *   wikicrawl:{cache}:t:TITLE              STRING "OUTCOME\nPAYLOAD" of a title crawled recently
+ *   wikicrawl:{cache}:p:TITLE              STRING "OUTCOME\nJOBID\nORDINAL": where the line of a
+ *                                                 title crawled recently is (see cache.c)
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
  *   wikicrawl:{JOBID}:seen                 SET    valid titles seen while the upload streams
@@ -38,8 +39,8 @@
  *                                                 own set: "42" the number must not hide "42")
  *   wikicrawl:{JOBID}:outcome              HASH   title -> outcome (the exactly-once guard);
  *                                                 "#N" for the invalid entry at position N
- *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON)
- *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (JSON)
+ *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON, one gzip member)
+ *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (likewise)
  *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
  */
 
@@ -102,7 +103,7 @@ int keys_jobs_index(char *out, size_t size, const char *owner);
  * WC_ELIMIT. */
 int keys_limiter(char *out, size_t size, enum keys_limiter_part part);
 
-/* Replace out's contents with "wikicrawl:{cache}:t:TITLE", title[0..len) taken as bytes (titles
+/* Replace out's contents with "wikicrawl:{cache}:p:TITLE", title[0..len) taken as bytes (titles
  * may be longer than KEYS_MAX allows, hence a growable buffer: reset and reused per title). 0 or
  * WC_ENOMEM (out is then empty). */
 int keys_cache_title(struct wc_buf *out, const char *title, size_t len);

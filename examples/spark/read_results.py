@@ -55,7 +55,12 @@ class Client:
     # ---- requests ----
 
     def _headers(self):
-        return {"Authorization": "Bearer " + self.api_key} if self.api_key else {}
+        # Result pages come gzip-compressed as the service stores them (about a third of the
+        # bytes of NDJSON); requests inflates them in iter_content.
+        headers = {"Accept-Encoding": "gzip"}
+        if self.api_key:
+            headers["Authorization"] = "Bearer " + self.api_key
+        return headers
 
     def _get(self, path, params, stream=False, timeout=None):
         """GET with retries on what may pass; raises requests.HTTPError on a 4xx."""

@@ -1,5 +1,6 @@
 /* client_http.c - a small libcurl client for the wikicrawl HTTP API, used by the client commands */
 #include "client_http.h"
+#include "gzip_member.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -58,30 +59,45 @@ void client_reply_free(struct client_reply *r)
     wc_buf_free(&r->body);
     r->status = 0;
     r->next_cursor[0] = '\0';
+    r->gzip = 0;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */
+
+/* The value of header line data[0..len) when it is name (lower case, with its colon), trimmed;
+ * NULL otherwise. */
+static const char *header_value(const char *data, size_t len, const char *name, size_t *n)
+{
+    size_t name_len = strlen(name);
+    if (len <= name_len || strncasecmp(data, name, name_len) != 0)
+        return NULL;
+    const char *v = data + name_len;
+    const char *end = data + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *n = (size_t)(end - v);
+    return v;
+}
 
 static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 {
     struct client_reply *reply = userdata;
     size_t len = size * nitems;
-    static const char name[] = "next-cursor:";
+    size_t n;
+    const char *v;
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* A new response (after a 100 Continue): forget the headers of the last one. */
         reply->next_cursor[0] = '\0';
-    } else if (len > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
-        const char *v = data + sizeof name - 1;
-        const char *end = data + len;
-        while (v < end && (*v == ' ' || *v == '\t'))
-            v++;
-        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-            end--;
-        size_t n = (size_t)(end - v);
+        reply->gzip = 0;
+    } else if ((v = header_value(data, len, "next-cursor:", &n)) != NULL) {
         if (n < sizeof reply->next_cursor) {
             memcpy(reply->next_cursor, v, n);
             reply->next_cursor[n] = '\0';
         }
+    } else if ((v = header_value(data, len, "content-encoding:", &n)) != NULL) {
+        reply->gzip = n == 4 && strncasecmp(v, "gzip", 4) == 0;
     }
     return len;
 }
@@ -121,8 +137,11 @@ struct line_sink {
     struct wc_buf partial; /* the start of a line whose end has not arrived yet */
     long long n_lines;
     int answer_checked;
-    int is_error_answer; /* not 2xx: the body is an error to keep, not lines */
-    int rc;              /* what a callback returned, or WC_ENOMEM */
+    int is_error_answer;        /* not 2xx: the body is an error to keep, not lines */
+    int rc;                     /* what a callback returned, or WC_ENOMEM */
+    struct gzip_reader *reader; /* a gzip answer's, made at its first bytes */
+    size_t gzip_in;             /* bytes of a gzip answer received */
+    struct wc_error gzip_err;   /* why a gzip answer could not be inflated (code 0: it could) */
 };
 
 static int sink_line(struct line_sink *s, const char *line, size_t len)
@@ -136,25 +155,17 @@ static int sink_line(struct line_sink *s, const char *line, size_t len)
     return 0;
 }
 
-static size_t on_lines_body(char *data, size_t size, size_t nmemb, void *userdata)
+/* Split plain bytes of a 2xx answer into lines for the callback. 0, or -1 to stop (s->rc says
+ * why). */
+static int sink_bytes(struct line_sink *s, const char *data, size_t len)
 {
-    struct line_sink *s = userdata;
-    size_t len = size * nmemb;
-    if (!s->answer_checked) {
-        long status = 0;
-        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-        s->is_error_answer = status < 200 || status > 299;
-        s->answer_checked = 1;
-    }
-    if (s->is_error_answer)
-        return on_json_body(data, size, nmemb, s->reply);
     const char *p = data, *end = data + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl == NULL) {
             if (wc_buf_append(&s->partial, p, (size_t)(end - p)) != 0) {
                 s->rc = WC_ENOMEM;
-                return 0;
+                return -1;
             }
             break;
         }
@@ -170,10 +181,63 @@ static size_t on_lines_body(char *data, size_t size, size_t nmemb, void *userdat
             failed = sink_line(s, p, (size_t)(nl - p)) != 0;
         }
         if (failed)
-            return 0;
+            return -1;
         p = nl + 1;
     }
-    return len;
+    return 0;
+}
+
+/* Plain bytes of the answer: lines, or an error answer kept whole. 0 or -1 to stop. */
+static int sink_plain(struct line_sink *s, char *data, size_t len)
+{
+    if (s->is_error_answer)
+        return on_json_body(data, 1, len, s->reply) == len ? 0 : -1;
+    return sink_bytes(s, data, len);
+}
+
+/* Inflate bytes of a gzip answer as they come and pass the plain bytes on. 0 or -1 to stop. */
+static int sink_gzip(struct line_sink *s, const char *data, size_t len)
+{
+    if (s->reader == NULL) {
+        s->reader = gzip_reader_new();
+        if (s->reader == NULL) {
+            s->rc = WC_ENOMEM;
+            return -1;
+        }
+    }
+    s->gzip_in += len;
+    char out[16384];
+    size_t used, produced;
+    do {
+        if (gzip_reader_run(s->reader, data, len, &used, out, sizeof out, &produced,
+                            &s->gzip_err) != 0)
+            return -1;
+        data += used;
+        len -= used;
+        if (produced > 0 && sink_plain(s, out, produced) != 0)
+            return -1;
+        /* A full buffer may leave inflated bytes behind even when all input is taken. */
+    } while (produced == sizeof out || (len > 0 && used > 0));
+    if (len > 0) {
+        /* input left and none taken: not expected, but never spin */
+        wc_error_set(&s->gzip_err, WC_EPARSE, "inflating made no progress");
+        return -1;
+    }
+    return 0;
+}
+
+static size_t on_lines_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct line_sink *s = userdata;
+    size_t len = size * nmemb;
+    if (!s->answer_checked) {
+        long status = 0;
+        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+        s->is_error_answer = status < 200 || status > 299;
+        s->answer_checked = 1;
+    }
+    int rc = s->reply->gzip ? sink_gzip(s, data, len) : sink_plain(s, data, len);
+    return rc == 0 ? len : 0;
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
@@ -301,21 +365,43 @@ int client_http_lines(struct client_http *c, const char *path, client_line_fn on
     int rc = prepare(c, path, reply, errbuf, err);
     if (rc != 0)
         return rc;
-    struct line_sink sink = {c->curl, reply, on_line, ctx, WC_BUF_INIT, 0, 0, 0, 0};
+    /* The authorization (if any) and Accept-Encoding: libcurl sends the list as it is. */
+    struct curl_slist *headers = NULL, *more;
+    const char *lines[] = {c->authorization[0] ? c->authorization : NULL, "Accept-Encoding: gzip"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        if (lines[i] == NULL)
+            continue;
+        more = curl_slist_append(headers, lines[i]);
+        if (more == NULL) {
+            curl_slist_free_all(headers);
+            return wc_error_set(err, WC_ENOMEM, "out of memory");
+        }
+        headers = more;
+    }
+    struct line_sink sink = {.curl = c->curl, .reply = reply, .on_line = on_line, .ctx = ctx};
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_lines_body);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
     CURLcode res = curl_easy_perform(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
     *n_lines = sink.n_lines;
     int cut_short = sink.partial.len > 0;
+    /* A gzip answer that stops inside a member (before its checksum) was cut short too. */
+    int gzip_cut = sink.gzip_in > 0 && !gzip_reader_complete(sink.reader);
     wc_buf_free(&sink.partial);
-    if (sink.rc == WC_ENOMEM)
+    gzip_reader_free(sink.reader);
+    if (sink.rc == WC_ENOMEM || sink.gzip_err.code == WC_ENOMEM)
         return wc_error_set(err, WC_ENOMEM, "out of memory");
     if (sink.rc != 0)
         return wc_error_set(err, sink.rc, "the line handler stopped the transfer");
+    if (sink.gzip_err.code != 0)
+        return wc_error_set(err, WC_EREMOTE, "the answer from %s could not be inflated: %s",
+                            c->base, sink.gzip_err.message);
     rc = finish(c, res, errbuf, reply, err);
-    if (rc == 0 && cut_short)
+    if (rc == 0 && (cut_short || gzip_cut))
         rc = wc_error_set(err, WC_EREMOTE, "the answer from %s ended inside a line", c->base);
     return rc;
 }

@@ -27,6 +27,7 @@ struct client_reply {
     long status;
     struct wc_buf body;
     char next_cursor[64]; /* a results ordinal, or a job listing's "MS-ID" */
+    int gzip;             /* the answer said Content-Encoding: gzip */
 };
 
 #define CLIENT_BODY_MAX (1024 * 1024)
@@ -74,7 +75,10 @@ int client_http_upload(struct client_http *c, const char *path, const char *cont
                        struct wc_error *err);
 
 /* GET path, an NDJSON answer: on_line is called for each complete line as it arrives; *n_lines
- * counts them, also when the transfer breaks half way (a line cut short is never passed on). */
+ * counts them, also when the transfer breaks half way (a line cut short is never passed on).
+ * The request accepts gzip and inflates a gzip answer as it arrives (lib/gzip_member.h): the
+ * server then sends its stored lines as they are. libcurl is not asked to (ACCEPT_ENCODING): 7.88
+ * fails on a stream of several gzip members, which is what a results page is. */
 int client_http_lines(struct client_http *c, const char *path, client_line_fn on_line, void *ctx,
                       long long *n_lines, struct client_reply *reply, struct wc_error *err);
 

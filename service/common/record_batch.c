@@ -2,10 +2,12 @@
 #include "record_batch.h"
 #include "common/rconn.h"
 #include "common/scripts.h"
+#include "gzip_member.h"
 
 #include <stdlib.h>
 
-static int push(struct record_batch *b, const char *s, size_t len)
+/* Room for one more argument's end. */
+static int grow_ends(struct record_batch *b)
 {
     if (b->n_args == b->cap_args) {
         size_t cap = b->cap_args ? b->cap_args * 2 : 48;
@@ -15,24 +17,48 @@ static int push(struct record_batch *b, const char *s, size_t len)
         b->ends = ends;
         b->cap_args = cap;
     }
-    if (wc_buf_append(&b->text, s, len) != 0)
+    return 0;
+}
+
+static int push(struct record_batch *b, const char *s, size_t len)
+{
+    if (grow_ends(b) != 0 || wc_buf_append(&b->text, s, len) != 0)
         return WC_ENOMEM;
     b->ends[b->n_args++] = b->text.len;
     return 0;
 }
 
-int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
-                     const char *outcome, size_t outcome_len, const char *payload,
-                     size_t payload_len)
+int record_batch_add_member(struct record_batch *b, const char *title, size_t title_len,
+                            const char *outcome, size_t outcome_len, const char *member,
+                            size_t member_len)
 {
     size_t n_args = b->n_args, text_len = b->text.len;
     if (push(b, title, title_len) != 0 || push(b, outcome, outcome_len) != 0 ||
-        push(b, payload, payload_len) != 0) {
+        push(b, member, member_len) != 0) {
         b->n_args = n_args; /* all three or none */
         b->text.len = text_len;
         return WC_ENOMEM;
     }
     return 0;
+}
+
+int record_batch_add(struct record_batch *b, struct gzip_writer *gz, const char *title,
+                     size_t title_len, const char *outcome, size_t outcome_len, const char *payload,
+                     size_t payload_len)
+{
+    size_t n_args = b->n_args, text_len = b->text.len;
+    if (push(b, title, title_len) != 0 || push(b, outcome, outcome_len) != 0)
+        goto undo;
+    /* Compressed straight into the arguments: the line is never copied uncompressed. */
+    if (grow_ends(b) != 0 ||
+        gzip_writer_member(gz, &b->text, payload, payload_len, "\n", 1, NULL) != 0)
+        goto undo;
+    b->ends[b->n_args++] = b->text.len;
+    return 0;
+undo:
+    b->n_args = n_args; /* all three or none */
+    b->text.len = text_len;
+    return WC_ENOMEM;
 }
 
 size_t record_batch_count(const struct record_batch *b)
@@ -70,8 +96,31 @@ static void record_keys(const struct job_keys *k, const char *keys[4])
     keys[3] = k->ptr[KEYS_ERRORS];
 }
 
+/* The script answers {written, ordinal...} (one per title), or a bare RECORD_JOB_* integer. */
+static int read_answer(const redisReply *r, size_t n_titles, long long *answer, long long *ordinals,
+                       struct wc_error *err)
+{
+    if (ordinals)
+        for (size_t i = 0; i < n_titles; i++)
+            ordinals[i] = 0;
+    if (r->type == REDIS_REPLY_INTEGER) {
+        *answer = r->integer;
+        return 0;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != n_titles + 1)
+        return wc_error_set(err, WC_EREMOTE, "record: unexpected reply type %d", r->type);
+    for (size_t i = 0; i < r->elements; i++)
+        if (r->element[i]->type != REDIS_REPLY_INTEGER)
+            return wc_error_set(err, WC_EREMOTE, "record: unexpected reply");
+    *answer = r->element[0]->integer;
+    if (ordinals)
+        for (size_t i = 0; i < n_titles; i++)
+            ordinals[i] = r->element[i + 1]->integer;
+    return 0;
+}
+
 int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
-                       long long *answer, struct wc_error *err)
+                       long long *answer, long long *ordinals, struct wc_error *err)
 {
     const char **args;
     size_t *lens;
@@ -83,10 +132,8 @@ int record_batch_write(redisContext *c, const struct job_keys *k, const struct r
     redisReply *r = rconn_eval(c, JOBS_SCRIPT_RECORD, 4, keys, (int)b->n_args, args, lens, err);
     if (r == NULL)
         rc = WC_EREMOTE;
-    else if (r->type != REDIS_REPLY_INTEGER)
-        rc = wc_error_set(err, WC_EREMOTE, "record: unexpected reply type %d", r->type);
     else
-        *answer = r->integer;
+        rc = read_answer(r, record_batch_count(b), answer, ordinals, err);
     freeReplyObject(r);
     free(args);
     free(lens);

@@ -8,13 +8,19 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "gzip_member.h"
 #include "common/jobs.h"
 #include "wc_error.h"
 
 /* The outcomes of several titles of one job, waiting to be written by JOBS_SCRIPT_RECORD
  * (service/common/scripts/jobs_record.lua) in one call. The workers (records and errors) and the
  * front end (invalid entries of an upload) both build their calls with record_batch_add(), so the
- * script's argument layout is written here only. The batch owns copies of what is added. */
+ * script's argument layout is written here only. The batch owns copies of what is added.
+ *
+ * Payloads are stored as they will be kept in Redis: the line (record or error line) and its
+ * newline as one gzip member (lib/gzip_member.h), so that the results and errors streams hold
+ * compressed lines that the front end can send as they are. The compressor is the caller's (a
+ * worker keeps one for its life): setting one up costs more than compressing a record. */
 struct record_batch {
     struct wc_buf text; /* the arguments, back to back */
     size_t *ends;       /* where each argument ends in text */
@@ -30,10 +36,17 @@ struct record_batch {
 
 /* Add one title's outcome: title (the exactly-once guard: the title as submitted, or an invalid
  * entry's JOBS_INVALID_GUARD_FORMAT), outcome (wc_outcome_name()), payload (the record, or the
- * error line of lib/error_line.h). 0 or WC_ENOMEM (the batch is then unchanged). */
-int record_batch_add(struct record_batch *b, const char *title, size_t title_len,
-                     const char *outcome, size_t outcome_len, const char *payload,
+ * error line of lib/error_line.h, without its newline: it is compressed here with gz, which the
+ * caller keeps). 0 or WC_ENOMEM (the batch is then unchanged). */
+int record_batch_add(struct record_batch *b, struct gzip_writer *gz, const char *title,
+                     size_t title_len, const char *outcome, size_t outcome_len, const char *payload,
                      size_t payload_len);
+
+/* The same with a payload already compressed as stored (a line read back from a stream, as the
+ * cache answers): it is copied as it is. */
+int record_batch_add_member(struct record_batch *b, const char *title, size_t title_len,
+                            const char *outcome, size_t outcome_len, const char *member,
+                            size_t member_len);
 
 /* Titles in the batch. */
 size_t record_batch_count(const struct record_batch *b);
@@ -47,10 +60,13 @@ int record_batch_argv(const struct record_batch *b, const char ***args, size_t *
 #define RECORD_JOB_OVER (-2) /* cancelled or done: nothing more is recorded */
 
 /* Run JOBS_SCRIPT_RECORD on the batch for job keys k; *answer receives the script's answer (titles
- * written, RECORD_JOB_GONE or RECORD_JOB_OVER). Returns 0, or WC_EREMOTE / WC_ENOMEM with err
- * filled (an error reply from Redis included: it is never taken for an answer). */
+ * written, RECORD_JOB_GONE or RECORD_JOB_OVER). When ordinals is not NULL (room for
+ * record_batch_count() entries) it receives where each title's line went: n > 0 the results
+ * stream's entry 0-n, n < 0 the errors stream's entry 0-(-n), 0 not written (recorded before);
+ * all 0 unless titles were written. Returns 0, or WC_EREMOTE / WC_ENOMEM with err filled (an error
+ * reply from Redis included: it is never taken for an answer). */
 int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
-                       long long *answer, struct wc_error *err);
+                       long long *answer, long long *ordinals, struct wc_error *err);
 
 /* The same call appended to c's pipeline (the caller reads its reply). 0 or WC_ENOMEM. */
 int record_batch_append(redisContext *c, const struct job_keys *k, const struct record_batch *b);

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 int parse_job_url(const char *url, char *id, size_t id_size, const char **tail)
 {
@@ -53,4 +54,57 @@ long results_batch_count(long count, size_t largest)
     if (fit < 1)
         return 1;
     return fit < (size_t)grown ? (long)fit : grown;
+}
+
+/* The q of one Accept-Encoding element's parameters ";q=0.5" (p..end): above 0 unless it says 0. */
+static int q_above_zero(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+            p++;
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            p += 2;
+            /* q is 0, 0., 0.0, ... or a positive value up to 1. */
+            if (p < end && *p == '0') {
+                p++;
+                if (p < end && *p == '.')
+                    p++;
+                while (p < end && *p == '0')
+                    p++;
+                return p < end && *p >= '1' && *p <= '9';
+            }
+            return 1;
+        }
+        while (p < end && *p != ';')
+            p++;
+    }
+    return 1;
+}
+
+int parse_accepts_gzip(const char *accept_encoding)
+{
+    if (accept_encoding == NULL)
+        return 0;
+    int gzip = -1, star = -1; /* -1: not named */
+    const char *p = accept_encoding;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *elem = p;
+        while (*p && *p != ',')
+            p++;
+        const char *tok_end = elem;
+        while (tok_end < p && *tok_end != ';' && *tok_end != ' ' && *tok_end != '\t')
+            tok_end++;
+        size_t tok_len = (size_t)(tok_end - elem);
+        int accepted = q_above_zero(tok_end, p);
+        if ((tok_len == 4 && strncasecmp(elem, "gzip", 4) == 0) ||
+            (tok_len == 6 && strncasecmp(elem, "x-gzip", 6) == 0))
+            gzip = gzip == 1 ? 1 : accepted;
+        else if (tok_len == 1 && *elem == '*')
+            star = accepted;
+    }
+    if (gzip >= 0)
+        return gzip;
+    return star == 1;
 }

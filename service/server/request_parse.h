@@ -47,4 +47,9 @@ long long results_page_end(const struct results_page *page, long long available)
  * least 1, and at most twice count (the sizes seen so far may not last) and RESULTS_BATCH_MAX. */
 long results_batch_count(long count, size_t largest);
 
+/* Whether an Accept-Encoding header (NULL: absent) accepts gzip (RFC 9110 12.5.3): "gzip" or
+ * "x-gzip" with a q above 0, or "*" with a q above 0 when gzip is not named. Tokens are matched
+ * without regard to case. */
+int parse_accepts_gzip(const char *accept_encoding);
+
 #endif

@@ -2,6 +2,7 @@
 #include "retry.h"
 #include "auth.h"
 #include "common/jobs.h"
+#include "gzip_member.h"
 #include "keys.h"
 #include "common/rconn.h"
 
@@ -15,6 +16,7 @@
 static long long feed_failed(struct submission *s, redisReply *r, struct wc_error *err)
 {
     long long fed = 0;
+    struct wc_buf plain = WC_BUF_INIT;
     for (size_t i = 0; i < r->elements; i++) {
         redisReply *entry = r->element[i];
         if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2)
@@ -22,7 +24,17 @@ static long long feed_failed(struct submission *s, redisReply *r, struct wc_erro
         redisReply *fields = entry->element[1];
         for (size_t f = 0; f + 1 < fields->elements; f += 2) {
             redisReply *value = fields->element[f + 1];
-            json_t *line = json_loadb(value->str, value->len, 0, NULL);
+            const char *text = value->str;
+            size_t len = value->len;
+            /* Lines are stored as gzip members; those of jobs from before that, as they are. */
+            if (gzip_is_member(value->str, value->len)) {
+                wc_buf_reset(&plain);
+                if (gzip_inflate_append(value->str, value->len, &plain, NULL) != 0)
+                    continue; /* not a line this service wrote */
+                text = plain.data;
+                len = plain.len;
+            }
+            json_t *line = json_loadb(text, len, 0, NULL);
             const char *outcome = json_string_value(json_object_get(line, "outcome"));
             json_t *title = json_object_get(line, "title");
             int rc = 0;
@@ -34,10 +46,13 @@ static long long feed_failed(struct submission *s, redisReply *r, struct wc_erro
                 fed++;
             }
             json_decref(line);
-            if (rc != 0)
+            if (rc != 0) {
+                wc_buf_free(&plain);
                 return rc;
+            }
         }
     }
+    wc_buf_free(&plain);
     return fed;
 }
 

@@ -1,6 +1,7 @@
 /* route.c - request dispatch: libmicrohttpd's callbacks, access checks, routing by URL */
 #include "server.h"
 #include "common/rconn.h"
+#include "gzip_member.h"
 #include "keys.h"
 #include "num.h"
 #include "request_parse.h"
@@ -209,6 +210,7 @@ void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         submit_abort(req->submission);
         submit_free(req->submission);
     }
+    gzip_reader_free(req->gunzip);
     wc_buf_free(&req->deferred_body);
     free(req);
     *req_cls = NULL;

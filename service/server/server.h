@@ -43,7 +43,8 @@ enum request_kind { REQ_OTHER, REQ_SUBMIT };
 struct request {
     enum request_kind kind;
     struct submission *submission;
-    long long body_bytes;
+    long long body_bytes;           /* of the body as sent, and as inflated when it is gzip */
+    struct gzip_reader *gunzip;     /* Content-Encoding: gzip (upload.c), freed with the request */
     int answered;                   /* a response is queued: discard whatever is still uploaded */
     char idempotency_key[KEYS_MAX]; /* the Redis key of the request's Idempotency-Key, or "" */
     char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */

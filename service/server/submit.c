@@ -6,6 +6,7 @@
 #include "common/jobs.h"
 #include "common/queue.h"
 #include "error_line.h"
+#include "gzip_member.h"
 #include "num.h"
 #include "common/rconn.h"
 #include "common/record_batch.h"
@@ -50,8 +51,11 @@ struct submission {
     int seen_title;
     int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
     struct job_labels labels;
-    int late_meta;        /* the body named labels or a priority: stored again before the commit */
-    long long created;    /* ms, the job hash's "created" and its score in the owner's index */
+    int late_meta;     /* the body named labels or a priority: stored again before the commit */
+    long long created; /* ms, the job hash's "created" and its score in the owner's index */
+    /* Compresses invalid entries' error lines; made at the first one. Per upload, not per
+     * process: each connection has its own thread and a compressor is not shared between them. */
+    struct gzip_writer *gz;
     struct wc_error *err; /* the caller's, while inside feed/finish */
 };
 
@@ -223,9 +227,11 @@ static int flush_batch(struct submission *s)
                                      (unsigned long long)e->position);
             const char *outcome = wc_outcome_name(WC_OUTCOME_INVALID);
             wc_buf_reset(&payload);
-            if (invalid_payload(s, e, &payload) != 0 ||
-                record_batch_add(&invalid, guard, (size_t)guard_len, outcome, strlen(outcome),
-                                 payload.data, payload.len) != 0) {
+            if (s->gz == NULL)
+                s->gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
+            if (s->gz == NULL || invalid_payload(s, e, &payload) != 0 ||
+                record_batch_add(&invalid, s->gz, guard, (size_t)guard_len, outcome,
+                                 strlen(outcome), payload.data, payload.len) != 0) {
                 rc = wc_error_set(s->err, WC_ENOMEM, "out of memory");
                 goto out;
             }
@@ -665,5 +671,6 @@ void submit_free(struct submission *s)
     titles_reader_free(s->reader);
     chunk_builder_free(&s->chunk);
     wc_buf_free(&s->batch_text);
+    gzip_writer_free(s->gz);
     free(s);
 }

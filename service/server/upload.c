@@ -4,6 +4,7 @@
 #include "common/jobs.h"
 #include "common/log.h"
 #include "common/rconn.h"
+#include "gzip_member.h"
 #include "keys.h"
 #include "num.h"
 
@@ -138,7 +139,14 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     struct submit_options opts = default_submit_options(cfg, req->owner, 1);
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    const char *encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
     req->answered = 1; /* unless we get to the end of this function */
+    /* gzip bodies are inflated as they arrive; the size limits hold for the inflated bytes. */
+    int gzip =
+        encoding && (strcasecmp(encoding, "gzip") == 0 || strcasecmp(encoding, "x-gzip") == 0);
+    if (encoding && !gzip && strcasecmp(encoding, "identity") != 0)
+        return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_content_encoding",
+                             "Content-Encoding %.100s is not accepted: use gzip or none", encoding);
     if (type == NULL)
         return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                              "send Content-Type: application/json or text/plain");
@@ -208,6 +216,11 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
             return respond_existing(c, redis, existing);
         opts.idempotency_key = req->idempotency_key;
     }
+    if (gzip) {
+        req->gunzip = gzip_reader_new();
+        if (req->gunzip == NULL)
+            return MHD_NO;
+    }
     req->submission = submit_begin(redis, &opts, &err);
     if (req->submission == NULL)
         return respond_redis_down(c, cc, &err);
@@ -230,17 +243,55 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     return MHD_YES;
 }
 
+/* Count len more bytes of the body; 0, or 1 when it is now over the limit (answered: 413). */
+static int body_over_limit(struct api_server *srv, struct request *req, size_t len)
+{
+    req->body_bytes += (long long)len;
+    if (req->body_bytes <= srv->cfg->max_body_bytes)
+        return 0;
+    submit_abort(req->submission);
+    submit_free(req->submission);
+    req->submission = NULL;
+    defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
+    return 1;
+}
+
+/* Inflate a piece of a gzip body and feed what comes out, counted against the limit as it comes:
+ * a small body that inflates to gigabytes is refused after max_body_bytes of them. */
+static enum MHD_Result upload_inflate(struct api_server *srv, struct MHD_Connection *c,
+                                      struct conn_ctx *cc, struct request *req, const char *data,
+                                      size_t len)
+{
+    char out[16 * 1024];
+    struct wc_error err = {0};
+    while (len > 0 || !gzip_reader_complete(req->gunzip)) {
+        size_t used, produced;
+        int rc = gzip_reader_run(req->gunzip, data, len, &used, out, sizeof out, &produced, &err);
+        if (rc == WC_EPARSE)
+            wc_error_set(&err, rc, "the body is not valid gzip");
+        if (rc != 0)
+            return upload_error(c, cc, req, rc, &err, 1);
+        data += used;
+        len -= used;
+        if (produced == 0)
+            break; /* everything taken: the rest of the stream is still to come */
+        if (body_over_limit(srv, req, produced))
+            return MHD_YES;
+        rc = submit_feed(req->submission, out, produced, &err);
+        if (rc != 0)
+            return upload_error(c, cc, req, rc, &err, 1);
+    }
+    return MHD_YES;
+}
+
 enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                             struct request *req, const char *data, size_t len)
 {
-    req->body_bytes += (long long)len;
-    if (req->body_bytes > srv->cfg->max_body_bytes) {
-        submit_abort(req->submission);
-        submit_free(req->submission);
-        req->submission = NULL;
-        return defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
-                           "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
-    }
+    if (req->gunzip)
+        return upload_inflate(srv, c, cc, req, data, len);
+    if (body_over_limit(srv, req, len))
+        return MHD_YES;
     struct wc_error err = {0};
     int rc = submit_feed(req->submission, data, len, &err);
     if (rc != 0)
@@ -254,6 +305,10 @@ enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, str
     (void)srv; /* the upload handlers share one shape */
     struct wc_error err = {0};
     struct submit_summary sum;
+    if (req->gunzip && !gzip_reader_complete(req->gunzip)) {
+        wc_error_set(&err, WC_EPARSE, "the gzip body ends before its end (truncated or empty)");
+        return upload_error(c, cc, req, WC_EPARSE, &err, 0);
+    }
     int rc = submit_finish(req->submission, &sum, &err);
     if (rc != 0) /* a body without titles included: submit_finish() refuses it with WC_EINVAL */
         return upload_error(c, cc, req, rc, &err, 0);

@@ -10,8 +10,8 @@
 int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
                 size_t outcome_len, const char *payload, size_t payload_len)
 {
-    return record_batch_add(&run->pending, title, title_len, outcome, outcome_len, payload,
-                            payload_len);
+    return record_batch_add(&run->pending, run->w->gz, title, title_len, outcome, outcome_len,
+                            payload, payload_len);
 }
 
 int outcome_flush(struct chunk_run *run)
@@ -21,31 +21,43 @@ int outcome_flush(struct chunk_run *run)
     if (b->n_args == 0)
         return 0;
     int rc = 0;
+    struct wc_error err = {0};
+    long long answer = 0;
+    long long *ordinals = NULL;
     if (run->write_cache) {
-        const char **args;
-        size_t *lens;
-        rc = record_batch_argv(b, &args, &lens);
-        if (rc == 0) {
-            rc = cache_store(run, args, lens, b->n_args);
-            free(args);
-            free(lens);
-        }
-        if (rc != 0) {
+        ordinals = calloc(record_batch_count(b), sizeof *ordinals);
+        if (ordinals == NULL) {
+            rc = WC_ENOMEM;
             run->failed = 1;
             goto out;
         }
     }
-    struct wc_error err = {0};
-    long long answer = 0;
-    rc = record_batch_write(run->w->redis, &run->keys, b, &answer, &err);
+    rc = record_batch_write(run->w->redis, &run->keys, b, &answer, ordinals, &err);
     if (rc != 0) {
         log_event(LOG_ERROR, "record_failed", "job=%s msg=\"%s\"", run->job_id, err.message);
         run->failed = 1;
-    } else if (answer == RECORD_JOB_GONE || answer == RECORD_JOB_OVER) {
+        goto out;
+    }
+    if (answer == RECORD_JOB_GONE || answer == RECORD_JOB_OVER) {
         run->cancelled = 1;
         rc = WC_ESTOP;
+        goto out;
+    }
+    /* The cache points at the lines just recorded, so it is written after them. */
+    if (run->write_cache && answer > 0) {
+        const char **args;
+        size_t *lens;
+        rc = record_batch_argv(b, &args, &lens);
+        if (rc == 0) {
+            rc = cache_store(run, args, lens, b->n_args, ordinals);
+            free(args);
+            free(lens);
+        }
+        if (rc != 0)
+            run->failed = 1;
     }
 out:
+    free(ordinals);
     record_batch_reset(b);
     return rc;
 }

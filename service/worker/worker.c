@@ -255,9 +255,13 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
                                  30000,
                                  cfg->maxlag};
     struct wc_error err = {0};
-    w.crawler = w.limiter ? crawl_new(&opts, &err) : NULL;
+    w.gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
+    if (w.gz == NULL)
+        wc_error_set(&err, WC_ENOMEM, "out of memory");
+    w.crawler = w.limiter && w.gz ? crawl_new(&opts, &err) : NULL;
     if (w.crawler == NULL) {
         log_event(LOG_ERROR, "crawler_failed", "msg=\"%s\"", err.message);
+        gzip_writer_free(w.gz);
         limiter_free(w.limiter);
         curl_global_cleanup();
         return 1;
@@ -324,6 +328,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     if (w.redis)
         redisFree(w.redis);
     crawl_free(w.crawler);
+    gzip_writer_free(w.gz);
     limiter_free(w.limiter);
     curl_global_cleanup();
     log_event(LOG_INFO, "worker_stopped", "chunks=%ld", w.handled);

@@ -43,6 +43,7 @@ struct worker {
     redisContext *redis;
     struct crawler *crawler;
     struct limiter *limiter;
+    struct gzip_writer *gz; /* compresses every record and error line this worker writes */
     long long last_heartbeat, last_reap;
     long long stop_deadline; /* clock_monotonic_ms(); 0 until a stop is asked */
     /* Redis answered an error (LOADING, BUSY, READONLY, OOM...): nothing is claimed before this
@@ -121,8 +122,10 @@ int cache_job_uses(struct worker *w, struct chunk_run *run);
  * of todo. Sets run->failed when Redis failed. */
 size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo);
 
-/* cache.c: store the final outcomes among the n_args arguments args/lens (triples, as
- * record_batch_argv() lays them out) in the cache. 0, WC_ENOMEM or WC_EREMOTE. */
-int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args);
+/* cache.c: point the cache at the final outcomes among the n_args arguments args/lens (triples,
+ * as record_batch_argv() lays them out) that the record script just wrote at ordinals (its
+ * answer, one per title: see record_batch_write()). 0, WC_ENOMEM or WC_EREMOTE. */
+int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
+                const long long *ordinals);
 
 #endif

@@ -55,11 +55,11 @@ static void builds_cache_keys_of_any_length(void **state)
     (void)state;
     struct wc_buf key = WC_BUF_INIT;
     assert_int_equal(keys_cache_title(&key, "Albert Einstein", 15), 0);
-    assert_string_equal(key.data, "wikicrawl:{cache}:t:Albert Einstein");
+    assert_string_equal(key.data, "wikicrawl:{cache}:p:Albert Einstein");
     /* Reused: the previous title is gone; only len bytes count; any byte goes. */
     assert_int_equal(keys_cache_title(&key, "a\0bXYZ", 3), 0);
     assert_int_equal(key.len, 23);
-    assert_memory_equal(key.data, "wikicrawl:{cache}:t:a\0b", 23);
+    assert_memory_equal(key.data, "wikicrawl:{cache}:p:a\0b", 23);
     char long_title[4096];
     memset(long_title, 'x', sizeof long_title);
     assert_int_equal(keys_cache_title(&key, long_title, sizeof long_title), 0);

@@ -238,6 +238,20 @@ static void an_empty_batch_keeps_the_count(void **state)
     assert_int_equal(results_batch_count(1, 0), 1);
 }
 
+static void accepts_gzip_when_named_or_starred_with_a_q_above_zero(void **state)
+{
+    (void)state;
+    const char *yes[] = {"gzip",   "GZip", "deflate, gzip", "gzip;q=0.5",   "gzip; q=1",
+                         "x-gzip", "*",    "br, *;q=0.1",   "gzip;q=0.001", "identity, gzip , br"};
+    const char *no[] = {"",      "identity",    "deflate, br", "gzip;q=0", "gzip; q=0.000",
+                        "*;q=0", "gzip;q=0, *", "gzipx",       "gzip-ish", "deflate;q=1"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        assert_true(parse_accepts_gzip(yes[i]));
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_false(parse_accepts_gzip(no[i]));
+    assert_false(parse_accepts_gzip(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +270,7 @@ int main(void)
         cmocka_unit_test(a_batch_count_fits_the_largest_record_in_the_budget),
         cmocka_unit_test(a_batch_count_grows_by_doubling_up_to_the_cap),
         cmocka_unit_test(an_empty_batch_keeps_the_count),
+        cmocka_unit_test(accepts_gzip_when_named_or_starred_with_a_q_above_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,68 @@
+/* gzip_member.h - records as gzip members (RFC 1952): written one at a time, read back as a stream
+ */
+#ifndef WC_GZIP_MEMBER_H
+#define WC_GZIP_MEMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "wc_error.h"
+
+/* Each record is stored as one complete gzip member. RFC 1952 makes members written back to back
+ * one valid gzip stream, so a run of stored records is sent to a client that accepts gzip as it
+ * is, and inflated for one that does not. */
+
+/* The level records are written at: libdeflate's fastest (about 3x smaller for NDJSON of wiki
+ * text). */
+#define GZIP_MEMBER_LEVEL 1
+
+/* A compressor (libdeflate) kept between members: setting one up costs more than a small record's
+ * compression, so its owner keeps one per process (or per thread) and passes it in. Not shared
+ * between threads. */
+struct gzip_writer;
+
+/* A stream of one or more members inflated as its bytes arrive. */
+struct gzip_reader;
+
+/* Prototypes */
+
+/* A writer at level (0-12, libdeflate's scale); NULL when out of memory or a bad level. Free with
+ * gzip_writer_free(). */
+struct gzip_writer *gzip_writer_new(int level);
+
+/* Append to out one complete member holding data[0..len) then tail[0..tail_len) (tail may be
+ * NULL when tail_len is 0: a record and its newline). 0, WC_ENOMEM (out then holds what it held
+ * before) or WC_EINVAL (too large, or the compressor refused: not expected). */
+int gzip_writer_member(struct gzip_writer *w, struct wc_buf *out, const char *data, size_t len,
+                       const char *tail, size_t tail_len, struct wc_error *err);
+
+void gzip_writer_free(struct gzip_writer *w);
+
+/* Whether data starts like a gzip member (its two magic bytes). A JSON text never does. */
+bool gzip_is_member(const char *data, size_t len);
+
+/* A reader; NULL when out of memory. Free with gzip_reader_free(). */
+struct gzip_reader *gzip_reader_new(void);
+
+/* Inflate what fits of in[0..in_len) into out[0..out_cap): *used receives the input bytes taken,
+ * *produced the bytes written. A member's end followed by more input starts the next member.
+ * Call again with the rest of the input, or with more room, until both are used. 0, or
+ * WC_EPARSE (not gzip, corrupt, a bad checksum: the reader is then unusable) or WC_ENOMEM. */
+int gzip_reader_run(struct gzip_reader *r, const void *in, size_t in_len, size_t *used, void *out,
+                    size_t out_cap, size_t *produced, struct wc_error *err);
+
+/* True when the input so far ends exactly where a member ends (a whole stream), false when it
+ * stops inside one or when nothing was read (no input is not a gzip stream). */
+bool gzip_reader_complete(const struct gzip_reader *r);
+
+/* Start over on a new stream. */
+void gzip_reader_reset(struct gzip_reader *r);
+
+void gzip_reader_free(struct gzip_reader *r);
+
+/* Append to out the inflated bytes of in[0..len), one or more whole members. 0, WC_EPARSE
+ * (not a whole gzip stream) or WC_ENOMEM; out may hold part of the bytes on failure. */
+int gzip_inflate_append(const char *in, size_t len, struct wc_buf *out, struct wc_error *err);
+
+#endif
