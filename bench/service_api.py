@@ -77,7 +77,9 @@ def redis_cli(socket_path, *args):
 
 
 def curl_results(port, job_id):
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w",
+    """One results page as a gzip client gets it: the stored members, passed through (curl does
+    not inflate without --compressed), so the bytes equal the XRANGE reference's."""
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", "Accept-Encoding: gzip", "-w",
                           "%{http_code} %{size_download} %{time_total}",
                           "http://127.0.0.1:%d/v1/jobs/%s/results" % (port, job_id)],
                          capture_output=True, text=True, check=True).stdout.split()
