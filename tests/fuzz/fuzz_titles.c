@@ -355,6 +355,13 @@ static void expect_array(struct events *ev, size_t max, json_t *titles)
 /* Compare with jansson when it accepts the document; 1 when it did. */
 static int check_json(const struct events *got, int rc, size_t max, const char *input, size_t len)
 {
+    /* A raw NUL byte is not JSON anywhere (RFC 8259: not white space, and a control character
+     * inside a string must be escaped), and the reader refuses it; jansson skips one after a
+     * number (`[1\0]` loads), so it is no reference for such input. */
+    if (memchr(input, '\0', len) != NULL) {
+        CHECK(rc != 0);
+        return 0;
+    }
     json_error_t jerr;
     json_t *doc = json_loadb(input, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL)
