@@ -29,7 +29,7 @@ struct wc_config {
     long timeout_ms;         /* --timeout-ms per request (60000) */
     long connect_timeout_ms; /* --connect-timeout-ms (10000) */
     long retry_base_ms;      /* --retry-base-ms (500) */
-    long retry_max_ms;       /* --retry-max-ms backoff cap, fetch only (30000) */
+    long retry_max_ms;       /* --retry-max-ms backoff cap (30000) */
     int maxlag;              /* --maxlag (5) */
     int recycle_after;       /* --recycle-after chunks per worker (1000) */
     long max_body_bytes;     /* --max-body-bytes (1 GiB) */

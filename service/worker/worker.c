@@ -245,15 +245,9 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     long lease_ms = cfg->timeout_ms + LEASE_REUSE_MS + LEASE_SLACK_MS;
     struct limiter_options lopts = {cfg->rate, cfg->max_inflight, lease_ms, LEASE_REUSE_MS, w.id};
     w.limiter = limiter_new(&lopts);
-    struct crawl_options opts = {cfg->wiki,
-                                 cfg->user_agent,
-                                 cfg->concurrency,
-                                 cfg->max_attempts,
-                                 cfg->connect_timeout_ms,
-                                 cfg->timeout_ms,
-                                 cfg->retry_base_ms,
-                                 30000,
-                                 cfg->maxlag};
+    struct crawl_options opts = {cfg->wiki,          cfg->user_agent,         cfg->concurrency,
+                                 cfg->max_attempts,  cfg->connect_timeout_ms, cfg->timeout_ms,
+                                 cfg->retry_base_ms, cfg->retry_max_ms,       cfg->maxlag};
     struct wc_error err = {0};
     w.gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
     if (w.gz == NULL)

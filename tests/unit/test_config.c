@@ -114,8 +114,9 @@ static void unknown_flags_and_flags_of_other_roles_are_refused(void **state)
     assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(listen), listen, &err), WC_EINVAL);
     char *rate[] = {"fetch", "--rate", "5"}; /* the fleet's limiter, which fetch has not */
     assert_int_equal(config_parse(&cfg, CONFIG_FETCH, N_ARGS(rate), rate, &err), WC_EINVAL);
-    char *cap[] = {"worker", "--retry-max-ms", "50"}; /* fetch's only */
-    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(cap), cap, &err), WC_EINVAL);
+    char *cap[] = {"api", "--retry-max-ms",
+                   "50"}; /* the workers' and fetch's, not the front end's */
+    assert_int_equal(config_parse(&cfg, CONFIG_API, N_ARGS(cap), cap, &err), WC_EINVAL);
 }
 
 static void operands_are_refused_but_fetch_file(void **state)
