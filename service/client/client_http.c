@@ -316,6 +316,24 @@ int client_http_json(struct client_http *c, const char *method, const char *path
     return finish(c, res, errbuf, reply, err);
 }
 
+/* A libcurl header list of the lines that are not NULL (at least one is). Caller frees with
+ * curl_slist_free_all(); NULL when out of memory. */
+static struct curl_slist *header_list(const char *const *lines, size_t n)
+{
+    struct curl_slist *headers = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i] == NULL)
+            continue;
+        struct curl_slist *more = curl_slist_append(headers, lines[i]);
+        if (more == NULL) {
+            curl_slist_free_all(headers);
+            return NULL;
+        }
+        headers = more;
+    }
+    return headers;
+}
+
 int client_http_upload(struct client_http *c, const char *path, const char *content_type,
                        const char *extra_header, FILE *in, struct client_reply *reply,
                        struct wc_error *err)
@@ -326,20 +344,12 @@ int client_http_upload(struct client_http *c, const char *path, const char *cont
         return rc;
     char type_header[256];
     snprintf(type_header, sizeof type_header, "Content-Type: %s", content_type);
-    struct curl_slist *headers = NULL, *more;
     /* Without a size, libcurl sends a POST body chunked when asked to by this header. */
     const char *lines[] = {type_header, "Transfer-Encoding: chunked",
                            c->authorization[0] ? c->authorization : NULL, extra_header};
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-        if (lines[i] == NULL)
-            continue;
-        more = curl_slist_append(headers, lines[i]);
-        if (more == NULL) {
-            curl_slist_free_all(headers);
-            return wc_error_set(err, WC_ENOMEM, "out of memory");
-        }
-        headers = more;
-    }
+    struct curl_slist *headers = header_list(lines, sizeof lines / sizeof lines[0]);
+    if (headers == NULL)
+        return wc_error_set(err, WC_ENOMEM, "out of memory");
     struct upload_source src = {in, 0};
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
@@ -366,18 +376,10 @@ int client_http_lines(struct client_http *c, const char *path, client_line_fn on
     if (rc != 0)
         return rc;
     /* The authorization (if any) and Accept-Encoding: libcurl sends the list as it is. */
-    struct curl_slist *headers = NULL, *more;
     const char *lines[] = {c->authorization[0] ? c->authorization : NULL, "Accept-Encoding: gzip"};
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-        if (lines[i] == NULL)
-            continue;
-        more = curl_slist_append(headers, lines[i]);
-        if (more == NULL) {
-            curl_slist_free_all(headers);
-            return wc_error_set(err, WC_ENOMEM, "out of memory");
-        }
-        headers = more;
-    }
+    struct curl_slist *headers = header_list(lines, sizeof lines / sizeof lines[0]);
+    if (headers == NULL)
+        return wc_error_set(err, WC_ENOMEM, "out of memory");
     struct line_sink sink = {.curl = c->curl, .reply = reply, .on_line = on_line, .ctx = ctx};
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_lines_body);

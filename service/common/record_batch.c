@@ -6,15 +6,22 @@
 
 #include <stdlib.h>
 
-/* Room for one more argument's end. */
+/* Room for one more argument: its end, and its place in the argv layout. */
 static int grow_ends(struct record_batch *b)
 {
     if (b->n_args == b->cap_args) {
         size_t cap = b->cap_args ? b->cap_args * 2 : 48;
         size_t *ends = realloc(b->ends, cap * sizeof *ends);
-        if (ends == NULL)
-            return WC_ENOMEM;
-        b->ends = ends;
+        if (ends != NULL)
+            b->ends = ends;
+        const char **argv = realloc(b->argv, cap * sizeof *argv);
+        if (argv != NULL)
+            b->argv = argv;
+        size_t *lens = realloc(b->lens, cap * sizeof *lens);
+        if (lens != NULL)
+            b->lens = lens;
+        if (ends == NULL || argv == NULL || lens == NULL)
+            return WC_ENOMEM; /* what grew is kept; cap_args says what all three hold */
         b->cap_args = cap;
     }
     return 0;
@@ -66,25 +73,17 @@ size_t record_batch_count(const struct record_batch *b)
     return b->n_args / 3;
 }
 
-int record_batch_argv(const struct record_batch *b, const char ***args_out, size_t **lens_out)
+void record_batch_argv(struct record_batch *b, const char ***args, const size_t **lens)
 {
-    size_t n = b->n_args ? b->n_args : 1;
-    const char **args = malloc(n * sizeof *args);
-    size_t *lens = malloc(n * sizeof *lens);
-    if (args == NULL || lens == NULL) {
-        free(args);
-        free(lens);
-        return WC_ENOMEM;
-    }
+    /* laid out now, not as arguments are added: text may move while it grows */
     size_t start = 0;
     for (size_t i = 0; i < b->n_args; i++) {
-        args[i] = b->text.data + start;
-        lens[i] = b->ends[i] - start;
+        b->argv[i] = b->text.data + start;
+        b->lens[i] = b->ends[i] - start;
         start = b->ends[i];
     }
-    *args_out = args;
-    *lens_out = lens;
-    return 0;
+    *args = b->argv;
+    *lens = b->lens;
 }
 
 /* KEYS of the record script: job outcome results errors. */
@@ -119,13 +118,12 @@ static int read_answer(const redisReply *r, size_t n_titles, long long *answer, 
     return 0;
 }
 
-int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
+int record_batch_write(redisContext *c, const struct job_keys *k, struct record_batch *b,
                        long long *answer, long long *ordinals, struct wc_error *err)
 {
     const char **args;
-    size_t *lens;
-    if (record_batch_argv(b, &args, &lens) != 0)
-        return wc_error_set(err, WC_ENOMEM, "out of memory");
+    const size_t *lens;
+    record_batch_argv(b, &args, &lens);
     const char *keys[4];
     record_keys(k, keys);
     int rc = 0;
@@ -135,22 +133,17 @@ int record_batch_write(redisContext *c, const struct job_keys *k, const struct r
     else
         rc = read_answer(r, record_batch_count(b), answer, ordinals, err);
     freeReplyObject(r);
-    free(args);
-    free(lens);
     return rc;
 }
 
-int record_batch_append(redisContext *c, const struct job_keys *k, const struct record_batch *b)
+int record_batch_append(redisContext *c, const struct job_keys *k, struct record_batch *b)
 {
     const char **args;
-    size_t *lens;
-    if (record_batch_argv(b, &args, &lens) != 0)
-        return WC_ENOMEM;
+    const size_t *lens;
+    record_batch_argv(b, &args, &lens);
     const char *keys[4];
     record_keys(k, keys);
     int rc = rconn_append_eval(c, JOBS_SCRIPT_RECORD, 4, keys, (int)b->n_args, args, lens);
-    free(args);
-    free(lens);
     return rc;
 }
 
@@ -164,6 +157,10 @@ void record_batch_free(struct record_batch *b)
 {
     wc_buf_free(&b->text);
     free(b->ends);
+    free(b->argv);
+    free(b->lens);
     b->ends = NULL;
+    b->argv = NULL;
+    b->lens = NULL;
     b->n_args = b->cap_args = 0;
 }

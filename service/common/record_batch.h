@@ -25,11 +25,15 @@ struct record_batch {
     struct wc_buf text; /* the arguments, back to back */
     size_t *ends;       /* where each argument ends in text */
     size_t n_args, cap_args;
+    /* the same arguments laid out for a script call (record_batch_argv()), kept from one flush
+     * to the next so that a flush allocates nothing */
+    const char **argv;
+    size_t *lens;
 };
 
 #define RECORD_BATCH_INIT                                                                          \
     {                                                                                              \
-        WC_BUF_INIT, NULL, 0, 0                                                                    \
+        WC_BUF_INIT, NULL, 0, 0, NULL, NULL                                                        \
     }
 
 /* Prototypes */
@@ -51,9 +55,9 @@ int record_batch_add_member(struct record_batch *b, const char *title, size_t ti
 /* Titles in the batch. */
 size_t record_batch_count(const struct record_batch *b);
 
-/* The arguments as argv/lens arrays for a script call (3 per title), pointing into the batch:
- * valid until the batch changes. Caller frees both arrays with free(). 0 or WC_ENOMEM. */
-int record_batch_argv(const struct record_batch *b, const char ***args, size_t **lens);
+/* The arguments as argv/lens arrays for a script call (3 per title), owned by the batch and
+ * pointing into it: valid until the batch changes. Nothing to free, nothing that can fail. */
+void record_batch_argv(struct record_batch *b, const char ***args, const size_t **lens);
 
 /* The record script's answers other than a count of titles written. */
 #define RECORD_JOB_GONE (-1)
@@ -65,11 +69,11 @@ int record_batch_argv(const struct record_batch *b, const char ***args, size_t *
  * stream's entry 0-n, n < 0 the errors stream's entry 0-(-n), 0 not written (recorded before);
  * all 0 unless titles were written. Returns 0, or WC_EREMOTE / WC_ENOMEM with err filled (an error
  * reply from Redis included: it is never taken for an answer). */
-int record_batch_write(redisContext *c, const struct job_keys *k, const struct record_batch *b,
+int record_batch_write(redisContext *c, const struct job_keys *k, struct record_batch *b,
                        long long *answer, long long *ordinals, struct wc_error *err);
 
 /* The same call appended to c's pipeline (the caller reads its reply). 0 or WC_ENOMEM. */
-int record_batch_append(redisContext *c, const struct job_keys *k, const struct record_batch *b);
+int record_batch_append(redisContext *c, const struct job_keys *k, struct record_batch *b);
 
 /* Empty the batch, keeping its memory for the next one. */
 void record_batch_reset(struct record_batch *b);

@@ -46,13 +46,9 @@ int outcome_flush(struct chunk_run *run)
     /* The cache points at the lines just recorded, so it is written after them. */
     if (run->write_cache && answer > 0) {
         const char **args;
-        size_t *lens;
-        rc = record_batch_argv(b, &args, &lens);
-        if (rc == 0) {
-            rc = cache_store(run, args, lens, b->n_args, ordinals);
-            free(args);
-            free(lens);
-        }
+        const size_t *lens;
+        record_batch_argv(b, &args, &lens);
+        rc = cache_store(run, args, lens, b->n_args, ordinals);
         if (rc != 0)
             run->failed = 1;
     }
