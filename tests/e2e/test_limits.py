@@ -125,12 +125,17 @@ def test_titles_cannot_steer_the_workers_elsewhere(service, redis_server, fakewi
     # the wiki judges them (MediaWiki refuses "../" titles): each is a page or "invalid"
     assert st["pages"] + st["invalid"] == len(hostile)
     stats = wiki.stats()
-    # every request was an api.php parse of one of these titles (other_requests counts only the
-    # test's own /_stats call)
+    # every request was an api.php query of the batch or a parse of one of these titles
+    # (other_requests counts only the test's own /_stats call)
     assert stats["other_requests"] == 1
-    assert stats["requests"] == sum(stats["requests_per_title"].values())
-    assert set(stats["requests_per_title"]) == set(hostile)
-    for title in hostile:
+    assert stats["query_requests"] == 1
+    assert stats["requests"] == 1 + sum(stats["requests_per_title"].values())
+    query = stats["last_query_params"]
+    assert query["titles"] == "|".join(hostile) and query["action"] == "query", query
+    assert set(query) == {"action", "format", "formatversion", "redirects", "prop", "ppprop",
+                          "maxlag", "titles"}, query
+    assert set(stats["requests_per_title"]) <= set(hostile)
+    for title in stats["requests_per_title"]:
         params = stats["last_params"][title]
         assert params["page"] == title and params["action"] == "parse", params
     _, records = svc.lines(job)
