@@ -28,6 +28,11 @@
 /* ...and the slack on top of the request timeout: a request starts a little after its slot is
  * filled, and libcurl's timeout is counted from there. */
 #define LEASE_SLACK_MS 1000
+/* A crawl run keeps a few words for every title it was given (lib/crawl.c) until it ends: past
+ * this many, no chunk is added and the next run starts afresh once the last titles are in. Bounds
+ * a worker's memory whatever the size of the jobs (a run of a million titles held ~36 MB), at the
+ * cost of the slots idling for one round trip every 64k titles. */
+#define WORKER_RUN_MAX_TITLES 65536
 /* Freed memory a worker keeps for reuse rather than giving back to the kernel (see worker_run). */
 #define WORKER_KEEP_FREED_BYTES (32 << 20)
 
@@ -187,7 +192,7 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
 static size_t more_titles(void *ctx, const char *const **titles)
 {
     struct worker *w = ctx;
-    if (w->stop_run || w->redis->err)
+    if (w->stop_run || w->redis->err || w->next_index >= WORKER_RUN_MAX_TITLES)
         return 0;
     struct chunk_run *run = chunk_run_claim(w, 0);
     if (run == NULL)
