@@ -39,8 +39,10 @@ WORKDIR /data
 EXPOSE 6379
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["redis-cli", "ping"]
 # AOF (fsync every second) in /data; no RDB snapshots. Reachable only on the compose network.
+# stream-node-max-bytes 65536: results streams take ~15% less memory (docs/redis.md).
 CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data", \
-     "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", \
+     "--stream-node-max-bytes", "65536"]
 
 # ---- runtime: the wikicrawl binary and its shared libraries ------------------------------------
 FROM ${BASE} AS runtime

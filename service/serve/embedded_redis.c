@@ -113,10 +113,11 @@ int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, p
     if (child == 0) {
         /* Die with the supervisor rather than outlive it. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
+        /* stream-node-max-bytes: see docs/redis.md, "Memory of the results streams". */
         execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_path,
                "--unixsocketperm", "700", "--dir", dir, "--appendonly", "yes", "--appendfsync",
-               "everysec", "--save", "", "--daemonize", "no", "--logfile", logfile,
-               "--protected-mode", "no", (char *)NULL);
+               "everysec", "--save", "", "--stream-node-max-bytes", "65536", "--daemonize", "no",
+               "--logfile", logfile, "--protected-mode", "no", (char *)NULL);
         fprintf(stderr, "wikicrawl: cannot run redis-server: %s (install redis-server)\n",
                 strerror(errno));
         _exit(127);
