@@ -155,8 +155,10 @@ void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch)
 {
     redisContext *c = w->redis;
     struct cache_ref *refs = calloc(batch->n_pages, sizeof *refs);
-    if (refs == NULL || read_refs(w, batch, refs) != 0) {
+    redisReply **replies = calloc(batch->n_pages, sizeof *replies);
+    if (refs == NULL || replies == NULL || read_refs(w, batch, refs) != 0) {
         free(refs);
+        free(replies);
         w->stop_run = 1;
         return;
     }
@@ -175,19 +177,23 @@ void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch)
             break;
         }
     }
+    /* Every reply is read before any hit is taken: a hit may flush its chunk, a command of its
+     * own on this connection, which must not read an XRANGE reply as its answer. */
     for (size_t i = 0; i < batch->n_pages; i++) {
         if (refs[i].ordinal == 0)
             continue;
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
-            w->stop_run = 1;
+        if (redisGetReply(c, (void **)&replies[i]) != REDIS_OK) {
+            w->stop_run = 1; /* out of step or dropped: the loop reconnects */
             break;
         }
-        const redisReply *member = ref_member(r);
+    }
+    for (size_t i = 0; i < batch->n_pages; i++) {
+        const redisReply *member = ref_member(replies[i]);
         if (member != NULL && !w->stop_run)
             take_hit(w, batch, i, &refs[i], member);
-        freeReplyObject(r);
+        freeReplyObject(replies[i]);
     }
+    free(replies);
     free(refs);
 }
 
