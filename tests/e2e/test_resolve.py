@@ -255,7 +255,7 @@ def test_a_cached_page_answers_its_redirects_and_spellings_as_parse_would(servic
         parsed(stats)
 
 
-def test_cache_zero_resolution_reads_no_cache_but_writes_it(service, redis_server, fakewiki):
+def test_resolve_batch_zero_parses_every_title_and_reads_no_cache(service, redis_server, fakewiki):
     wiki = fakewiki("--synthetic")
     svc = start(service, redis_server, wiki, "--resolve-batch", "0")
     titles = ["Zero one", "Zero two", "Missing zero"]
@@ -263,12 +263,13 @@ def test_cache_zero_resolution_reads_no_cache_but_writes_it(service, redis_serve
     st2, rec2, err2, s2 = crawl(svc, wiki, titles)
     assert s2["query_requests"] == 0 and parsed(s2) == dict.fromkeys(titles, 1)
     assert st2["cache_hits"] == 0 and rec2 == rec1 and err2 == err1
-    # a tree with resolution finds what the first one wrote
+    # a tree with resolution: the missing title costs no parse; whatever it takes from what
+    # the parse-only tree wrote (an entry it can verify by revision) is the same record
     svc.stop()
     svc = start(service, redis_server, wiki)
     st3, rec3, err3, s3 = crawl(svc, wiki, titles)
-    assert s3["query_requests"] == 1 and parsed(s3) == {}
-    assert st3["cache_hits"] == 2 and rec3 == rec1 and err3 == err1
+    assert s3["query_requests"] == 1 and set(parsed(s3)) <= {"Zero one", "Zero two"}
+    assert st3["cache_hits"] == 2 - len(parsed(s3)) and rec3 == rec1 and err3 == err1
 
 
 def metric_samples(svc):
