@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "crawl_heap.h"
+#include "crawl_internal.h"
 #include "crawl_retry.h"
 #include "error_line.h"
 #include "record_json.h"
@@ -30,82 +30,6 @@
 #define TICK_EVERY_MS 50
 /* When more_titles() has nothing, it is asked again after this long (it may cost a round trip). */
 #define ASK_MORE_EVERY_MS 100
-
-struct run;
-
-/* One transfer slot: a persistent easy handle and the request it is carrying. */
-struct transfer {
-    CURL *easy;
-    struct wc_buf body;
-    char errbuf[CURL_ERROR_SIZE];
-    int too_large;      /* the body passed CRAWL_MAX_BODY_BYTES and was cut */
-    int busy;           /* added to the multi handle */
-    int acquired;       /* acquire() granted it: release(lease) is owed */
-    int lease;          /* the handle acquire() gave */
-    int sends;          /* times libcurl sent this request (see on_send) */
-    int resend_refused; /* on_send stopped a re-send: no attempt was left */
-    int max_attempts;
-    struct run *run; /* the run of the title (its state array may move as titles are added) */
-    size_t title;    /* index of the title being fetched */
-};
-
-/* A request that ended, waiting for its verdict. It leaves its slot (the body buffers are swapped)
- * so that the slot carries the next request while this answer is parsed: otherwise the parsing
- * time of every answer that arrived together would be added to each slot's round trip. */
-struct answer {
-    size_t title;
-    CURLcode result;
-    long status;
-    long retry_after_ms;
-    long fetch_ms;
-    int too_large;
-    int resend_refused;
-    char errbuf[CURL_ERROR_SIZE];
-    struct wc_buf body;
-};
-
-struct crawler {
-    struct crawl_options opts;
-    char *url_prefix; /* api_url + fixed query + "&page=" */
-    size_t url_prefix_len;
-    CURLM *multi;
-    /* libcurl is driven by events (curl_multi_socket_action): it says which sockets to watch and
-     * when its next timeout is, so a wakeup costs the sockets that are ready, not every
-     * transfer in flight (curl_multi_perform runs them all, and polls each). */
-    int epfd;
-    long long timer_at_ms; /* when libcurl wants CURL_SOCKET_TIMEOUT; -1: no timer */
-    struct epoll_event *events;
-    struct transfer *slots;
-    int *free_slots; /* stack of idle slot indices */
-    int n_free;
-    struct answer *answers; /* one per slot at most */
-    int *leases;            /* acquire()'s answer, one per slot at most */
-    int n_answers;
-    struct html_text *x;
-    struct wc_buf url;
-    struct wc_buf payload;
-    uint64_t rng;
-};
-
-/* Per-title bookkeeping of one run (when a retry may start is kept in the retry heap). */
-struct title_state {
-    int attempts;
-};
-
-struct run {
-    struct crawler *c;
-    const char **titles; /* the run's own array: more_titles() may add to it */
-    size_t n, cap;
-    const struct crawl_callbacks *cb;
-    struct title_state *state;
-    size_t next_fresh;       /* titles[next_fresh..n) were never requested */
-    struct crawl_heap retry; /* titles waiting to be tried again, by due time */
-    size_t n_done;
-    long long gate_until_ms;  /* acquire() said "not now": no new request before this */
-    int idle_owed;            /* a request ended since idle() was last called */
-    long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
-    long long last_tick_ms;
-};
 
 static uint64_t rng_seed(const void *salt)
 {
@@ -143,7 +67,9 @@ static int on_send(void *userdata, char *conn_primary_ip, char *conn_local_ip,
     struct transfer *t = userdata;
     if (++t->sends == 1)
         return CURL_PREREQFUNC_OK; /* counted when the request was started */
-    int *attempts = &t->run->state[t->title].attempts;
+    int *attempts = t->item & CRAWL_ITEM_BATCH
+                        ? resolve_attempts(t->run, t->item & ~CRAWL_ITEM_BATCH)
+                        : &t->run->state[t->item].attempts;
     if (*attempts >= t->max_attempts) {
         t->resend_refused = 1;
         return CURL_PREREQFUNC_ABORT;
@@ -239,6 +165,10 @@ struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err
         c->opts.retry_base_ms = 500;
     if (c->opts.retry_max_ms <= 0)
         c->opts.retry_max_ms = 30000;
+    if (c->opts.resolve_batch < 0 || c->opts.resolve_batch > MWQUERY_BATCH_HIGH) {
+        wc_error_set(err, WC_EINVAL, "crawl_new: resolve_batch must be 0..%d", MWQUERY_BATCH_HIGH);
+        goto fail;
+    }
     c->opts.api_url = strdup(opts->api_url);
     c->opts.user_agent = strdup(opts->user_agent);
     if (c->opts.api_url == NULL || c->opts.user_agent == NULL)
@@ -332,6 +262,7 @@ void crawl_free(struct crawler *c)
     free(c->events);
     html_text_free(c->x);
     wc_buf_free(&c->url);
+    wc_buf_free(&c->post);
     wc_buf_free(&c->payload);
     free(c->slots);
     free(c->free_slots);
@@ -361,11 +292,10 @@ static void finish_slot(struct run *r, struct transfer *t)
     t->acquired = 0;
 }
 
-/* Start the request for titles[title] in a free slot; acquired says release(lease) is owed. */
-static int start_request(struct run *r, size_t title, int acquired, int lease, struct wc_error *err)
+/* Point the handle at the parse request for titles[title]. */
+static int prepare_parse(struct run *r, struct transfer *t, size_t title, struct wc_error *err)
 {
     struct crawler *c = r->c;
-    struct transfer *t = &c->slots[c->free_slots[c->n_free - 1]];
     const char *name = r->titles[title];
     char *escaped = curl_easy_escape(t->easy, name, (int)strlen(name));
     wc_buf_reset(&c->url);
@@ -374,33 +304,56 @@ static int start_request(struct run *r, size_t title, int acquired, int lease, s
     curl_free(escaped);
     if (!built)
         return wc_error_set(err, WC_ENOMEM, "out of memory building a request");
+    /* libcurl copies the URL. The slot may have carried a batch's POST. */
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+        return wc_error_set(err, WC_EIO, "libcurl refused a request's URL");
+    return 0;
+}
+
+/* Start the request for item (a title or a batch) in a free slot; acquired says release(lease)
+ * is owed. */
+static int start_request(struct run *r, size_t item, int acquired, int lease, struct wc_error *err)
+{
+    struct crawler *c = r->c;
+    struct transfer *t = &c->slots[c->free_slots[c->n_free - 1]];
+    int batch = (item & CRAWL_ITEM_BATCH) != 0;
+    int rc = batch ? resolve_prepare(r, t, item & ~CRAWL_ITEM_BATCH, err)
+                   : prepare_parse(r, t, item, err);
+    if (rc != 0)
+        return rc;
     wc_buf_reset(&t->body);
     t->errbuf[0] = '\0';
     t->too_large = 0;
     t->sends = 0;
     t->resend_refused = 0;
     t->run = r;
-    t->title = title;
-    /* libcurl copies the URL. */
-    if (curl_easy_setopt(t->easy, CURLOPT_URL, c->url.data) != CURLE_OK ||
-        curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
+    t->item = item;
+    if (curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
         return wc_error_set(err, WC_EIO, "libcurl could not start a request");
     c->n_free--;
     t->busy = 1;
     t->acquired = acquired;
     t->lease = lease;
-    r->state[title].attempts++;
+    if (batch)
+        (*resolve_attempts(r, item & ~CRAWL_ITEM_BATCH))++;
+    else
+        r->state[item].attempts++;
     return 0;
 }
 
-/* The next title to request now, or (size_t)-1: due retries first, then fresh titles. */
-static size_t next_title(struct run *r, long long now)
+/* The next item to request now, or SIZE_MAX: due retries first, then new batches and the titles
+ * they left to parse (with resolution), or fresh titles (without). */
+static size_t next_item(struct run *r, long long now, int *rc)
 {
+    *rc = 0;
     if (r->retry.n > 0 && r->retry.entries[0].due_ms <= now)
         return crawl_heap_pop(&r->retry);
+    if (r->c->opts.resolve_batch > 0)
+        return resolve_next_item(r, rc);
     if (r->next_fresh < r->n)
         return r->next_fresh++;
-    return (size_t)-1;
+    return SIZE_MAX;
 }
 
 /* Append titles to the run. 0 or WC_ENOMEM. */
@@ -417,7 +370,8 @@ static int add_titles(struct run *r, const char *const *titles, size_t n, struct
         if (st != NULL)
             r->state = st;
         int heap_rc = crawl_heap_reserve(&r->retry, cap);
-        if (t == NULL || st == NULL || heap_rc != 0)
+        int resolve_rc = resolve_reserve(r, cap);
+        if (t == NULL || st == NULL || heap_rc != 0 || resolve_rc != 0)
             return wc_error_set(err, WC_ENOMEM, "crawl_run: out of memory for %zu titles",
                                 r->n + n);
         r->cap = cap;
@@ -444,13 +398,17 @@ static long ask_more(struct run *r, long long now, struct wc_error *err)
     return rc != 0 ? rc : (long)n;
 }
 
-/* How many titles could start now, at most limit: fresh ones and retries that are due. */
-static int due_titles(const struct run *r, long long now, int limit)
+/* How many requests could start now, at most limit: retries that are due, then fresh titles (or,
+ * with resolution, new batches and the titles they left to parse). */
+static int due_requests(const struct run *r, long long now, int limit)
 {
-    size_t due = r->n - r->next_fresh;
-    for (size_t i = 0; i < r->retry.n && due < (size_t)limit; i++)
+    int due = 0;
+    for (size_t i = 0; i < r->retry.n && due < limit; i++)
         due += r->retry.entries[i].due_ms <= now;
-    return due < (size_t)limit ? (int)due : limit;
+    if (r->c->opts.resolve_batch > 0)
+        return resolve_count_startable(r, due, limit);
+    size_t fresh = r->n - r->next_fresh;
+    return fresh < (size_t)(limit - due) ? due + (int)fresh : limit;
 }
 
 /* Start as many requests as slots, due titles and the limiter allow: one acquire() for all the
@@ -468,7 +426,7 @@ static int fill_slots(struct run *r, struct wc_error *err)
             if (added < 0)
                 return (int)added;
         }
-        int want = due_titles(r, now, c->n_free);
+        int want = due_requests(r, now, c->n_free);
         if (want == 0) {
             if (r->idle_owed && cb->idle)
                 cb->idle(cb->ctx);
@@ -483,9 +441,19 @@ static int fill_slots(struct run *r, struct wc_error *err)
                 r->gate_until_ms = now + (retry_in_ms > 0 ? retry_in_ms : 1);
         }
         for (int i = 0; i < granted; i++) {
-            size_t title = next_title(r, now);
+            int rc = 0;
+            size_t item = next_item(r, now, &rc);
             int lease = cb->acquire ? c->leases[i] : -1;
-            int rc = start_request(r, title, cb->acquire != NULL, lease, err);
+            if (item == SIZE_MAX && rc == 0) {
+                /* Counted but gone (a batch of unbatchable titles only): give the lease back. */
+                if (cb->acquire && cb->release)
+                    cb->release(cb->ctx, lease);
+                continue;
+            }
+            if (rc == 0)
+                rc = start_request(r, item, cb->acquire != NULL, lease, err);
+            else
+                wc_error_set(err, rc, "out of memory cutting a batch");
             if (rc != 0) {
                 for (int j = i; cb->acquire && cb->release && j < granted; j++)
                     cb->release(cb->ctx, c->leases[j]);
@@ -499,8 +467,8 @@ static int fill_slots(struct run *r, struct wc_error *err)
 
 /* ---- verdicts -------------------------------------------------------------------------------- */
 
-static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
-                   size_t payload_len, long fetch_ms)
+int crawl_deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
+                  size_t payload_len, long fetch_ms)
 {
     struct crawl_result res = {
         .index = title,
@@ -515,12 +483,25 @@ static int deliver(struct run *r, size_t title, enum wc_outcome outcome, const c
     return r->cb->on_result(r->cb->ctx, &res) != 0 ? WC_ESTOP : 0;
 }
 
-/* The error line of a title without a record (see error_line.h) in c->payload. */
-static int error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,
-                         const char *code, const char *detail)
+int crawl_error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,
+                        const char *code, const char *detail)
 {
     wc_buf_reset(&c->payload);
     return error_line_append(&c->payload, title, strlen(title), outcome, code, detail);
+}
+
+int crawl_retry_later(struct run *r, size_t item, int attempts, long retry_after_ms, int throttled)
+{
+    struct crawler *c = r->c;
+    struct crawl_retry_plan plan;
+    crawl_retry_plan(&c->rng, c->opts.retry_base_ms, c->opts.retry_max_ms, attempts,
+                     c->opts.max_attempts, retry_after_ms, throttled, &plan);
+    if (plan.throttled && r->cb->on_throttle)
+        r->cb->on_throttle(r->cb->ctx, plan.throttle_ms);
+    if (plan.give_up)
+        return 0;
+    crawl_heap_push(&r->retry, clock_monotonic_ms() + plan.wait_ms, item);
+    return 1;
 }
 
 /* A retryable answer: another attempt later, or FAILED when the attempts are spent. */
@@ -528,18 +509,11 @@ static int retry_or_fail(struct run *r, size_t title, const char *code, const ch
                          long retry_after_ms, int throttled, long fetch_ms, struct wc_error *err)
 {
     struct crawler *c = r->c;
-    struct crawl_retry_plan plan;
-    crawl_retry_plan(&c->rng, c->opts.retry_base_ms, c->opts.retry_max_ms, r->state[title].attempts,
-                     c->opts.max_attempts, retry_after_ms, throttled, &plan);
-    if (plan.throttled && r->cb->on_throttle)
-        r->cb->on_throttle(r->cb->ctx, plan.throttle_ms);
-    if (!plan.give_up) {
-        crawl_heap_push(&r->retry, clock_monotonic_ms() + plan.wait_ms, title);
+    if (crawl_retry_later(r, title, r->state[title].attempts, retry_after_ms, throttled))
         return 0;
-    }
-    if (error_payload(c, r->titles[title], WC_OUTCOME_FAILED, code, detail) != 0)
+    if (crawl_error_payload(c, r->titles[title], WC_OUTCOME_FAILED, code, detail) != 0)
         return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
-    return deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, fetch_ms);
+    return crawl_deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, fetch_ms);
 }
 
 /* A request ended: take its answer out of the slot and free the slot. */
@@ -555,7 +529,7 @@ static void collect(struct run *r, struct transfer *t, CURLcode curl_result)
     curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
     a->fetch_ms = (long)(total_us / 1000);
     a->retry_after_ms = crawl_retry_after_ms(retry_after_s);
-    a->title = t->title;
+    a->item = t->item;
     a->result = curl_result;
     a->too_large = t->too_large;
     a->resend_refused = t->resend_refused;
@@ -571,7 +545,9 @@ static void collect(struct run *r, struct transfer *t, CURLcode curl_result)
 static int judge(struct run *r, struct answer *a, struct wc_error *err)
 {
     struct crawler *c = r->c;
-    size_t title = a->title;
+    if (a->item & CRAWL_ITEM_BATCH)
+        return resolve_judge(r, a, err);
+    size_t title = a->item;
     const char *name = r->titles[title];
 
     if (a->result != CURLE_OK) {
@@ -579,9 +555,10 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
         crawl_curl_verdict(a->result, a->too_large, a->resend_refused, a->errbuf, &v);
         if (!v.final)
             return retry_or_fail(r, title, v.code, v.detail, 0, 0, a->fetch_ms, err);
-        if (error_payload(c, name, WC_OUTCOME_FAILED, v.code, v.detail) != 0)
+        if (crawl_error_payload(c, name, WC_OUTCOME_FAILED, v.code, v.detail) != 0)
             return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
-        return deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, a->fetch_ms);
+        return crawl_deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len,
+                             a->fetch_ms);
     }
 
     struct mw_result res;
@@ -604,10 +581,10 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
         wc_record_free(record);
         if (rc != 0)
             return wc_error_set(err, WC_ENOMEM, "out of memory writing a record");
-    } else if (error_payload(c, name, res.outcome, res.code, res.detail) != 0) {
+    } else if (crawl_error_payload(c, name, res.outcome, res.code, res.detail) != 0) {
         return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
     }
-    return deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms);
+    return crawl_deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms);
 }
 
 static int tick(struct run *r)
@@ -624,8 +601,9 @@ static int poll_timeout(const struct run *r)
 {
     long long now = clock_monotonic_ms();
     long long wake = now + POLL_MAX_MS;
-    if (r->c->n_free > 0 && (r->next_fresh < r->n || r->retry.n > 0)) {
-        long long start_at = r->next_fresh < r->n ? now : r->retry.entries[0].due_ms;
+    int ready = r->next_fresh < r->n || r->pq_tail > r->pq_head;
+    if (r->c->n_free > 0 && (ready || r->retry.n > 0)) {
+        long long start_at = ready ? now : r->retry.entries[0].due_ms;
         if (start_at < r->gate_until_ms)
             start_at = r->gate_until_ms;
         if (start_at < wake)
@@ -756,5 +734,6 @@ out:
     free(r.titles);
     free(r.state);
     crawl_heap_free(&r.retry);
+    resolve_free(&r);
     return rc;
 }

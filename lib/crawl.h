@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "mwparse.h"
+#include "mwquery.h"
 #include "wc_error.h"
 
 /* Every request is
@@ -12,7 +13,13 @@
  *       &prop=text|categories|links|externallinks|sections|properties
  *       &disablelimitreport=1&disableeditsection=1&disabletoc=1[&maxlag=N]&page=<url-encoded title>
  * with the configured User-Agent and Accept-Encoding: gzip. The title is only ever a query
- * parameter: nothing a client submits can change the host or path. */
+ * parameter: nothing a client submits can change the host or path.
+ *
+ * With resolve_batch > 0 the titles are first resolved that many at a time with one action=query
+ * request each (lib/mwquery.h; same budget, retries, maxlag and User-Agent): a title the answer
+ * finds missing or invalid gets its verdict from it, without a parse; an existing page may be
+ * answered by the caller (on_batch, e.g. from a cache); everything else, and every title of a
+ * batch whose answer never came or was refused, is parsed as above. */
 struct crawl_options {
     const char *api_url;     /* required */
     const char *user_agent;  /* required */
@@ -23,6 +30,28 @@ struct crawl_options {
     long retry_base_ms;      /* backoff base: attempt k waits random(0, min(max, base*2^k)); 500 */
     long retry_max_ms;       /* backoff cap; default 30000 */
     int maxlag;              /* seconds sent as maxlag=; default 5; negative: not sent */
+    int resolve_batch;       /* titles per action=query request, 0..MWQUERY_BATCH_HIGH; 0: none */
+};
+
+/* An existing page found by a batch's answer. */
+struct crawl_page {
+    size_t index;                          /* the title's index in the run */
+    const struct mwquery_resolution *page; /* status MWQUERY_EXISTS */
+};
+
+/* What one batch's answer said, for on_batch. Valid during the call only. */
+struct crawl_batch_report {
+    size_t first_index; /* index of the batch's first title */
+    size_t n_titles;    /* titles in the batch */
+    int attempts;       /* action=query requests made for it, retries included */
+    long fetch_ms;      /* time of the last one */
+    int fell_back;      /* no usable answer (refused, broken, attempts spent): all are parsed */
+    const struct crawl_page *pages; /* n_pages existing pages, none when fell_back */
+    size_t n_pages;
+    /* n_pages flags, all 0 on entry: set settled[i] when the callback answered pages[i] itself.
+     * That title is then neither parsed nor given to on_result, and counts as having its
+     * verdict. The others are parsed. */
+    unsigned char *settled;
 };
 
 /* The final verdict on one title. For WC_OUTCOME_OK payload is the record's JSON object (exactly
@@ -36,7 +65,7 @@ struct crawl_result {
     enum wc_outcome outcome;
     const char *payload;
     size_t payload_len;
-    int attempts;  /* requests made for this title */
+    int attempts;  /* parse requests made for this title: 0 when its batch's answer settled it */
     long fetch_ms; /* time of the last request */
 };
 
@@ -62,6 +91,9 @@ struct crawl_callbacks {
      * results are delivered). Added titles get the next indexes. A run with more_titles ends when
      * every title has its verdict and more_titles has none. */
     size_t (*more_titles)(void *ctx, const char *const **titles);
+    /* on_batch: a batch of titles was resolved (resolve_batch > 0), before the verdicts of its
+     * missing and invalid titles reach on_result. May be NULL (every existing page is parsed). */
+    int (*on_batch)(void *ctx, struct crawl_batch_report *batch);
     void *ctx;
 };
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
+
 /* Everything but maxlag and the titles; see mwquery.h. */
 #define FIXED_QUERY                                                                                \
     "action=query&format=json&formatversion=2&redirects=1&prop=info%7Cpageprops"                   \
@@ -394,4 +396,27 @@ void mwquery_batch_free(struct mwquery_batch *batch)
     free(batch->items);
     json_decref(batch->root);
     memset(batch, 0, sizeof *batch);
+}
+
+void mwquery_fingerprint(const struct mwquery_resolution *r, char out[MWQUERY_FINGERPRINT_LEN + 1])
+{
+    out[0] = '\0';
+    if (r->status != MWQUERY_EXISTS)
+        return;
+    /* Each part NUL-terminated, so that no two different tuples give the same bytes. */
+    struct wc_buf in = WC_BUF_INIT;
+    int rc = wc_buf_printf(&in, "%lld%c%lld%c%s%c%s%c%d%c%s%c", r->pageid, 0, r->lastrevid, 0,
+                           r->touched ? r->touched : "", 0, r->final_title ? r->final_title : "", 0,
+                           r->disambiguation, 0, r->redirect_to ? r->redirect_to : "", 0);
+    if (rc == 0) {
+        uint8_t digest[SHA256_DIGEST_LEN];
+        sha256(in.data, in.len, digest);
+        static const char hex[] = "0123456789abcdef";
+        for (int i = 0; i < MWQUERY_FINGERPRINT_LEN / 2; i++) {
+            out[2 * i] = hex[digest[i] >> 4];
+            out[2 * i + 1] = hex[digest[i] & 15];
+        }
+        out[MWQUERY_FINGERPRINT_LEN] = '\0';
+    }
+    wc_buf_free(&in);
 }

@@ -78,9 +78,14 @@ static const struct option_spec specs[] = {
     {"max-inflight", "WIKICRAWL_MAX_INFLIGHT", INT(max_inflight), "16", 0, 100000,
      FOR_WORKER | FOR_SERVE,
      "requests in flight to the wiki for the whole fleet; 0: no cap (only --concurrency)"},
-    {"cache-ttl", "WIKICRAWL_CACHE_TTL", LONG(cache_ttl), "86400", 0, 315360000,
+    {"cache-ttl", "WIKICRAWL_CACHE_TTL", LONG(cache_ttl), "604800", 0, 315360000,
      FOR_WORKER | FOR_SERVE,
-     "seconds an outcome is reused for the same title by later jobs; 0: no cache"},
+     "seconds the cache keeps where a title's outcome is, for later jobs to reuse while the "
+     "page's revision is unchanged; 0: no cache"},
+    {"resolve-batch", "WIKICRAWL_RESOLVE_BATCH", INT(resolve_batch), "50", 0, 500,
+     FOR_WORKER | FOR_SERVE,
+     "titles resolved per action=query request before parsing (missing and unchanged pages "
+     "then cost no parse); above 50 needs the apihighlimits right; 0: parse every title"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
      "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},

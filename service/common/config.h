@@ -42,7 +42,8 @@ struct wc_config {
     int max_inflight;        /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
     char api_keys[1024];     /* --api-keys FILE: one key per line; "" = no access control */
     int max_jobs_per_key;    /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
-    long cache_ttl;          /* --cache-ttl seconds a crawled title is reused (86400; 0 = off) */
+    long cache_ttl;          /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */
+    int resolve_batch;       /* --resolve-batch titles per action=query request (50; 0 = off) */
 };
 
 /* Which command reads the settings: the flags that apply differ. */

@@ -43,11 +43,14 @@ struct job_field {
 
 static const struct job_field job_fields[] = {
     STRING_FIELD(status), /* first: a job without it does not exist */
-    LL_FIELD(titles),     LL_FIELD(duplicates),     LL_FIELD(chunks),       LL_FIELD(chunks_done),
-    LL_FIELD(pages),      LL_FIELD(disambiguation), LL_FIELD(missing),      LL_FIELD(invalid),
-    LL_FIELD(failed),     LL_FIELD(cache_hits),     LL_FIELD(created),      LL_FIELD(started),
-    LL_FIELD(finished),   LL_FIELD(chunk_size),     STRING_FIELD(owner),    LL_FIELD(n_results),
-    LL_FIELD(n_errors),   STRING_FIELD(labels),     STRING_FIELD(priority), LL_FIELD(committed),
+    LL_FIELD(titles),         LL_FIELD(duplicates), LL_FIELD(chunks),
+    LL_FIELD(chunks_done),    LL_FIELD(pages),      LL_FIELD(disambiguation),
+    LL_FIELD(missing),        LL_FIELD(invalid),    LL_FIELD(failed),
+    LL_FIELD(cache_hits),     LL_FIELD(created),    LL_FIELD(started),
+    LL_FIELD(finished),       LL_FIELD(chunk_size), STRING_FIELD(owner),
+    LL_FIELD(n_results),      LL_FIELD(n_errors),   STRING_FIELD(labels),
+    STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
+    LL_FIELD(requests_query),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 
@@ -126,10 +129,11 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
                            "{\"id\":\"%s\",\"status\":\"%s\",\"titles\":%lld,\"chunks\":%lld,"
                            "\"chunks_done\":%lld,\"pages\":%lld,\"disambiguation\":%lld,"
                            "\"missing\":%lld,\"invalid\":%lld,\"failed\":%lld,"
-                           "\"duplicates\":%lld,\"cache_hits\":%lld,\"created\":",
+                           "\"duplicates\":%lld,\"cache_hits\":%lld,\"requests_parse\":%lld,"
+                           "\"requests_query\":%lld,\"created\":",
                            s->id, status, s->titles, s->chunks, s->chunks_done, s->pages,
                            s->disambiguation, s->missing, s->invalid, s->failed, s->duplicates,
-                           s->cache_hits);
+                           s->cache_hits, s->requests_parse, s->requests_query);
     if (rc == 0)
         rc = write_time(out, s->created);
     if (rc == 0)
@@ -250,6 +254,31 @@ int jobs_heartbeat(redisContext *c, const char *worker_id, struct wc_error *err)
     const char *keys[] = {workers};
     const char *args[] = {worker_id};
     redisReply *r = rconn_eval(c, JOBS_SCRIPT_HEARTBEAT, 1, keys, 1, args, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
+    return 0;
+}
+
+int jobs_add_counts(redisContext *c, const struct job_keys *k, long long requests_parse,
+                    long long requests_query, long long cache_hits, struct wc_error *err)
+{
+    static const char *const fields[] = {"requests_parse", "requests_query", "cache_hits"};
+    const long long values[] = {requests_parse, requests_query, cache_hits};
+    char numbers[3][24];
+    const char *args[6];
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (values[i] == 0)
+            continue;
+        snprintf(numbers[i], sizeof numbers[i], "%lld", values[i]);
+        args[n++] = fields[i];
+        args[n++] = numbers[i];
+    }
+    if (n == 0)
+        return 0;
+    const char *keys[] = {k->key[KEYS_JOB]};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_ADD_COUNTS, 1, keys, n, args, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
     freeReplyObject(r);

@@ -40,8 +40,9 @@ struct job_status {
     char status[16];
     long long titles, duplicates, chunks, chunks_done;
     long long pages, disambiguation, missing, invalid, failed, cache_hits;
-    long long created, started, finished; /* ms since the epoch; 0 when not yet */
-    long long n_results, n_errors;        /* entries in the results and errors streams */
+    long long requests_parse, requests_query; /* wiki requests made for the job (jobs_add_counts) */
+    long long created, started, finished;     /* ms since the epoch; 0 when not yet */
+    long long n_results, n_errors;            /* entries in the results and errors streams */
     long long chunk_size;
     char owner[65];                       /* API key owner tag, "" when access control is off */
     char labels[JOB_LABELS_JSON_MAX + 1]; /* job_labels_json()'s form; "" for a job without */
@@ -99,6 +100,11 @@ long long jobs_reap(redisContext *c, const char *worker_id, struct wc_error *err
  * the reaper already moved is not queued twice). Returns 1 (moved), 0, or WC_EREMOTE. */
 long long jobs_hand_back(redisContext *c, const char *worker_id, const char *ref, size_t ref_len,
                          struct wc_error *err);
+
+/* Add a chunk's counts to its job's hash (JOBS_SCRIPT_ADD_COUNTS): wiki requests by kind and
+ * cache hits. Nothing for counts at zero or a job that is gone. Returns 0 or WC_EREMOTE. */
+int jobs_add_counts(redisContext *c, const struct job_keys *k, long long requests_parse,
+                    long long requests_query, long long cache_hits, struct wc_error *err);
 
 /* Stamp worker_id's heartbeat with Redis's clock (JOBS_SCRIPT_HEARTBEAT). Returns 0 or
  * WC_EREMOTE (err filled). */

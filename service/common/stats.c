@@ -17,6 +17,9 @@ enum field {
     FIELD_CHUNKS_DONE,
     FIELD_PAGES, /* WC_OUTCOME_COUNT fields from here, in enum wc_outcome's order */
     FIELD_REQUESTS = FIELD_PAGES + WC_OUTCOME_COUNT,
+    FIELD_REQUESTS_PARSE,
+    FIELD_REQUESTS_QUERY,
+    FIELD_CACHE_HITS,
     FIELD_WORKER_RESTARTS,
     FIELD_API_RESTARTS,
     N_FIELDS
@@ -41,6 +44,11 @@ static const struct counter_family counters[N_FIELDS] = {
     [FIELD_PAGES +
         WC_OUTCOME_RETRYABLE] = {"pages_retryable", "Titles left with a retryable error."},
     [FIELD_REQUESTS] = {"requests", "HTTP requests to the wiki, retries included."},
+    [FIELD_REQUESTS_PARSE] = {"requests_parse", "action=parse requests to the wiki."},
+    [FIELD_REQUESTS_QUERY] = {"requests_query",
+                              "action=query requests to the wiki (batched title resolution)."},
+    [FIELD_CACHE_HITS] = {"cache_hits",
+                          "Titles answered from the cache after their revision was checked."},
     [FIELD_WORKER_RESTARTS] = {"worker_restarts", "Workers restarted by the supervisor."},
     [FIELD_API_RESTARTS] = {"api_restarts", "Front ends restarted by the supervisor."},
 };
@@ -105,9 +113,12 @@ int stats_append_chunk(redisContext *c, const char *key, const struct stats_chun
                            s->outcomes[o]);
     if (rc == 0 && chunk_finished)
         rc = batch_add(&batch, &n, "HINCRBY %s %s 1", key, counters[FIELD_CHUNKS_DONE].field);
-    if (rc == 0 && s->requests)
-        rc = batch_add(&batch, &n, "HINCRBY %s %s %lld", key, counters[FIELD_REQUESTS].field,
-                       s->requests);
+    const long long counts[] = {s->requests_parse + s->requests_query, s->requests_parse,
+                                s->requests_query, s->cache_hits};
+    for (int f = 0; rc == 0 && f < 4; f++)
+        if (counts[f])
+            rc = batch_add(&batch, &n, "HINCRBY %s %s %lld", key,
+                           counters[FIELD_REQUESTS + f].field, counts[f]);
     long long cumulative = 0;
     for (size_t b = 0; rc == 0 && b <= STATS_N_BUCKETS; b++) {
         cumulative += s->buckets[b];

@@ -21,10 +21,10 @@
  *   fetch_seconds_sum, _count                -> wikicrawl_fetch_seconds_sum, _count
  *
  * Counters: jobs_submitted, jobs_done, chunks_done, pages_ok, pages_disambiguation,
- * pages_missing, pages_invalid, pages_failed, pages_retryable, requests, worker_restarts,
- * api_restarts. The bucket counts are cumulative (Prometheus's "le"), and a chunk's counters are
- * added in one MULTI/EXEC: a scrape never sees a bucket above a wider one, or le="+Inf" apart
- * from _count.
+ * pages_missing, pages_invalid, pages_failed, pages_retryable, requests, requests_parse,
+ * requests_query, cache_hits, worker_restarts, api_restarts. The bucket counts are cumulative
+ * (Prometheus's "le"), and a chunk's counters are added in one MULTI/EXEC: a scrape never sees a
+ * bucket above a wider one, or le="+Inf" apart from _count.
  *
  * The exposition is Prometheus text format 0.0.4 as `promtool check metrics` accepts it: the
  * families in a fixed order (the two gauges, the counters in the order above, the histogram),
@@ -39,7 +39,9 @@
  * zero it to start. */
 struct stats_chunk {
     long long outcomes[WC_OUTCOME_COUNT];   /* titles by outcome */
-    long long requests;                     /* HTTP requests, retries included */
+    long long requests_parse;               /* action=parse requests, retries included */
+    long long requests_query;               /* action=query requests, retries included */
+    long long cache_hits;                   /* titles answered from the cache, revision checked */
     long long buckets[STATS_N_BUCKETS + 1]; /* fetches per latency bucket (not cumulative) */
     double fetch_seconds_sum;
 };

@@ -1,5 +1,6 @@
-/* cache.c - the cross-job cache: titles crawled recently by any job, answered from Redis */
+/* cache.c - the cross-job cache: titles of unchanged pages answered from any earlier job's lines */
 #include "worker_internal.h"
+#include "crawl.h"
 #include "gzip_member.h"
 #include "num.h"
 
@@ -8,49 +9,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The cache holds no copy of a line. Its entry for a title, "OUTCOME\nJOBID\nORDINAL" under
+/* The cache holds no copy of a line. Its entry for a title, "OUTCOME\nJOBID\nORDINAL\nFP" under
  * keys_cache_title(), says where the title's line (a gzip member) was last recorded: the entry
  * 0-ORDINAL of that job's results stream (ORDINAL > 0) or errors stream (ORDINAL < 0, entry
- * 0-(-ORDINAL)). A hit copies that member into the new job as it is. An entry whose job has
- * expired or been deleted since is a miss: the title is crawled again. Keeping one copy is what
- * keeps a finished job's memory under half the NDJSON it serves (BENCHMARKS.md); the cost is that
- * the cache lasts no longer than the results it points at (--result-ttl, a week by default, is
- * longer than --cache-ttl, a day). Entries of the earlier layout ("wikicrawl:{cache}:t:", a copy
- * of the line) are never read: they expire on their own. */
+ * 0-(-ORDINAL)), and FP, the fingerprint of the page it was made from (mwquery_fingerprint():
+ * pageid, lastrevid, touched, redirect). A title is answered from its entry only when this job's
+ * resolution of it gives the same fingerprint, however old the entry: the page has not changed,
+ * so its parse would give the same line. A hit copies that member into the new job as it is, and
+ * the entry then points at the new copy. An entry whose job has expired or been deleted since is
+ * a miss: the title is parsed again. Keeping one copy is what keeps a finished job's memory
+ * under half the NDJSON it serves (BENCHMARKS.md); the cost is that an entry lasts no longer
+ * than the results it points at (--result-ttl) as well as --cache-ttl. Entries of earlier
+ * layouts (without FP, or "wikicrawl:{cache}:t:" with a copy of the line) never match: they
+ * expire on their own. */
 
-/* A cache entry read: where the line is. */
+/* A cache entry read: where the line is, and what it was made from. */
 struct cache_ref {
     char outcome[32];
     char job_id[KEYS_JOB_ID_LEN + 1];
     long long ordinal; /* 0: no usable entry */
+    page_fingerprint fp;
 };
+
+/* The next line of [*at, end) into out (at most size - 1 bytes): 0, or -1 when there is no
+ * newline left (last) or the line does not fit. */
+static int next_line(const char **at, const char *end, char *out, size_t size, int last)
+{
+    const char *nl = last ? end : memchr(*at, '\n', (size_t)(end - *at));
+    if (nl == NULL || (size_t)(nl - *at) >= size || nl == *at)
+        return -1;
+    memcpy(out, *at, (size_t)(nl - *at));
+    out[nl - *at] = '\0';
+    *at = nl + (last ? 0 : 1);
+    return 0;
+}
 
 static void parse_ref(const redisReply *r, struct cache_ref *ref)
 {
     ref->ordinal = 0;
     if (r == NULL || r->type != REDIS_REPLY_STRING)
         return;
-    const char *end = r->str + r->len;
-    const char *nl1 = memchr(r->str, '\n', r->len);
-    const char *nl2 = nl1 ? memchr(nl1 + 1, '\n', (size_t)(end - nl1 - 1)) : NULL;
-    if (nl2 == NULL)
-        return;
-    size_t olen = (size_t)(nl1 - r->str), idlen = (size_t)(nl2 - nl1 - 1);
-    if (olen == 0 || olen >= sizeof ref->outcome || idlen != KEYS_JOB_ID_LEN)
-        return;
-    memcpy(ref->outcome, r->str, olen);
-    ref->outcome[olen] = '\0';
-    memcpy(ref->job_id, nl1 + 1, idlen);
-    ref->job_id[idlen] = '\0';
+    const char *at = r->str, *end = r->str + r->len;
     char ordinal[24];
-    size_t nlen = (size_t)(end - nl2 - 1);
-    if (nlen == 0 || nlen >= sizeof ordinal || !keys_job_id_valid(ref->job_id))
-        return;
-    memcpy(ordinal, nl2 + 1, nlen);
-    ordinal[nlen] = '\0';
     long long n;
-    if (num_parse_ll(ordinal, -LLONG_MAX, LLONG_MAX, &n) == 0)
-        ref->ordinal = n;
+    if (next_line(&at, end, ref->outcome, sizeof ref->outcome, 0) != 0 ||
+        next_line(&at, end, ref->job_id, sizeof ref->job_id, 0) != 0 ||
+        next_line(&at, end, ordinal, sizeof ordinal, 0) != 0 ||
+        next_line(&at, end, ref->fp, sizeof ref->fp, 1) != 0 ||
+        strlen(ref->fp) != MWQUERY_FINGERPRINT_LEN || !keys_job_id_valid(ref->job_id) ||
+        num_parse_ll(ordinal, -LLONG_MAX, LLONG_MAX, &n) != 0)
+        return;
+    ref->ordinal = n;
 }
 
 /* The member an XRANGE reply of one entry carries, or NULL. */
@@ -76,44 +85,83 @@ int cache_job_uses(struct worker *w, struct chunk_run *run)
     return yes;
 }
 
-/* Round trip 1: the cache entries of todo[0..n_todo) into refs. 0, or sets run->failed. */
-static int read_refs(struct chunk_run *run, const char **todo, size_t n_todo,
+/* The open chunk of a page and its fingerprint, when the chunk may read the cache. */
+static struct chunk_run *page_run(struct worker *w, const struct crawl_page *page, const char **fp)
+{
+    struct chunk_run *run = chunk_run_of(w, page->index);
+    if (run == NULL || !run->use_cache)
+        return NULL;
+    *fp = run->fp[page->index - run->first_index];
+    return (*fp)[0] ? run : NULL;
+}
+
+/* Round trip 1: the cache entries of the batch's pages into refs. 0 or WC_EREMOTE. */
+static int read_refs(struct worker *w, const struct crawl_batch_report *batch,
                      struct cache_ref *refs)
 {
-    redisContext *c = run->w->redis;
-    struct wc_buf key = {0};
-    size_t sent = 0;
-    for (; sent < n_todo; sent++) {
-        if (keys_cache_title(&key, todo[sent], strlen(todo[sent])) != 0)
+    redisContext *c = w->redis;
+    struct wc_buf key = WC_BUF_INIT;
+    for (size_t i = 0; i < batch->n_pages; i++) {
+        const char *fp = NULL;
+        if (page_run(w, &batch->pages[i], &fp) == NULL)
+            continue;
+        const char *title = batch->pages[i].page->submitted;
+        if (keys_cache_title(&key, title, strlen(title)) != 0)
             break;
         const char *argv[] = {"GET", key.data};
         size_t argl[] = {3, key.len};
         if (redisAppendCommandArgv(c, 2, argv, argl) != REDIS_OK)
             break;
+        refs[i].ordinal = 1; /* asked */
     }
     wc_buf_free(&key);
-    int rc = sent < n_todo ? WC_ENOMEM : 0;
-    for (size_t i = 0; i < sent; i++) {
+    for (size_t i = 0; i < batch->n_pages; i++) {
+        if (refs[i].ordinal == 0)
+            continue;
         redisReply *r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK)
             return WC_EREMOTE; /* the connection is unusable: nothing more to read */
+        const char *fp = NULL;
         parse_ref(r, &refs[i]);
         freeReplyObject(r);
+        if (page_run(w, &batch->pages[i], &fp) == NULL || strcmp(fp, refs[i].fp) != 0)
+            refs[i].ordinal = 0; /* the page changed since: parse it */
     }
-    return rc;
+    return 0;
 }
 
-size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
+/* A hit: the member of the line the entry points at becomes this title's outcome. */
+static void take_hit(struct worker *w, struct crawl_batch_report *batch, size_t i,
+                     const struct cache_ref *ref, const redisReply *member)
 {
-    redisContext *c = run->w->redis;
-    struct cache_ref *refs = calloc(n_todo ? n_todo : 1, sizeof *refs);
-    if (refs == NULL || read_refs(run, todo, n_todo, refs) != 0) {
-        free(refs);
+    const char *fp = NULL;
+    struct chunk_run *run = page_run(w, &batch->pages[i], &fp);
+    const char *title = batch->pages[i].page->submitted;
+    if (outcome_add_member(run, title, strlen(title), ref->outcome, strlen(ref->outcome),
+                           member->str, member->len, fp) != 0) {
         run->failed = 1;
-        return n_todo;
+        w->stop_run = 1;
+        return;
+    }
+    int o = wc_outcome_from_name(ref->outcome, strlen(ref->outcome));
+    if (o >= 0)
+        run->stats.outcomes[o]++;
+    run->stats.cache_hits++;
+    batch->settled[i] = 1;
+    worker_title_done(w, run); /* may close run: nothing of it is used after this */
+}
+
+void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch)
+{
+    redisContext *c = w->redis;
+    struct cache_ref *refs = calloc(batch->n_pages, sizeof *refs);
+    if (refs == NULL || read_refs(w, batch, refs) != 0) {
+        free(refs);
+        w->stop_run = 1;
+        return;
     }
     /* Round trip 2: the lines the entries point at. */
-    for (size_t i = 0; i < n_todo; i++) {
+    for (size_t i = 0; i < batch->n_pages; i++) {
         if (refs[i].ordinal == 0)
             continue;
         char key[KEYS_MAX], id[32];
@@ -121,37 +169,26 @@ size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo)
         snprintf(id, sizeof id, "0-%lld", refs[i].ordinal > 0 ? refs[i].ordinal : -refs[i].ordinal);
         const char *argv[] = {"XRANGE", key, id, id};
         if (redisAppendCommandArgv(c, 4, argv, NULL) != REDIS_OK) {
-            refs[i].ordinal = 0; /* not sent: a miss, and the replies below stay in step */
-            run->failed = 1;
-            for (size_t j = i + 1; j < n_todo; j++)
+            /* not sent: misses from here on, and the replies below stay in step */
+            for (size_t j = i; j < batch->n_pages; j++)
                 refs[j].ordinal = 0;
             break;
         }
     }
-    size_t left = 0;
-    for (size_t i = 0; i < n_todo; i++) {
+    for (size_t i = 0; i < batch->n_pages; i++) {
+        if (refs[i].ordinal == 0)
+            continue;
         redisReply *r = NULL;
-        if (refs[i].ordinal != 0 && redisGetReply(c, (void **)&r) != REDIS_OK) {
-            run->failed = 1;
-            free(refs);
-            return n_todo;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+            w->stop_run = 1;
+            break;
         }
         const redisReply *member = ref_member(r);
-        if (member == NULL || run->failed) {
-            todo[left++] = todo[i];
-        } else {
-            int o = wc_outcome_from_name(refs[i].outcome, strlen(refs[i].outcome));
-            if (record_batch_add_member(&run->pending, todo[i], strlen(todo[i]), refs[i].outcome,
-                                        strlen(refs[i].outcome), member->str, member->len) != 0)
-                run->failed = 1;
-            else if (o >= 0)
-                run->stats.outcomes[o]++;
-            run->cache_hits++;
-        }
+        if (member != NULL && !w->stop_run)
+            take_hit(w, batch, i, &refs[i], member);
         freeReplyObject(r);
     }
     free(refs);
-    return left;
 }
 
 int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
@@ -165,13 +202,16 @@ int cache_store(struct chunk_run *run, const char **args, const size_t *lens, si
     int rc = 0;
     for (size_t i = 0; i + 2 < n_args; i += 3) {
         long long ordinal = ordinals[i / 3];
-        /* Failures are worth trying again; 0: recorded before, by an earlier attempt. */
-        if (ordinal == 0 || (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0))
+        const char *fp = run->pending_fp[i / 3];
+        /* 0: recorded before, by an earlier attempt. Failures are worth trying again; but they,
+         * like missing and invalid titles, have no page to fingerprint. */
+        if (ordinal == 0 || fp[0] == '\0' ||
+            (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0))
             continue;
         wc_buf_reset(&value);
         if (keys_cache_title(&key, args[i], lens[i]) != 0 ||
             wc_buf_append(&value, args[i + 1], lens[i + 1]) != 0 ||
-            wc_buf_printf(&value, "\n%s\n%lld", run->job_id, ordinal) != 0) {
+            wc_buf_printf(&value, "\n%s\n%lld\n%s", run->job_id, ordinal, fp) != 0) {
             rc = WC_ENOMEM;
             break;
         }

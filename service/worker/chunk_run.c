@@ -38,6 +38,8 @@ static void chunk_free_run(struct chunk_run *run)
         return;
     chunk_free(run->chunk);
     free(run->todo);
+    free(run->fp);
+    free(run->pending_fp);
     record_batch_free(&run->pending);
     free(run);
 }
@@ -74,6 +76,13 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
     int hand_back = 0;
     if (outcome_flush(run) != 0 && !run->cancelled)
         how = CHUNK_HAND_BACK; /* Redis failed */
+    /* Before the chunk finishes: a client that sees the job done sees its counts. A failure
+     * costs only these counts (or is a dropped connection, which the loop sees). */
+    if (w->redis->err == 0) {
+        struct wc_error err = {0};
+        jobs_add_counts(w->redis, &run->keys, run->stats.requests_parse, run->stats.requests_query,
+                        run->stats.cache_hits, &err);
+    }
     if (run->cancelled) {
         log_event(LOG_INFO, "chunk_cancelled", "job=%s seq=%s", run->job_id, run->seqs);
     } else if (how == CHUNK_FINISHED) {
@@ -184,7 +193,8 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     const char **argv = malloc((2 + n) * sizeof *argv);
     size_t *lens = malloc((2 + n) * sizeof *lens);
     run->todo = malloc(n * sizeof *run->todo);
-    if (argv == NULL || lens == NULL || run->todo == NULL) {
+    run->fp = calloc(n ? n : 1, sizeof *run->fp);
+    if (argv == NULL || lens == NULL || run->todo == NULL || run->fp == NULL) {
         free(argv);
         free(lens);
         *failed = 1;
@@ -208,18 +218,9 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     outcomes = NULL;
 
     run->last_flush = run->last_cancel_check = clock_monotonic_ms();
-    if (run->n_todo && w->cfg->cache_ttl > 0 && cache_job_uses(w, run)) {
-        run->n_todo = cache_answer(run, run->todo, run->n_todo);
-        if (run->failed || outcome_flush(run) != 0) {
-            *failed = run->failed;
-            if (!*failed)
-                goto settle; /* cancelled meanwhile */
-            goto out;
-        }
-        if (run->cache_hits)
-            freeReplyObject(redisCommand(w->redis, "HINCRBY %s cache_hits %lld",
-                                         run->keys.key[KEYS_JOB], run->cache_hits));
-    }
+    /* Only a resolved title can be checked against its cache entry (on_batch). */
+    run->use_cache =
+        run->n_todo && w->cfg->cache_ttl > 0 && w->cfg->resolve_batch > 0 && cache_job_uses(w, run);
     run->write_cache = w->cfg->cache_ttl > 0;
     run->n_left = run->n_todo;
     return run;

@@ -5,13 +5,42 @@
 #include "common/rconn.h"
 #include "clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
-int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
-                size_t outcome_len, const char *payload, size_t payload_len)
+/* Keep fp for the outcome about to be added. */
+static int keep_fingerprint(struct chunk_run *run, const char *fp)
 {
+    size_t i = record_batch_count(&run->pending);
+    if (i >= run->pending_fp_cap) {
+        size_t cap = run->pending_fp_cap ? run->pending_fp_cap * 2 : 32;
+        page_fingerprint *grown = realloc(run->pending_fp, cap * sizeof *grown);
+        if (grown == NULL)
+            return WC_ENOMEM;
+        run->pending_fp = grown;
+        run->pending_fp_cap = cap;
+    }
+    snprintf(run->pending_fp[i], sizeof run->pending_fp[i], "%s", fp ? fp : "");
+    return 0;
+}
+
+int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
+                size_t outcome_len, const char *payload, size_t payload_len, const char *fp)
+{
+    if (keep_fingerprint(run, fp) != 0)
+        return WC_ENOMEM;
     return record_batch_add(&run->pending, run->w->gz, title, title_len, outcome, outcome_len,
                             payload, payload_len);
+}
+
+int outcome_add_member(struct chunk_run *run, const char *title, size_t title_len,
+                       const char *outcome, size_t outcome_len, const char *member,
+                       size_t member_len, const char *fp)
+{
+    if (keep_fingerprint(run, fp) != 0)
+        return WC_ENOMEM;
+    return record_batch_add_member(&run->pending, title, title_len, outcome, outcome_len, member,
+                                   member_len);
 }
 
 int outcome_flush(struct chunk_run *run)

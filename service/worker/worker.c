@@ -69,13 +69,19 @@ static int on_result(void *ctx, const struct crawl_result *res)
         return 0; /* cannot happen: every index handed out belongs to an open chunk */
     const char *outcome = wc_outcome_name(res->outcome);
     if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), res->payload,
-                    res->payload_len) != 0) {
+                    res->payload_len, run->fp[res->index - run->first_index]) != 0) {
         run->failed = 1;
         return 1;
     }
     run->stats.outcomes[res->outcome]++;
-    run->stats.requests += res->attempts;
-    stats_count_fetch(&run->stats, res->fetch_ms);
+    run->stats.requests_parse += res->attempts;
+    if (res->attempts > 0) /* not a title its batch's answer settled */
+        stats_count_fetch(&run->stats, res->fetch_ms);
+    return worker_title_done(w, run);
+}
+
+int worker_title_done(struct worker *w, struct chunk_run *run)
+{
     if (--run->n_left == 0) {
         chunk_run_close(w, run, CHUNK_FINISHED);
         return w->stop_run;
@@ -155,6 +161,26 @@ static void on_throttle(void *ctx, long retry_after_ms)
     struct worker *w = ctx;
     log_event(LOG_WARN, "wiki_throttled", "wait_ms=%ld", retry_after_ms);
     limiter_throttle(w->limiter, w->redis, retry_after_ms);
+}
+
+/* A batch of titles was resolved: count its requests, remember each page's fingerprint (the
+ * cache entry written for its outcome carries it), and answer what the cache can. */
+static int on_batch(void *ctx, struct crawl_batch_report *batch)
+{
+    struct worker *w = ctx;
+    /* A batch may span two chunks: its requests are counted to the first title's job. */
+    struct chunk_run *first = chunk_run_of(w, batch->first_index);
+    if (first != NULL)
+        first->stats.requests_query += batch->attempts;
+    for (size_t i = 0; i < batch->n_pages; i++) {
+        struct chunk_run *run = chunk_run_of(w, batch->pages[i].index);
+        if (run != NULL)
+            mwquery_fingerprint(batch->pages[i].page,
+                                run->fp[batch->pages[i].index - run->first_index]);
+    }
+    if (batch->n_pages > 0)
+        cache_answer_batch(w, batch);
+    return w->stop_run;
 }
 
 /* The crawler has a free slot and nothing left to start: open the next chunk without waiting. */
@@ -247,7 +273,8 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     w.limiter = limiter_new(&lopts);
     struct crawl_options opts = {cfg->wiki,          cfg->user_agent,         cfg->concurrency,
                                  cfg->max_attempts,  cfg->connect_timeout_ms, cfg->timeout_ms,
-                                 cfg->retry_base_ms, cfg->retry_max_ms,       cfg->maxlag};
+                                 cfg->retry_base_ms, cfg->retry_max_ms,       cfg->maxlag,
+                                 cfg->resolve_batch};
     struct wc_error err = {0};
     w.gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
     if (w.gz == NULL)
@@ -273,6 +300,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         .idle = on_idle,
         .on_throttle = on_throttle,
         .more_titles = more_titles,
+        .on_batch = on_batch,
         .ctx = &w,
     };
     while (!*stop) {

@@ -18,14 +18,19 @@
 #include "common/record_batch.h"
 #include "common/stats.h"
 #include "keys.h"
+#include "mwquery.h"
 
 /* Chunks one worker has open at once: enough to keep every transfer slot busy while the last
  * titles of a chunk are still in flight. */
 #define MAX_ACTIVE_CHUNKS 8
 
 struct crawler;
+struct crawl_batch_report;
 struct limiter;
 struct chunk_run;
+
+/* A page's fingerprint (mwquery_fingerprint()); "" when its title was not resolved. */
+typedef char page_fingerprint[MWQUERY_FINGERPRINT_LEN + 1];
 
 enum chunk_end {
     CHUNK_FINISHED,  /* every title has its outcome (or the chunk was cancelled) */
@@ -66,16 +71,19 @@ struct chunk_run {
     char job_id[KEYS_JOB_ID_LEN + 1];
     char seqs[32];
     struct chunk *chunk;
-    const char **todo; /* titles without an outcome yet, pointing into chunk */
+    const char **todo;    /* titles without an outcome yet, pointing into chunk */
+    page_fingerprint *fp; /* todo[i]'s page as its batch answer described it (on_batch) */
     size_t n_todo;
-    size_t first_index;                      /* crawl run index of todo[0] */
-    size_t n_left;                           /* todo titles without a result yet */
-    struct record_batch pending;             /* outcomes not yet written (outcome.c) */
+    size_t first_index;           /* crawl run index of todo[0] */
+    size_t n_left;                /* todo titles without a result yet */
+    struct record_batch pending;  /* outcomes not yet written (outcome.c) */
+    page_fingerprint *pending_fp; /* the fingerprint of each pending outcome */
+    size_t pending_fp_cap;
     long long last_flush, last_cancel_check; /* clock_monotonic_ms() */
     int cancelled;
-    int failed;      /* Redis failed: stop and let the chunk be claimed again */
-    int write_cache; /* flush also stores the outcomes in the cross-job cache */
-    long long cache_hits;
+    int failed;               /* Redis failed: stop and let the chunk be claimed again */
+    int use_cache;            /* the job may be answered from the cache (its "cache" option) */
+    int write_cache;          /* flush also stores the outcomes in the cross-job cache */
     struct stats_chunk stats; /* added to the fleet's statistics when the chunk closes */
 };
 
@@ -104,9 +112,19 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index);
  * statistics and free it. run is gone afterwards. */
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how);
 
-/* outcome.c: buffer one title's outcome (run->pending). 0 or WC_ENOMEM. */
+/* worker.c: one more title of run has its outcome buffered: close the chunk when it was the last,
+ * or flush when enough is buffered. Returns w->stop_run. */
+int worker_title_done(struct worker *w, struct chunk_run *run);
+
+/* outcome.c: buffer one title's outcome (run->pending), with its page's fingerprint (fp, "" or
+ * NULL when unknown) for the cache. 0 or WC_ENOMEM. */
 int outcome_add(struct chunk_run *run, const char *title, size_t title_len, const char *outcome,
-                size_t outcome_len, const char *payload, size_t payload_len);
+                size_t outcome_len, const char *payload, size_t payload_len, const char *fp);
+
+/* outcome.c: the same for a line already compressed (a gzip member, from the cache). */
+int outcome_add_member(struct chunk_run *run, const char *title, size_t title_len,
+                       const char *outcome, size_t outcome_len, const char *member,
+                       size_t member_len, const char *fp);
 
 /* outcome.c: write the buffered outcomes in one script call (and into the cache when
  * run->write_cache). Returns 0; WC_ESTOP when the job is gone, cancelled or done (run->cancelled:
@@ -117,14 +135,17 @@ int outcome_flush(struct chunk_run *run);
 /* cache.c: true when the chunk's job asked for the cross-job cache. */
 int cache_job_uses(struct worker *w, struct chunk_run *run);
 
-/* cache.c: answer what the cache knows among todo[0..n_todo) (buffered as outcomes, counted in
- * run->stats and run->cache_hits). Returns how many titles are left: they are moved to the front
- * of todo. Sets run->failed when Redis failed. */
-size_t cache_answer(struct chunk_run *run, const char **todo, size_t n_todo);
+/* cache.c: answer the batch's pages whose cache entry was made from a page with the same
+ * fingerprint (run->fp, set by on_batch), for chunks with use_cache: each hit is buffered as its
+ * title's outcome, counted, marked settled in the report, and its chunk closed when it was the
+ * last title. Sets w->stop_run when Redis failed. */
+void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch);
 
 /* cache.c: point the cache at the final outcomes among the n_args arguments args/lens (triples,
- * as record_batch_argv() lays them out) that the record script just wrote at ordinals (its
- * answer, one per title: see record_batch_write()). 0, WC_ENOMEM or WC_EREMOTE. */
+ * as record_batch_argv() lays them out, fingerprints in run->pending_fp) that the record script
+ * just wrote at ordinals (its answer, one per title: see record_batch_write()). Titles without a
+ * fingerprint are not cached: nothing could tell later whether their page changed. 0, WC_ENOMEM
+ * or WC_EREMOTE. */
 int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
                 const long long *ordinals);
 

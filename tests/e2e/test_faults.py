@@ -188,20 +188,34 @@ def test_cache_answers_a_title_crawled_by_an_earlier_job(service, redis_server, 
     wiki = fakewiki("--synthetic")
     svc = service("serve", ["--redis", redis_server.socket, "--wiki", wiki.url, "--workers", "1"])
     first = svc.submit(["Cached one", "Cached two", "Missing cached"]).json()["id"]
-    svc.wait_done(first)
-    requests_before = wiki.stats()["requests"]
+    st = svc.wait_done(first)
+    # one batch resolves all three; the missing one needs no parse
+    assert (st["requests_query"], st["requests_parse"], st["cache_hits"]) == (1, 2, 0)
+    before = wiki.stats()
     second = svc.submit(["Cached one", "Cached two", "Missing cached", "Fresh"]).json()["id"]
     st = svc.wait_done(second)
-    assert st["cache_hits"] == 3 and st["pages"] == 3 and st["missing"] == 1
-    assert wiki.stats()["requests"] == requests_before + 1
+    assert st["cache_hits"] == 2 and st["pages"] == 3 and st["missing"] == 1
+    after = wiki.stats()
+    assert after["query_requests"] == before["query_requests"] + 1
+    assert after["parse_requests"] == before["parse_requests"] + 1  # "Fresh" only
+    assert (st["requests_query"], st["requests_parse"]) == (1, 1)
     _, a = svc.lines(first)
     _, b = svc.lines(second)
     by_title = {r["page_title"]: r for r in b}
     for rec in a:
         assert by_title[rec["page_title"]] == rec
-    # opting out fetches again
+    # opting out parses again
     third = svc.submit(["Cached one"], params={"cache": "false"}).json()["id"]
     assert svc.wait_done(third)["cache_hits"] == 0
-    assert wiki.stats()["requests"] == requests_before + 2
-    # The cache holds where the line is, not a copy: the latest job's first results entry.
-    assert redis_server.cli("GET", "wikicrawl:{cache}:p:Cached one").strip() == "ok\n%s\n1" % third
+    assert wiki.stats()["parse_requests"] == after["parse_requests"] + 1
+    # The cache holds where the line is and the page's fingerprint, not a copy: the latest
+    # job's first results entry.
+    entry = redis_server.cli("GET", "wikicrawl:{cache}:p:Cached one").strip().split("\n")
+    assert entry[:3] == ["ok", third, "1"] and len(entry[3]) == 16
+    # a page changed since its entry was written is parsed again
+    wiki.control(edit=["Cached two"])
+    fourth = svc.submit(["Cached one", "Cached two"]).json()["id"]
+    st = svc.wait_done(fourth)
+    assert (st["cache_hits"], st["requests_parse"]) == (1, 1)
+    assert redis_server.cli("GET", "wikicrawl:{cache}:p:Cached two").strip().split("\n")[3] \
+        != entry[3]

@@ -29,6 +29,16 @@ static void new_refuses_missing_options(void **state)
     opts.api_url = "http://127.0.0.1:9/w/api.php";
     opts.user_agent = NULL;
     assert_null(crawl_new(&opts, NULL)); /* err may be NULL */
+    opts.user_agent = "test/1";
+    opts.resolve_batch = MWQUERY_BATCH_HIGH + 1; /* more titles than any wiki takes at once */
+    assert_null(crawl_new(&opts, &err));
+    assert_int_equal(err.code, WC_EINVAL);
+    opts.resolve_batch = -1;
+    assert_null(crawl_new(&opts, &err));
+    opts.resolve_batch = MWQUERY_BATCH_HIGH;
+    struct crawler *c = crawl_new(&opts, &err);
+    assert_non_null(c);
+    crawl_free(c);
     crawl_free(NULL);
 }
 

@@ -438,6 +438,53 @@ static void broken_json_is_retryable(void **state)
     html_text_free(x);
 }
 
+/* The fingerprint moves with every part that changes the parse answer, and with nothing else. */
+static void fingerprint_follows_page_revision_touched_and_redirect(void **state)
+{
+    (void)state;
+    struct mwquery_resolution base = {
+        .status = MWQUERY_EXISTS,
+        .final_title = "Zürich",
+        .redirect_to = NULL,
+        .pageid = 42,
+        .lastrevid = 1000,
+        .touched = "2024-05-01T12:00:00Z",
+    };
+    char a[MWQUERY_FINGERPRINT_LEN + 1], b[MWQUERY_FINGERPRINT_LEN + 1];
+    mwquery_fingerprint(&base, a);
+    assert_int_equal(strlen(a), MWQUERY_FINGERPRINT_LEN);
+    assert_int_equal(strspn(a, "0123456789abcdef"), MWQUERY_FINGERPRINT_LEN);
+    struct mwquery_resolution same = base;
+    same.submitted = "zürich"; /* another spelling of the same page */
+    mwquery_fingerprint(&same, b);
+    assert_string_equal(a, b);
+
+    struct mwquery_resolution changed[6];
+    for (int i = 0; i < 6; i++)
+        changed[i] = base;
+    changed[0].lastrevid = 1001;
+    changed[1].touched = "2024-05-02T12:00:00Z"; /* a template it uses was edited */
+    changed[2].pageid = 43;
+    changed[3].redirect_to = "Zürich"; /* now reached through a redirect */
+    changed[4].final_title = "Zurich";
+    changed[5].disambiguation = 1;
+    for (int i = 0; i < 6; i++) {
+        mwquery_fingerprint(&changed[i], b);
+        assert_string_not_equal(a, b);
+    }
+    /* No field can run into the next: "1" + "23" is not "12" + "3". */
+    struct mwquery_resolution x = base, y = base;
+    x.pageid = 1, x.lastrevid = 23;
+    y.pageid = 12, y.lastrevid = 3;
+    mwquery_fingerprint(&x, a);
+    mwquery_fingerprint(&y, b);
+    assert_string_not_equal(a, b);
+
+    struct mwquery_resolution missing = {.status = MWQUERY_MISSING};
+    mwquery_fingerprint(&missing, a);
+    assert_string_equal(a, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +503,7 @@ int main(void)
         cmocka_unit_test(a_page_without_revision_is_unresolved),
         cmocka_unit_test(error_answers_are_judged_like_parse_answers),
         cmocka_unit_test(broken_json_is_retryable),
+        cmocka_unit_test(fingerprint_follows_page_revision_touched_and_redirect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,13 +44,15 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
     struct stats_chunk s = {0};
     s.outcomes[WC_OUTCOME_OK] = 3;
     s.outcomes[WC_OUTCOME_MISSING] = 1;
-    s.requests = 5;
+    s.requests_parse = 4;
+    s.requests_query = 1;
+    s.cache_hits = 2;
     stats_count_fetch(&s, 40);    /* 0.04 s: the first bucket */
     stats_count_fetch(&s, 100);   /* 0.1 s: le="0.1" holds it (le is "less or equal") */
     stats_count_fetch(&s, 700);   /* 0.7 s: le="1" */
     stats_count_fetch(&s, 60000); /* past every bucket: +Inf only */
     redisContext *c = offline_context();
-    assert_int_equal(stats_append_chunk(c, "K", &s, 1), 17);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 1), 20);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
     /* One transaction: a scrape sees all of a chunk or none of it. */
@@ -59,6 +61,9 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
                                   "HINCRBY K pages_missing 1\n"
                                   "HINCRBY K chunks_done 1\n"
                                   "HINCRBY K requests 5\n"
+                                  "HINCRBY K requests_parse 4\n"
+                                  "HINCRBY K requests_query 1\n"
+                                  "HINCRBY K cache_hits 2\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"0.05\" 1\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"0.1\" 2\n"
                                   "HINCRBY K fetch_seconds_bucket|le=\"0.25\" 2\n"
@@ -164,6 +169,17 @@ static const char empty_exposition[] =
     "# HELP wikicrawl_requests_total HTTP requests to the wiki, retries included.\n"
     "# TYPE wikicrawl_requests_total counter\n"
     "wikicrawl_requests_total 0\n"
+    "# HELP wikicrawl_requests_parse_total action=parse requests to the wiki.\n"
+    "# TYPE wikicrawl_requests_parse_total counter\n"
+    "wikicrawl_requests_parse_total 0\n"
+    "# HELP wikicrawl_requests_query_total action=query requests to the wiki (batched title "
+    "resolution).\n"
+    "# TYPE wikicrawl_requests_query_total counter\n"
+    "wikicrawl_requests_query_total 0\n"
+    "# HELP wikicrawl_cache_hits_total Titles answered from the cache after their revision was "
+    "checked.\n"
+    "# TYPE wikicrawl_cache_hits_total counter\n"
+    "wikicrawl_cache_hits_total 0\n"
     "# HELP wikicrawl_worker_restarts_total Workers restarted by the supervisor.\n"
     "# TYPE wikicrawl_worker_restarts_total counter\n"
     "wikicrawl_worker_restarts_total 0\n"
@@ -250,8 +266,8 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
     assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
     const char *t = out.data;
     /* HELP and TYPE once per family, the family's samples right after them. */
-    assert_int_equal(occurrences(t, "# TYPE "), 16);
-    assert_int_equal(occurrences(t, "# HELP "), 16);
+    assert_int_equal(occurrences(t, "# TYPE "), 19);
+    assert_int_equal(occurrences(t, "# HELP "), 19);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
     assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"
