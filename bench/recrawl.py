@@ -55,7 +55,8 @@ class KeptServe(svc.Serve):
     def start(self, ready_timeout=60):
         self.dir = self.data_dir
         self.port = svc.free_port()
-        self.log_path = os.path.join(self.dir, "serve.log")
+        self.log_path = os.path.join(self.dir, "serve-%d.log" % len(
+            [f for f in os.listdir(self.dir) if f.startswith("serve-")]))
         var = os.path.join(self.dir, "var")
         os.makedirs(var, exist_ok=True)
         cmd = [svc.BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", var,
@@ -76,6 +77,10 @@ class KeptServe(svc.Serve):
     def stop(self, timeout=40):
         self.dir = None  # svc.Serve.stop would remove the data dir: it is kept for the next one
         super().stop(timeout)
+        errors = [line for line in self.log().splitlines() if "level=error" in line]
+        if errors:
+            print("bench: recrawl: %d error(s) in the serve log, the first: %s"
+                  % (len(errors), errors[0]), flush=True)
 
 
 def job_titles(tag):
@@ -146,13 +151,14 @@ def run_once(wiki, first_run):
             rec2, err2 = lines(serve, st2["id"], "results"), lines(serve, st2["id"], "errors")
         finally:
             serve.stop()
-        parsed_b = sorted(t for t, n in c2["per_title"].items() if n)
-        if parsed_b != sorted(edited_b):
-            print("bench: recrawl: the re-crawl parsed %d titles, %d of the %d edited ones"
-                  % (len(parsed_b), len(set(parsed_b) & set(edited_b)), len(edited_b)),
+        parsed_b = {t: n for t, n in c2["per_title"].items() if n}
+        if parsed_b != dict.fromkeys(edited_b, 1):
+            print("bench: recrawl: the re-crawl made %d parse requests for %d titles, %d of the "
+                  "%d edited ones" % (sum(parsed_b.values()), len(parsed_b),
+                                      len(set(parsed_b) & set(edited_b)), len(edited_b)),
                   flush=True)
         out.update(first=c1, first_status=st1, recrawl=c2, recrawl_status=st2,
-                   parsed_exactly_edited=parsed_b == sorted(edited_b),
+                   parsed_exactly_edited=parsed_b == dict.fromkeys(edited_b, 1),
                    same_records=rec1 == rec2 and len(rec1) == len(pages),
                    same_errors=err1 == err2 and len(err1) == len(titles) - len(pages))
 
@@ -163,8 +169,8 @@ def run_once(wiki, first_run):
         finally:
             serve.stop()
         out.update(timed=c3, timed_status=st3, timed_secs=secs3,
-                   timed_parsed_exactly_edited=sorted(
-                       t for t, n in c3["per_title"].items() if n) == sorted(edited_c))
+                   timed_parsed_exactly_edited={t: n for t, n in c3["per_title"].items() if n}
+                   == dict.fromkeys(edited_c, 1))
 
         measure_ref = first_run and os.environ.get("BENCH_RECRAWL_REF_MEASURE") == "1"
         ref_flags = (RATE_FLAGS if measure_ref else FAST_FLAGS) + REF_FLAGS
@@ -216,9 +222,16 @@ def section(runs):
         return ", ".join(f % v for v in values)
 
     def status_agrees(r):
-        return all(r[k + "_status"].get("requests_parse") == r[k]["parse"]
-                   and r[k + "_status"].get("requests_query") == r[k]["query"]
-                   for k in ("first", "recrawl", "timed", "ref"))
+        ok = True
+        for k in ("first", "recrawl", "timed", "ref"):
+            st = r[k + "_status"]
+            got = (st.get("requests_parse"), st.get("requests_query"))
+            if got != (r[k]["parse"], r[k]["query"]):
+                print("bench: recrawl: job %s (%s) says %s parse + %s query requests, the wiki "
+                      "counted %d + %d" % (st["id"], k, got[0], got[1], r[k]["parse"],
+                                           r[k]["query"]), flush=True)
+                ok = False
+        return ok
 
     checks = all(r["parsed_exactly_edited"] and r["same_records"] and r["same_errors"]
                  and r["timed_parsed_exactly_edited"] for r in results)
