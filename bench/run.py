@@ -5,15 +5,18 @@ the median of RUNS runs with the ratio beside it. Sections: page_text extraction
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
 (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), fair_turns
 (bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run), result_memory
-(bench/result_memory.py: Redis memory of a finished job against its NDJSON).
+(bench/result_memory.py: Redis memory of a finished job against its NDJSON), recrawl
+(bench/recrawl.py: wiki requests per title of a first crawl and a re-crawl, re-crawl time).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
                                                  crawl_throughput, fair_turns, load,
-                                                 million, result_memory (or section_NAME);
+                                                 million, result_memory, recrawl (or
+                                                 section_NAME);
                                                  none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS,
-BENCH_TURNS_RUNS;
+BENCH_TURNS_RUNS, BENCH_RECRAWL_RUNS; BENCH_RECRAWL_TITLES (10000), BENCH_RECRAWL_REF_MEASURE=1
+(measure the recrawl reference at --rate 50, ~200 s, instead of estimating it);
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
 (1000000); BENCH_RESULTS_RECORDS (20000); BENCH_MILLION_TITLES (1000000) titles of the million
 section's job."""
@@ -150,8 +153,14 @@ def section_result_memory():
     return result_memory.section(RUNS)
 
 
+def section_recrawl():
+    import recrawl
+    return recrawl.section(RUNS)
+
+
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_fair_turns, section_load, section_million, section_result_memory]
+            section_fair_turns, section_load, section_million, section_result_memory,
+            section_recrawl]
 
 
 def section_name(section):

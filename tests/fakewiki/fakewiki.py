@@ -54,10 +54,14 @@ FAULT_DEFAULTS = {
     "fail_first_n": 0,
     "down": False,
     "fault_titles": [],
+    "fault_action": "",
+    "query_omit": [],
 }
 # Server settings: POST /_control changes only those it names.
 SERVER_DEFAULTS = {"seed": 0, "random": False, "synthetic": False, "page_kb": 0, "gzip": False}
 
+# fault_action: faults hit every api.php request (""), or only action=parse / action=query ones.
+FAULT_ACTIONS = ("", "parse", "query")
 RATE_KINDS = ("429", "503", "maxlag", "broken_json", "reset", "hang")
 FAULT_KINDS = RATE_KINDS + ("fail_first_n", "down", "fault_title")
 
@@ -85,6 +89,10 @@ def validate_settings(new, merge_into=None):
         if isinstance(default, bool):
             if not isinstance(v, bool):
                 raise ValueError("%s must be true or false" % k)
+        elif isinstance(default, str):
+            if v not in FAULT_ACTIONS:
+                raise ValueError("%s must be one of %s" % (k, ", ".join(
+                    repr(a) for a in FAULT_ACTIONS)))
         elif isinstance(default, list):
             if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
                 raise ValueError("%s must be a list of strings" % k)
@@ -627,7 +635,7 @@ def query_answer(titles_param, fv2, state):
     """(status, body, error_code, kind) of action=query&prop=info|pageprops&titles=..., shaped
     like MediaWiki 1.39 (ApiPageSet + ApiQuery): normalized, redirects, interwiki, pages (missing,
     invalid, special, then existing pages). Titles are deduplicated as MediaWiki does."""
-    seen = set()
+    seen = set(state.faults["query_omit"])  # a broken wiki that forgets some titles
     raws = []
     for t in titles_param.split("|"):
         if t not in seen:
@@ -1094,8 +1102,10 @@ class Conn(asyncio.Protocol):
         if ua is not None:
             s.user_agents.add(ua.decode("utf-8", "replace"))
         f = s.faults
-        fault = s.choose_fault(title, n, batch) if (s.any_rate or f["fail_first_n"] or f["down"]
-                                                    or s.fault_titles) else None
+        action = "query" if batch is not None else params.get("action")
+        faulty = f["fault_action"] in ("", action) and (s.any_rate or f["fail_first_n"]
+                                                         or f["down"] or s.fault_titles)
+        fault = s.choose_fault(title, n, batch) if faulty else None
         delay = f["latency_ms"]
         if f["jitter_ms"]:
             delay += f["jitter_ms"] * s.uniform(title, n, "jitter")
@@ -1210,6 +1220,10 @@ def parse_args(argv):
     ap.add_argument("--down", action="store_true")
     ap.add_argument("--fault-title", action="append", default=[], dest="fault_titles",
                     help="a title that always gets 503 (repeatable)")
+    ap.add_argument("--fault-action", choices=FAULT_ACTIONS, default="",
+                    help="faults only for action=parse or action=query&titles= requests")
+    ap.add_argument("--query-omit", action="append", default=[],
+                    help="a title query answers leave out, as if never asked (repeatable)")
     ap.add_argument("--track-titles", type=int, default=100000,
                     help="keep last_params of at most N titles (memory bound for long benchmarks)")
     ap.add_argument("--verbose", action="store_true", help="one line per api.php request on stderr")

@@ -511,13 +511,15 @@ def test_cli_flags():
     w = Wiki("--synthetic", "--latency-ms", "30", "--jitter-ms", "5", "--fail-first-n", "1",
              "--fault-title", "Bad", "--fault-title", "Worse", "--seed", "9", "--rate-429", "0.1",
              "--retry-after", "2", "--rate-maxlag", "0.1", "--maxlag-lag", "9", "--hang-ms", "10",
-             "--page-kb", "3", "--gzip").start()
+             "--page-kb", "3", "--gzip", "--fault-action", "parse",
+             "--query-omit", "Gone").start()
     try:
         s = w.settings()
         assert (s["latency_ms"], s["jitter_ms"], s["fail_first_n"], s["fault_titles"], s["seed"],
                 s["rate_429"], s["retry_after"], s["rate_maxlag"], s["maxlag_lag"], s["hang_ms"],
                 s["page_kb"], s["gzip"], s["synthetic"]) == \
             (30, 5, 1, ["Bad", "Worse"], 9, 0.1, 2, 0.1, 9, 10, 3, True, True)
+        assert (s["fault_action"], s["query_omit"]) == ("parse", ["Gone"])
         assert w.get("First").status_code == 503
         assert w.get("Bad").status_code == 503
     finally:
@@ -720,3 +722,38 @@ def test_query_fault_choice_is_reproducible(wiki):
     wiki.control(rate_503=0.5, seed=3)
     assert [query(wiki, b).status_code for b in reversed(batches)] == first[::-1]
     assert 5 < first.count(503) < 35
+
+
+def test_fault_action_limits_faults_to_one_kind_of_request(wiki):
+    wiki.control(rate_503=1, fault_action="query")
+    assert query(wiki, ["F1", "F2"]).status_code == 503
+    assert wiki.get("F1").status_code == 200
+    wiki.control(rate_503=1, fault_action="parse")
+    assert query(wiki, ["F1", "F2"]).status_code == 200
+    assert wiki.get("F1").status_code == 503
+    wiki.control(fail_first_n=1, fault_action="query")
+    assert [query(wiki, ["F3"]).status_code for _ in range(2)] == [503, 200]
+    assert wiki.get("F3").status_code == 200
+    wiki.control(rate_503=1)  # back to the default "": every request
+    assert query(wiki, ["F1"]).status_code == 503 and wiki.get("F1").status_code == 503
+    for bad in ({"fault_action": "edit"}, {"fault_action": 1}):
+        r = requests.post(wiki.base + "/_control", json=bad, timeout=10)
+        assert r.status_code == 400 and r.json()["error"], bad
+
+
+def test_query_omit_leaves_titles_out_of_query_answers(wiki):
+    titles = ["Kept one", "forgotten_one", "Missing forgotten", "Redirect to Kept one"]
+    full = query(wiki, titles).json()["query"]
+    assert resolve(full, "forgotten_one")[0] == "ok"
+    wiki.control(query_omit=["forgotten_one", "Missing forgotten"])
+    q = query(wiki, titles).json()["query"]
+    assert resolve(q, "forgotten_one")[0] == "unresolved"
+    assert resolve(q, "Missing forgotten")[0] == "unresolved"
+    assert resolve(q, "Kept one") == resolve(full, "Kept one")
+    assert resolve(q, "Redirect to Kept one") == resolve(full, "Redirect to Kept one")
+    text = json.dumps(q)
+    assert "orgotten" not in text, text
+    assert wiki.get("forgotten_one").json()["parse"]["title"] == "Forgotten one"
+    assert wiki.settings()["query_omit"] == ["forgotten_one", "Missing forgotten"]
+    wiki.control()
+    assert resolve(query(wiki, titles).json()["query"], "forgotten_one")[0] == "ok"
