@@ -726,6 +726,7 @@ class State:
         self.requests = 0
         self.parse_requests = 0
         self.query_requests = 0
+        self.query_posts = 0
         self.query_titles = 0
         self.last_query_params = None
         self.other_requests = 0
@@ -763,6 +764,7 @@ class State:
             "requests": self.requests,
             "parse_requests": self.parse_requests,
             "query_requests": self.query_requests,
+            "query_posts": self.query_posts,
             "query_titles": self.query_titles,
             "last_query_params": self.last_query_params,
             "edits": {t: {"lastrevid": r, "touched": tt} for t, (r, tt) in self.edits.items()},
@@ -1087,6 +1089,7 @@ class Conn(asyncio.Protocol):
             batch = params["titles"].split("|")
             title = QUERY_KEY + params["titles"]
             s.query_requests += 1
+            s.query_posts += method == b"POST"
             s.query_titles += len(batch)
             s.last_query_params = params
         else:
