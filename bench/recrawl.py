@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 
@@ -45,37 +44,16 @@ def iso_seconds(text):
 
 
 class KeptServe(svc.Serve):
-    """svc.Serve on a data dir that outlives it, so that the next serve finds the cache (the
-    embedded redis-server's AOF in DIR/var)."""
+    """svc.Serve on a data dir that outlives it, so that the next serve finds the cache; its stop
+    reports the error lines of the log."""
 
     def __init__(self, data_dir, wiki_url, *flags):
-        super().__init__(wiki_url, *flags)
-        self.data_dir = data_dir
+        super().__init__(wiki_url, *flags, kept_dir=data_dir)
 
     def start(self, ready_timeout=60):
-        self.dir = self.data_dir
-        self.port = svc.free_port()
-        self.log_path = os.path.join(self.dir, "serve-%d.log" % len(
-            [f for f in os.listdir(self.dir) if f.startswith("serve-")]))
-        var = os.path.join(self.dir, "var")
-        os.makedirs(var, exist_ok=True)
-        cmd = [svc.BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", var,
-               "--wiki", self.wiki_url] + self.flags
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=self.dir,
-                                             env=svc.clean_env(), start_new_session=True)
-        try:
-            svc.wait_for(lambda: svc.http(self.port, "GET", "/readyz", timeout=2)[0] == 200,
-                         ready_timeout, "wikicrawl serve /readyz")
-            if not self.children("wc-api"):
-                raise RuntimeError("bench: serve has no wc-api")
-        except Exception:
-            self.stop()
-            raise RuntimeError("bench: serve did not become ready:\n" + self.log()[-3000:])
-        return self
+        return super().start(ready_timeout)
 
     def stop(self, timeout=40):
-        self.dir = None  # svc.Serve.stop would remove the data dir: it is kept for the next one
         super().stop(timeout)
         errors = [line for line in self.log().splitlines() if "level=error" in line]
         if errors:

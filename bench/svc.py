@@ -347,11 +347,14 @@ class FakeWiki:
 
 
 class Serve:
-    """`wikicrawl serve` with its own --data-dir (embedded redis-server) on a free port."""
+    """`wikicrawl serve` with its own --data-dir (embedded redis-server) on a free port: a new
+    temporary one removed at stop, or kept_dir, which outlives it (the next serve on it finds
+    the jobs and the cache in the embedded Redis's AOF)."""
 
-    def __init__(self, wiki_url, *flags):
+    def __init__(self, wiki_url, *flags, kept_dir=None):
         self.flags = [str(f) for f in flags]
         self.wiki_url = wiki_url
+        self.kept_dir = kept_dir
         self.proc = None
         self.port = None
         self.dir = None
@@ -360,14 +363,15 @@ class Serve:
     def start(self, ready_timeout=30):
         if not os.access(BIN, os.X_OK):
             raise RuntimeError("bench: %s is missing (make build/wikicrawl)" % BIN)
-        self.dir = tempfile.mkdtemp(prefix="wcb-")
+        self.dir = self.kept_dir or tempfile.mkdtemp(prefix="wcb-")
         self.port = free_port()
-        self.log_path = os.path.join(self.dir, "serve.log")
+        starts = len([f for f in os.listdir(self.dir) if f.startswith("serve")])
+        self.log_path = os.path.join(self.dir, "serve-%d.log" % starts if starts else "serve.log")
         cmd = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir",
                os.path.join(self.dir, "var"), "--wiki", self.wiki_url] \
             + self.flags
-        os.makedirs(os.path.join(self.dir, "var"))
-        with open(self.log_path, "wb") as log:
+        os.makedirs(os.path.join(self.dir, "var"), exist_ok=True)
+        with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=self.dir,
                                          env=clean_env(), start_new_session=True)
         try:
@@ -418,7 +422,7 @@ class Serve:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
-        if self.dir:
+        if self.dir and not self.kept_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
