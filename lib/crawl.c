@@ -601,7 +601,10 @@ static int poll_timeout(const struct run *r)
 {
     long long now = clock_monotonic_ms();
     long long wake = now + POLL_MAX_MS;
-    int ready = r->next_fresh < r->n || r->pq_tail > r->pq_head;
+    /* With resolution, fresh titles wait while the batches in flight fill the look-ahead: only
+     * what could start counts, or the loop would spin until an answer comes. */
+    int ready =
+        r->c->opts.resolve_batch > 0 ? resolve_count_startable(r, 0, 1) > 0 : r->next_fresh < r->n;
     if (r->c->n_free > 0 && (ready || r->retry.n > 0)) {
         long long start_at = ready ? now : r->retry.entries[0].due_ms;
         if (start_at < r->gate_until_ms)

@@ -5,11 +5,13 @@ action=parse, so nothing is lost or answered differently. Every comparison is wi
 crawled by `--resolve-batch 0` and the cache off (one action=parse per title, as before), byte
 for byte: records, error lines, and the exactly-once accounting."""
 import json
+import os
+import time
 
 import pytest
 import requests
 
-from conftest import accounted, check_exactly_once, serve, wait_for
+from conftest import accounted, check_exactly_once, numbered_titles, serve, wait_for
 
 MAX_ATTEMPTS = 3
 
@@ -323,3 +325,35 @@ def test_metrics_count_parse_and_query_requests_and_cache_hits(service, redis_se
     except AssertionError:
         got = metric_samples(svc)
         raise AssertionError({k: (got.get(k), v) for k, v in want.items()}) from None
+
+
+def cpu_seconds(pids):
+    """User + system CPU time of these processes so far."""
+    total = 0
+    for pid in pids:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_worker_waiting_for_query_answers_sleeps(service, redis_server, fakewiki):
+    """While the batches it may have in flight are all out (queue empty, fresh titles waiting
+    for room), the crawler has nothing to start: it waits for the answers instead of polling in
+    a loop (a wiki that is slow to answer, or a batch waiting out a 429, is when this lasts)."""
+    wiki = fakewiki("--synthetic")
+    # every query answer takes 4 s; parse answers are quick
+    wiki.control(fault_action="query", rate_hang=1, hang_ms=4000)
+    # batches of 5 with 8 slots: 3 batches in flight leave 25 titles waiting and 5 slots free
+    svc = start(service, redis_server, wiki, "--resolve-batch", "5", "--workers", "1",
+                "--timeout-ms", "20000")
+    wait_for(lambda: len(svc.children("wc-worker")) == 1, 60, "the worker")
+    workers = svc.children("wc-worker")
+    job = svc.submit(numbered_titles("Sleepy page", 40)).json()["id"]
+    wait_for(lambda: wiki.stats()["in_flight"] >= 3, 30, "three query requests in flight")
+    before, t0 = cpu_seconds(workers), time.monotonic()
+    time.sleep(2.5)
+    used, wall = cpu_seconds(workers) - before, time.monotonic() - t0
+    assert wiki.stats()["parse_requests"] == 0, "the queries were answered before the window"
+    assert used < 0.25 * wall, "the worker used %.2f s of CPU in %.2f s of waiting" % (used, wall)
+    check_exactly_once(svc, job, 40)
