@@ -398,16 +398,18 @@ void mwquery_batch_free(struct mwquery_batch *batch)
     memset(batch, 0, sizeof *batch);
 }
 
-void mwquery_fingerprint(const struct mwquery_resolution *r, char out[MWQUERY_FINGERPRINT_LEN + 1])
+void mwquery_fingerprint(const char *wiki, const struct mwquery_resolution *r,
+                         char out[MWQUERY_FINGERPRINT_LEN + 1])
 {
     out[0] = '\0';
     if (r->status != MWQUERY_EXISTS)
         return;
     /* Each part NUL-terminated, so that no two different tuples give the same bytes. */
     struct wc_buf in = WC_BUF_INIT;
-    int rc = wc_buf_printf(&in, "%lld%c%lld%c%s%c%s%c%d%c%s%c", r->pageid, 0, r->lastrevid, 0,
-                           r->touched ? r->touched : "", 0, r->final_title ? r->final_title : "", 0,
-                           r->disambiguation, 0, r->redirect_to ? r->redirect_to : "", 0);
+    int rc = wc_buf_printf(&in, "%s%c%lld%c%lld%c%s%c%s%c%d%c%s%c", wiki ? wiki : "", 0, r->pageid,
+                           0, r->lastrevid, 0, r->touched ? r->touched : "", 0,
+                           r->final_title ? r->final_title : "", 0, r->disambiguation, 0,
+                           r->redirect_to ? r->redirect_to : "", 0);
     if (rc == 0) {
         uint8_t digest[SHA256_DIGEST_LEN];
         sha256(in.data, in.len, digest);

@@ -130,14 +130,16 @@ int mwquery_parse(const char *body, size_t len, long http_status, const char *co
 /* Release what mwquery_parse() put in batch; batch is MWQUERY_BATCH_INIT afterwards. */
 void mwquery_batch_free(struct mwquery_batch *batch);
 
-/* What a record of an existing page is made from, as far as the wiki tells before a parse: its
+/* What a record of an existing page is made from, as far as the wiki tells before a parse: the
+ * wiki (wiki, e.g. its api.php URL: pageids and revisions of two wikis are unrelated), the page's
  * pageid, lastrevid and touched (touched moves when a template the page uses changes), its title
  * and disambiguation flag, and the first redirect hop (the record's redirects_page). Written to
  * out as the first MWQUERY_FINGERPRINT_LEN hex digits of their SHA-256 and a NUL. Two
  * resolutions of one submitted title with the same fingerprint get the same action=parse answer.
  * out is "" for any status but MWQUERY_EXISTS. */
 #define MWQUERY_FINGERPRINT_LEN 16
-void mwquery_fingerprint(const struct mwquery_resolution *r, char out[MWQUERY_FINGERPRINT_LEN + 1]);
+void mwquery_fingerprint(const char *wiki, const struct mwquery_resolution *r,
+                         char out[MWQUERY_FINGERPRINT_LEN + 1]);
 
 /* "unresolved", "exists", "missing", "invalid". */
 const char *mwquery_status_name(enum mwquery_status status);

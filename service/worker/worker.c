@@ -180,7 +180,7 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
     for (size_t i = 0; i < batch->n_pages; i++) {
         struct chunk_run *run = chunk_run_of(w, batch->pages[i].index);
         if (run != NULL)
-            mwquery_fingerprint(batch->pages[i].page,
+            mwquery_fingerprint(w->cfg->wiki, batch->pages[i].page,
                                 run->fp[batch->pages[i].index - run->first_index]);
     }
     if (batch->n_pages > 0)

@@ -438,6 +438,8 @@ static void broken_json_is_retryable(void **state)
     html_text_free(x);
 }
 
+#define WIKI "https://en.wikipedia.org/w/api.php"
+
 /* The fingerprint moves with every part that changes the parse answer, and with nothing else. */
 static void fingerprint_follows_page_revision_touched_and_redirect(void **state)
 {
@@ -451,12 +453,12 @@ static void fingerprint_follows_page_revision_touched_and_redirect(void **state)
         .touched = "2024-05-01T12:00:00Z",
     };
     char a[MWQUERY_FINGERPRINT_LEN + 1], b[MWQUERY_FINGERPRINT_LEN + 1];
-    mwquery_fingerprint(&base, a);
+    mwquery_fingerprint(WIKI, &base, a);
     assert_int_equal(strlen(a), MWQUERY_FINGERPRINT_LEN);
     assert_int_equal(strspn(a, "0123456789abcdef"), MWQUERY_FINGERPRINT_LEN);
     struct mwquery_resolution same = base;
     same.submitted = "zürich"; /* another spelling of the same page */
-    mwquery_fingerprint(&same, b);
+    mwquery_fingerprint(WIKI, &same, b);
     assert_string_equal(a, b);
 
     struct mwquery_resolution changed[6];
@@ -469,19 +471,24 @@ static void fingerprint_follows_page_revision_touched_and_redirect(void **state)
     changed[4].final_title = "Zurich";
     changed[5].disambiguation = 1;
     for (int i = 0; i < 6; i++) {
-        mwquery_fingerprint(&changed[i], b);
+        mwquery_fingerprint(WIKI, &changed[i], b);
         assert_string_not_equal(a, b);
     }
     /* No field can run into the next: "1" + "23" is not "12" + "3". */
     struct mwquery_resolution x = base, y = base;
     x.pageid = 1, x.lastrevid = 23;
     y.pageid = 12, y.lastrevid = 3;
-    mwquery_fingerprint(&x, a);
-    mwquery_fingerprint(&y, b);
+    mwquery_fingerprint(WIKI, &x, a);
+    mwquery_fingerprint(WIKI, &y, b);
+    assert_string_not_equal(a, b);
+
+    /* the same page, revision and all, of another wiki */
+    mwquery_fingerprint(WIKI, &base, a);
+    mwquery_fingerprint("https://de.wikipedia.org/w/api.php", &base, b);
     assert_string_not_equal(a, b);
 
     struct mwquery_resolution missing = {.status = MWQUERY_MISSING};
-    mwquery_fingerprint(&missing, a);
+    mwquery_fingerprint(WIKI, &missing, a);
     assert_string_equal(a, "");
 }
 
