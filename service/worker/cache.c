@@ -197,6 +197,15 @@ void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch)
     free(refs);
 }
 
+/* An outcome a page gives: "ok" or "disambiguation". */
+static int is_page_outcome(const char *outcome, size_t len)
+{
+    const char *ok = wc_outcome_name(WC_OUTCOME_OK);
+    const char *disambiguation = wc_outcome_name(WC_OUTCOME_DISAMBIGUATION);
+    return (len == strlen(ok) && memcmp(outcome, ok, len) == 0) ||
+           (len == strlen(disambiguation) && memcmp(outcome, disambiguation, len) == 0);
+}
+
 int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
                 const long long *ordinals)
 {
@@ -209,10 +218,11 @@ int cache_store(struct chunk_run *run, const char **args, const size_t *lens, si
     for (size_t i = 0; i + 2 < n_args; i += 3) {
         long long ordinal = ordinals[i / 3];
         const char *fp = run->pending_fp[i / 3];
-        /* 0: recorded before, by an earlier attempt. Failures are worth trying again; but they,
-         * like missing and invalid titles, have no page to fingerprint. */
-        if (ordinal == 0 || fp[0] == '\0' ||
-            (lens[i + 1] == 6 && memcmp(args[i + 1], "failed", 6) == 0))
+        /* 0: recorded before, by an earlier attempt. Only the outcomes of a page the batch
+         * answer found (fp) are kept, and only a page's: a failure is worth trying again, and a
+         * parse that said missing or invalid for a page the query had just found (a lagging
+         * replica) would otherwise be served until the page changes. */
+        if (ordinal == 0 || fp[0] == '\0' || !is_page_outcome(args[i + 1], lens[i + 1]))
             continue;
         wc_buf_reset(&value);
         if (keys_cache_title(&key, args[i], lens[i]) != 0 ||

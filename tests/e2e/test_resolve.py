@@ -187,6 +187,22 @@ def test_a_batch_too_long_for_a_url_is_posted(service, redis_server, fakewiki):
     assert records == ref_records and errors == ref_errors
 
 
+def test_a_page_the_parse_did_not_find_is_not_cached(service, redis_server, fakewiki):
+    """The query finds the page, its parse (a lagging replica) says missing: that outcome is
+    recorded but not cached, or it would be served until the page changes."""
+    wiki = fakewiki("--synthetic")
+    wiki.control(parse_missing=["Lagging page"])
+    svc = start(service, redis_server, wiki)
+    st, _, errors, _ = crawl(svc, wiki, ["Lagging page", "Steady page"])
+    assert st["missing"] == 1 and '"missing"' in errors["Lagging page"]
+    assert redis_server.cli("GET", "wikicrawl:{cache}:p:Lagging page") == ""
+    assert redis_server.cli("GET", "wikicrawl:{cache}:p:Steady page") != ""
+    wiki.control(parse_missing=[])
+    st, records, _, stats = crawl(svc, wiki, ["Lagging page", "Steady page"])
+    assert st["pages"] == 2 and st["cache_hits"] == 1
+    assert parsed(stats) == {"Lagging page": 1} and "Lagging page" in records
+
+
 SPELLINGS = ["Plain page", "plain page", "Plain_page", "plain_page", "_Plain page",
              "Plain page_", "Plain  page", " Plain page ", "Redirect to Plain page",
              "redirect_to_Plain_page", "Missing spelt", "missing_spelt", " Missing spelt",

@@ -56,6 +56,7 @@ FAULT_DEFAULTS = {
     "fault_titles": [],
     "fault_action": "",
     "query_omit": [],
+    "parse_missing": [],
 }
 # Server settings: POST /_control changes only those it names.
 SERVER_DEFAULTS = {"seed": 0, "random": False, "synthetic": False, "page_kb": 0, "gzip": False}
@@ -1178,6 +1179,9 @@ class Conn(asyncio.Protocol):
         if "page" not in params:
             return 200, api_error("missingparam", 'The "page" parameter must be set.', fv2), \
                 "missingparam", "error"
+        if title in s.faults["parse_missing"]:  # a lagging replica: the page is not there yet
+            return 200, api_error("missingtitle", "The page you specified doesn't exist.", fv2), \
+                "missingtitle", "missing"
         hit = s.corpus.answers.get((title, fv2))
         if hit is not None:
             return hit[0], hit[1], hit[2], "corpus"
@@ -1227,6 +1231,8 @@ def parse_args(argv):
                     help="faults only for action=parse or action=query&titles= requests")
     ap.add_argument("--query-omit", action="append", default=[],
                     help="a title query answers leave out, as if never asked (repeatable)")
+    ap.add_argument("--parse-missing", action="append", default=[],
+                    help="a title parse answers missingtitle while query finds it (repeatable)")
     ap.add_argument("--track-titles", type=int, default=100000,
                     help="keep last_params of at most N titles (memory bound for long benchmarks)")
     ap.add_argument("--verbose", action="store_true", help="one line per api.php request on stderr")
