@@ -182,7 +182,12 @@ static int judge_failure(json_t *root, const json_error_t *jerr, size_t len, lon
             info = json_string_value(json_object_get(error, "text"));
         if (api_code == NULL)
             api_code = "unknown_error";
-        set_verdict(res, mwparse_classify_code(api_code), api_code, info);
+        /* missingtitle or invalidtitle refuse the whole request here, not one title: a verdict
+         * of MISSING or INVALID would read as the fate of every title in the batch. */
+        enum wc_outcome outcome = mwparse_classify_code(api_code);
+        if (outcome != WC_OUTCOME_RETRYABLE)
+            outcome = WC_OUTCOME_FAILED;
+        set_verdict(res, outcome, api_code, info);
         return 1;
     }
     if (!json_is_object(json_object_get(root, "query"))) {

@@ -113,13 +113,14 @@ int mwquery_build_url(const char *api_url, const struct mwquery_request_options 
  * even when several resolve to one page or one title is submitted twice.
  *
  * Returns 0 when the answer was a query answer (out filled; titles it does not settle are
- * UNRESOLVED). When it was not, returns WC_EREMOTE with verdict filled exactly as
- * mwparse_answer() judges the same body for a parse request: RETRYABLE for 429/5xx, maxlag,
+ * UNRESOLVED). When it was not, returns WC_EREMOTE with verdict filled as mwparse_answer() judges
+ * the same body for a parse request, same codes and words: RETRYABLE for 429/5xx, maxlag,
  * ratelimited, readonly, internal errors, a truncated or non-JSON 2xx body (codes "http_429",
  * "maxlag", "ratelimited", "truncated", "bad_json", ... so that crawl_answer_is_throttle() and
- * crawl_retry_plan() apply unchanged); FAILED for any other API error, a non-2xx status and an
- * answer without "query" ("bad_answer"). WC_ENOMEM when out of memory. err is filled for every
- * non-zero return. On a non-zero return out holds nothing (still safe to free).
+ * crawl_retry_plan() apply unchanged); FAILED for any other API error (missingtitle and
+ * invalidtitle too: an error refuses the whole request and says nothing of each title), a non-2xx
+ * status and an answer without "query" ("bad_answer"). WC_ENOMEM when out of memory. err is filled
+ * for every non-zero return. On a non-zero return out holds nothing (still safe to free).
  *
  * titles must stay valid while out is used (resolution.submitted points into it). Free out with
  * mwquery_batch_free(); out must be MWQUERY_BATCH_INIT or freed before the call. */
