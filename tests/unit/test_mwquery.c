@@ -413,6 +413,20 @@ static void error_answers_are_judged_like_parse_answers(void **state)
     expect_refused("not found", 404, WC_OUTCOME_FAILED, "http_404");
 }
 
+/* An error answer refuses the whole batch: even a code that names a title's fate (found by
+ * tests/fuzz/fuzz_mwquery.c) is FAILED, never MISSING or INVALID for every title at once. */
+static void title_error_codes_fail_the_batch(void **state)
+{
+    (void)state;
+    expect_refused("{\"error\":{\"code\":\"missingtitle\",\"info\":\"The page you specified "
+                   "doesn't exist.\"}}",
+                   200, WC_OUTCOME_FAILED, "missingtitle");
+    expect_refused("{\"errors\":[{\"code\":\"invalidtitle\",\"text\":\"Bad title.\"}]}", 200,
+                   WC_OUTCOME_FAILED, "invalidtitle");
+    expect_refused("{\"error\":{\"code\":\"pagecannotexist\"}}", 404, WC_OUTCOME_FAILED,
+                   "pagecannotexist");
+}
+
 static void broken_json_is_retryable(void **state)
 {
     (void)state;
@@ -509,6 +523,7 @@ int main(void)
         cmocka_unit_test(an_incomplete_batch_leaves_pages_unresolved),
         cmocka_unit_test(a_page_without_revision_is_unresolved),
         cmocka_unit_test(error_answers_are_judged_like_parse_answers),
+        cmocka_unit_test(title_error_codes_fail_the_batch),
         cmocka_unit_test(broken_json_is_retryable),
         cmocka_unit_test(fingerprint_follows_page_revision_touched_and_redirect),
     };
