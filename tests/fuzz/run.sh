@@ -5,8 +5,9 @@
 #
 # Each BIN keeps its corpus in build/fuzz/corpus/NAME (NAME: the binary's name), seeded on every run
 # (fuzz_mwparse: the captured answers of tests/corpus/answers; fuzz_titles: a few small inputs in
-# every format), so what a run finds is kept for the next one. Crashing inputs are written to
-# build/fuzz/artifacts/, and the log of each run to build/fuzz/NAME.log.
+# every format; fuzz_mwquery: a few action=query answers), so what a run finds is kept for the next
+# one. Crashing inputs are written to build/fuzz/artifacts/, and the log of each run to
+# build/fuzz/NAME.log.
 set -eu
 
 usage() {
@@ -71,6 +72,65 @@ seed_http() {
         >"$dir/seed-pipelined"
 }
 
+# fuzz_mwquery input: byte 0 the HTTP status choice (0: 200, 14: 503), the submitted titles
+# separated by '|' up to a newline, then the action=query answer (MediaWiki 1.39's shapes, as in
+# tests/unit/test_mwquery.c and tests/fakewiki/fakewiki.py).
+seed_mwquery() {
+    dir=$1
+    {
+        printf '\000'
+        printf '%s|' Star_Wars:_Episode_IV 'Star Wars: Episode IV' ' Star Wars: Episode IV ' \
+            'Telecom double redirect' ATT 'This article does not exist' 'Foo[bar' Mercury \
+            'Zürich' cairo special:version 'Omitted title' 'Wikipedia interwiki redirect' \
+            'Broken redirect' 'Redirect loop A' 'Orbit of Mercury' 'Star Wars: Episode IV'
+        printf '#Anchor\n'
+        cat <<'ANSWER'
+{"batchcomplete":true,"query":{"normalized":[
+{"fromencoded":false,"from":"Star_Wars:_Episode_IV","to":"Star Wars: Episode IV"},
+{"fromencoded":false,"from":" Star Wars: Episode IV ","to":"Star Wars: Episode IV"},
+{"fromencoded":false,"from":"#Anchor","to":""},
+{"fromencoded":false,"from":"cairo","to":"Cairo"},
+{"fromencoded":false,"from":"special:version","to":"Special:Version"}],
+"redirects":[{"from":"Telecom double redirect","to":"ATT"},{"from":"ATT","to":"AT&T"},
+{"from":"Cairo","to":"\u0627\u0644\u0642\u0627\u0647\u0631\u0629"},
+{"from":"Orbit of Mercury","to":"Mercury (planet)","tofragment":"Orbit"},
+{"from":"Wikipedia interwiki redirect","to":"wikipedia:Example","tointerwiki":"wikipedia"},
+{"from":"Broken redirect","to":"Nowhere"},
+{"from":"Redirect loop A","to":"Redirect loop B"},{"from":"Redirect loop B","to":"Redirect loop A"}],
+"interwiki":[{"title":"wikipedia:Example","iw":"wikipedia"}],
+"pages":[{"ns":0,"title":"This article does not exist","missing":true},
+{"ns":0,"title":"Nowhere","missing":true},
+{"title":"Foo[bar","invalidreason":"The requested page title contains invalid characters: \"[\".","invalid":true},
+{"ns":-1,"title":"Special:Version","special":true},
+{"pageid":42,"ns":0,"title":"Star Wars: Episode IV","touched":"2024-05-01T12:00:00Z","lastrevid":4242},
+{"pageid":43,"ns":0,"title":"AT&T","touched":"2024-05-02T12:00:00Z","lastrevid":4343},
+{"pageid":48,"ns":0,"title":"Mercury (planet)","touched":"2024-05-03T00:00:00Z","lastrevid":4848},
+{"pageid":54,"ns":0,"title":"\u0627\u0644\u0642\u0627\u0647\u0631\u0629","touched":"2024-05-04T00:00:00Z","lastrevid":5454},
+{"pageid":56,"ns":0,"title":"Z\u00fcrich","touched":"2024-05-05T00:00:00Z","lastrevid":5656},
+{"pageid":122,"ns":0,"title":"Mercury","touched":"2024-05-06T00:00:00Z","lastrevid":12222,"pageprops":{"disambiguation":""}},
+{"pageid":138,"ns":0,"title":"Redirect loop A","redirect":true,"touched":"2024-05-07T00:00:00Z","lastrevid":13838}]}}
+ANSWER
+    } >"$dir/seed-fv2"
+    printf '\000Foo|bar|Media:X.png|Gone\n' >"$dir/seed-fv1"
+    printf '%s' '{"batchcomplete":"","query":{"normalized":[{"from":"bar","to":"Bar"}],' \
+        '"pages":{"-1":{"ns":0,"title":"Gone","missing":""},' \
+        '"-2":{"ns":-2,"title":"Media:X.png","special":""},' \
+        '"7":{"pageid":7,"ns":0,"title":"Foo","touched":"2024-01-01T00:00:00Z","lastrevid":70,' \
+        '"pageprops":{"disambiguation":""}},' \
+        '"8":{"pageid":8,"ns":0,"title":"Bar","touched":"2024-01-02T00:00:00Z","lastrevid":80}}}}' \
+        >>"$dir/seed-fv1"
+    printf '\000Gone|Here\n' >"$dir/seed-continue"
+    printf '%s' '{"continue":{"ppcontinue":"42","continue":"||info"},"query":{"pages":[' \
+        '{"ns":0,"title":"Gone","missing":true,"known":true},{"pageid":42,"ns":0,' \
+        '"title":"Here","touched":"2024-01-01T00:00:00Z","lastrevid":1}]}}' >>"$dir/seed-continue"
+    printf '\000A|B\n{"error":{"code":"maxlag","info":"Waiting for 10.64.16.7: 7 seconds lagged"}}' \
+        >"$dir/seed-maxlag"
+    printf '\000A\n{"errors":[{"code":"ratelimited","text":"slow down"}]}' >"$dir/seed-errors"
+    printf '\000A\n{"batchcomplete":true,"query":{"pages":[{"pageid":1,"ns":0,"title":"A","tou' \
+        >"$dir/seed-truncated"
+    printf '\016A\n<html>Service Unavailable</html>' >"$dir/seed-503"
+}
+
 failed=0
 for bin in "$@"; do
     name=$(basename "$bin")
@@ -81,6 +141,7 @@ for bin in "$@"; do
     fuzz_titles) seed_titles "$corpus" ;;
     fuzz_mwparse | fuzz_html_text | fuzz_answer_scan) seed_mwparse "$corpus" ;;
     fuzz_http) seed_http "$corpus" ;;
+    fuzz_mwquery) seed_mwquery "$corpus" ;;
     esac
     echo "fuzz: $name for ${seconds}s (corpus $corpus, $(find "$corpus" -type f | wc -l) inputs)"
     if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
