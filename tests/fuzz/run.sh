@@ -82,7 +82,8 @@ seed_mwquery() {
         printf '%s|' Star_Wars:_Episode_IV 'Star Wars: Episode IV' ' Star Wars: Episode IV ' \
             'Telecom double redirect' ATT 'This article does not exist' 'Foo[bar' Mercury \
             'Zürich' cairo special:version 'Omitted title' 'Wikipedia interwiki redirect' \
-            'Broken redirect' 'Redirect loop A' 'Orbit of Mercury' 'Star Wars: Episode IV'
+            'Broken redirect' 'Redirect loop A' 'Orbit of Mercury' 'Star Wars: Episode IV' \
+            Zurich
         printf '#Anchor\n'
         cat <<'ANSWER'
 {"batchcomplete":true,"query":{"normalized":[
@@ -91,10 +92,11 @@ seed_mwquery() {
 {"fromencoded":false,"from":"#Anchor","to":""},
 {"fromencoded":false,"from":"cairo","to":"Cairo"},
 {"fromencoded":false,"from":"special:version","to":"Special:Version"}],
+"converted":[{"from":"Zurich","to":"Z\u00fcrich"}],
 "redirects":[{"from":"Telecom double redirect","to":"ATT"},{"from":"ATT","to":"AT&T"},
 {"from":"Cairo","to":"\u0627\u0644\u0642\u0627\u0647\u0631\u0629"},
 {"from":"Orbit of Mercury","to":"Mercury (planet)","tofragment":"Orbit"},
-{"from":"Wikipedia interwiki redirect","to":"wikipedia:Example","tointerwiki":"wikipedia"},
+{"from":"Wikipedia interwiki redirect","to":"wikipedia:Example","tointerwiki":"wikipedia","tofragment":"Top"},
 {"from":"Broken redirect","to":"Nowhere"},
 {"from":"Redirect loop A","to":"Redirect loop B"},{"from":"Redirect loop B","to":"Redirect loop A"}],
 "interwiki":[{"title":"wikipedia:Example","iw":"wikipedia"}],
