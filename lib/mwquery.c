@@ -180,7 +180,9 @@ static int judge_failure(json_t *root, const json_error_t *jerr, size_t len, lon
         const char *info = json_string_value(json_object_get(error, "info"));
         if (info == NULL)
             info = json_string_value(json_object_get(error, "text"));
-        if (api_code == NULL)
+        /* An empty code would read as no verdict at all (mw_result's code is empty only for
+         * OK). */
+        if (api_code == NULL || api_code[0] == '\0')
             api_code = "unknown_error";
         /* missingtitle or invalidtitle refuse the whole request here, not one title: a verdict
          * of MISSING or INVALID would read as the fate of every title in the batch. */
