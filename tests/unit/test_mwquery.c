@@ -427,6 +427,15 @@ static void title_error_codes_fail_the_batch(void **state)
                    "pagecannotexist");
 }
 
+/* A failure always names a code: an error without one, or with an empty one (found by
+ * tests/fuzz/fuzz_mwquery.c), is unknown_error. */
+static void an_error_without_a_code_is_unknown(void **state)
+{
+    (void)state;
+    expect_refused("{\"error\":{\"code\":\"\"}}", 200, WC_OUTCOME_FAILED, "unknown_error");
+    expect_refused("{\"errors\":[{\"text\":\"oops\"}]}", 200, WC_OUTCOME_FAILED, "unknown_error");
+}
+
 static void broken_json_is_retryable(void **state)
 {
     (void)state;
@@ -524,6 +533,7 @@ int main(void)
         cmocka_unit_test(a_page_without_revision_is_unresolved),
         cmocka_unit_test(error_answers_are_judged_like_parse_answers),
         cmocka_unit_test(title_error_codes_fail_the_batch),
+        cmocka_unit_test(an_error_without_a_code_is_unknown),
         cmocka_unit_test(broken_json_is_retryable),
         cmocka_unit_test(fingerprint_follows_page_revision_touched_and_redirect),
     };
