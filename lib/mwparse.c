@@ -107,7 +107,7 @@ static int classify_api_error(json_t *root, struct mw_result *res)
     const char *info = json_string_value(json_object_get(error, "info"));
     if (info == NULL)
         info = json_string_value(json_object_get(error, "text"));
-    if (code == NULL)
+    if (code == NULL || code[0] == '\0') /* an empty code is the OK verdict's */
         code = "unknown_error";
     set_result(res, mwparse_classify_code(code), code, info);
     return 1;
@@ -327,7 +327,7 @@ static int scanned_api_error(const struct answer_scan *s, struct mw_result *res)
         if (detail == NULL)
             goto out;
     }
-    const char *name = code ? code : "unknown_error";
+    const char *name = code && code[0] ? code : "unknown_error"; /* "" is the OK verdict's */
     set_result(res, mwparse_classify_code(name), name, detail);
     rc = 1;
 out:

@@ -160,6 +160,24 @@ static void test_failed(void **state)
     expect_outcome("{\"parse\":{\"pageid\":1,\"text\":\"\"}}", 403, WC_OUTCOME_FAILED, "http_403");
 }
 
+/* An empty code is the OK verdict's: an error answer without a usable code (found by
+ * fuzz_mwparse) is unknown_error on the scanner's path and on jansson's alike. */
+static void test_error_with_empty_code_is_unknown_error(void **state)
+{
+    (void)state;
+    const char *body = "{\"error\":{\"code\":\"\",\"info\":\"x\"}}";
+    expect_outcome(body, 200, WC_OUTCOME_FAILED, "unknown_error");
+    struct html_text *x = html_text_new();
+    struct wc_record *record = NULL;
+    struct mw_result res;
+    struct wc_error err = {0};
+    assert_int_equal(mwparse_answer_reference(x, body, strlen(body), 200, "T", &record, &res, &err),
+                     0);
+    assert_null(record);
+    assert_string_equal(res.code, "unknown_error");
+    html_text_free(x);
+}
+
 static void test_failed_keeps_api_detail(void **state)
 {
     (void)state;
@@ -189,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_retryable),
         cmocka_unit_test(test_failed),
         cmocka_unit_test(test_failed_keeps_api_detail),
+        cmocka_unit_test(test_error_with_empty_code_is_unknown_error),
         cmocka_unit_test(test_classify_code),
     };
     return cmocka_run_group_tests_name("mwparse", tests, NULL, NULL);
