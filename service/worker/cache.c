@@ -200,10 +200,8 @@ void cache_answer_batch(struct worker *w, struct crawl_batch_report *batch)
 /* An outcome a page gives: "ok" or "disambiguation". */
 static int is_page_outcome(const char *outcome, size_t len)
 {
-    const char *ok = wc_outcome_name(WC_OUTCOME_OK);
-    const char *disambiguation = wc_outcome_name(WC_OUTCOME_DISAMBIGUATION);
-    return (len == strlen(ok) && memcmp(outcome, ok, len) == 0) ||
-           (len == strlen(disambiguation) && memcmp(outcome, disambiguation, len) == 0);
+    int o = wc_outcome_from_name(outcome, len);
+    return o == WC_OUTCOME_OK || o == WC_OUTCOME_DISAMBIGUATION;
 }
 
 int cache_store(struct chunk_run *run, const char **args, const size_t *lens, size_t n_args,
