@@ -1,5 +1,6 @@
 """Fixtures for the end-to-end tests: a private redis-server, the fake MediaWiki, and the real
 wikicrawl binary started the way a user starts it. Nothing here talks to the internet."""
+import http.server
 import json
 import os
 import shutil
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -78,6 +80,65 @@ class Redis:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(60)
+
+
+class CuttingProxy:
+    """Forwards GETs to `upstream`, as a failing network between a client and the service would.
+    Results and errors pages are recorded in `pages` as (Accept-Encoding asked, Content-Encoding
+    answered); while `cuts_left` > 0, a page for which `cut(body)` gives a prefix is sent only up
+    to it, and the connection is dropped. raw: the client's Accept-Encoding (or none) goes up and
+    the answer's bytes come back undecoded with their Content-Encoding; otherwise the body is
+    decoded and sent plain."""
+
+    def __init__(self, upstream, cut, cuts, raw=False):
+        proxy = self
+        self.pages = []
+        self.cuts_left = cuts
+        forwarded = ("Content-Type", "Next-Cursor", "Link") + (("Content-Encoding",) if raw else ())
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                # None drops the header requests would add by itself.
+                asked = self.headers.get("Accept-Encoding")
+                if raw:
+                    r = requests.get(upstream + self.path, headers={"Accept-Encoding": asked},
+                                     stream=True, timeout=90)
+                    body = r.raw.read(decode_content=False)
+                else:
+                    r = requests.get(upstream + self.path, timeout=90)
+                    body = r.content
+                is_page = "/results" in self.path or "/errors" in self.path
+                if is_page:
+                    proxy.pages.append((asked, r.headers.get("Content-Encoding")))
+                part = cut(body) if is_page and proxy.cuts_left > 0 else None
+                self.send_response(r.status_code)
+                for name in forwarded:
+                    if name in r.headers:
+                        self.send_header(name, r.headers[name])
+                if part is not None:
+                    proxy.cuts_left -= 1
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture

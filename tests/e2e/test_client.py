@@ -1,19 +1,17 @@
 """The command-line client (`wikicrawl submit|status|results|cancel`) and the Spark example's paging
 client, end to end: real binary, real redis-server, fake MediaWiki, real HTTP."""
-import http.server
 import json
 import os
 import pty
 import re
 import subprocess
 import sys
-import threading
 import types
 
 import pytest
 import requests
 
-from conftest import BIN, ROOT, free_port, wait_for
+from conftest import BIN, ROOT, CuttingProxy, free_port, wait_for
 
 SPARK_DIR = os.path.join(ROOT, "examples", "spark")
 sys.path.insert(0, SPARK_DIR)
@@ -370,51 +368,22 @@ def test_spark_paging_client_reads_every_record(service, redis_server, fakewiki,
         list(client.iter_lines("0" * 32))
 
 
-class BreakingProxy:
+class BreakingProxy(CuttingProxy):
     """Forwards GETs to the service, but cuts the first `breaks` results pages off in the middle
     of a line and drops the connection, as a failing network would."""
 
     def __init__(self, upstream, breaks):
-        proxy = self
-        self.breaks_left = breaks
-        self.results_requests = 0
+        # one whole line and a bit
+        super().__init__(upstream, lambda body: body[:body.index(b"\n") + 6]
+                         if body.count(b"\n") >= 2 else None, breaks)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    @property
+    def breaks_left(self):
+        return self.cuts_left
 
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                r = requests.get(upstream + self.path, timeout=90)
-                body = r.content
-                is_page = "/results" in self.path or "/errors" in self.path
-                proxy.results_requests += is_page
-                cut = is_page and proxy.breaks_left > 0 and body.count(b"\n") >= 2
-                self.send_response(r.status_code)
-                for name in ("Content-Type", "Next-Cursor"):
-                    if name in r.headers:
-                        self.send_header(name, r.headers[name])
-                if cut:
-                    proxy.breaks_left -= 1
-                    part = body[:body.index(b"\n") + 6]  # one whole line and a bit
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    @breaks_left.setter
+    def breaks_left(self, n):
+        self.cuts_left = n
 
 
 def test_pages_cut_short_are_resumed_after_the_last_whole_line(service, redis_server, fakewiki):

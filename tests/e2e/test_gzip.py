@@ -7,12 +7,11 @@ import http.client
 import http.server
 import re
 import subprocess
-import threading
 import urllib.parse
 
 import requests
 
-from conftest import BIN, serve, wait_for
+from conftest import BIN, CuttingProxy, serve, wait_for
 
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}
@@ -196,56 +195,13 @@ def test_the_cache_keeps_no_copy_and_misses_once_its_job_is_gone(service, redis_
     assert svc.lines(third)[0].content == svc.lines(first)[0].content
 
 
-class WireProxy:
-    """Forwards GETs to the service as they are on the wire: the client's Accept-Encoding (or none)
-    goes up, the answer's bytes come back undecoded with its Content-Encoding. Records, for each
-    results or errors page, (Accept-Encoding asked, Content-Encoding answered). The first `cuts`
-    pages are cut off in the middle of their (gzip) bytes and the connection dropped."""
+class WireProxy(CuttingProxy):
+    """The service's answers as they are on the wire (see CuttingProxy, raw): the first `cuts`
+    pages are cut off in the middle of their (gzip) bytes."""
 
     def __init__(self, upstream, cuts=0):
-        proxy = self
-        self.pages = []
-        self.cuts_left = cuts
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                # None drops the header requests would add by itself.
-                asked = self.headers.get("Accept-Encoding")
-                r = requests.get(upstream + self.path, headers={"Accept-Encoding": asked},
-                                 stream=True, timeout=90)
-                body = r.raw.read(decode_content=False)
-                is_page = "/results" in self.path or "/errors" in self.path
-                if is_page:
-                    proxy.pages.append((asked, r.headers.get("Content-Encoding")))
-                self.send_response(r.status_code)
-                for name in ("Content-Type", "Content-Encoding", "Next-Cursor", "Link"):
-                    if name in r.headers:
-                        self.send_header(name, r.headers[name])
-                if is_page and proxy.cuts_left > 0 and len(body) > 100:
-                    proxy.cuts_left -= 1
-                    part = body[:len(body) * 2 // 3]
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(upstream, lambda body: body[:len(body) * 2 // 3] if len(body) > 100
+                         else None, cuts, raw=True)
 
 
 def cli(*args):
