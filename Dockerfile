@@ -49,11 +49,11 @@ FROM ${BASE} AS runtime
 # yes: add redis-server, for `serve` on its own (embedded Redis in WIKICRAWL_DATA_DIR)
 ARG EMBEDDED_REDIS=no
 # curl is only for HEALTHCHECK: it reuses libcurl4, which wikicrawl links anyway (~0.5 MB more).
-# libdeflate0: records are compressed with it (scripts/deps.sh); zlib1g is in every Debian image.
+# libisal2: records are compressed with ISA-L (scripts/deps.sh); zlib1g is in every Debian image.
 RUN if [ "$EMBEDDED_REDIS" = yes ]; then redis=redis-server; else redis=; fi \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libcurl4 libjansson4 libxml2 libhiredis0.14 libdeflate0 ca-certificates \
+      libmicrohttpd12 libcurl4 libjansson4 libxml2 libhiredis0.14 libisal2 ca-certificates \
       curl $redis \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 wikicrawl \

@@ -9,7 +9,7 @@
 # root, otherwise says what to install) and then re-enter make, so that pkg-config is asked only
 # once the libraries are there.
 
-PKGS      := libmicrohttpd libcurl jansson libxml-2.0 hiredis zlib libdeflate
+PKGS      := libmicrohttpd libcurl jansson libxml-2.0 hiredis zlib libisal
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -13,11 +13,12 @@
  * one valid gzip stream, so a run of stored records is sent to a client that accepts gzip as it
  * is, and inflated for one that does not. */
 
-/* The level records are written at: libdeflate's fastest (about 3x smaller for NDJSON of wiki
- * text). */
+/* The level records are written at: ISA-L's level 1 (records of wiki text become 3-5x smaller;
+ * level 0 takes less CPU but misses the memory target on real articles, see BENCHMARKS.md). */
 #define GZIP_MEMBER_LEVEL 1
+#define GZIP_MEMBER_LEVEL_MAX 3
 
-/* A compressor (libdeflate) kept between members: setting one up costs more than a small record's
+/* A compressor (ISA-L) kept between members: setting one up costs more than a small record's
  * compression, so its owner keeps one per process (or per thread) and passes it in. Not shared
  * between threads. */
 struct gzip_writer;
@@ -27,8 +28,8 @@ struct gzip_reader;
 
 /* Prototypes */
 
-/* A writer at level (0-12, libdeflate's scale); NULL when out of memory or a bad level. Free with
- * gzip_writer_free(). */
+/* A writer at level (0 to GZIP_MEMBER_LEVEL_MAX, ISA-L's scale); NULL when out of memory or a bad
+ * level. Free with gzip_writer_free(). */
 struct gzip_writer *gzip_writer_new(int level);
 
 /* Append to out one complete member holding data[0..len) then tail[0..tail_len) (tail may be

@@ -114,7 +114,7 @@ static void output_is_bounded_by_the_room_given(void **state)
     size_t n = 4 * 1024 * 1024;
     char *zeros = calloc(1, n);
     assert_non_null(zeros);
-    struct gzip_writer *w = gzip_writer_new(9);
+    struct gzip_writer *w = gzip_writer_new(GZIP_MEMBER_LEVEL_MAX);
     struct wc_buf z = WC_BUF_INIT;
     struct wc_error err = {0};
     assert_int_equal(gzip_writer_member(w, &z, zeros, n, NULL, 0, &err), 0);
@@ -131,6 +131,28 @@ static void output_is_bounded_by_the_room_given(void **state)
     gzip_writer_free(w);
 }
 
+/* Every level of the scale writes members zlib reads; a level outside it is refused. */
+static void every_level_writes_a_member_and_others_are_refused(void **state)
+{
+    (void)state;
+    const char *rec = "{\"page_text\":\" a a a a a a a a a a a a a a a a a a a a a a a a a\"}";
+    for (int level = 0; level <= GZIP_MEMBER_LEVEL_MAX; level++) {
+        struct gzip_writer *w = gzip_writer_new(level);
+        assert_non_null(w);
+        struct wc_buf z = WC_BUF_INIT, plain = WC_BUF_INIT;
+        struct wc_error err = {0};
+        assert_int_equal(gzip_writer_member(w, &z, rec, strlen(rec), "\n", 1, &err), 0);
+        assert_int_equal(gzip_inflate_append(z.data, z.len, &plain, &err), 0);
+        assert_int_equal(plain.len, strlen(rec) + 1);
+        assert_memory_equal(plain.data, rec, strlen(rec));
+        wc_buf_free(&z);
+        wc_buf_free(&plain);
+        gzip_writer_free(w);
+    }
+    assert_null(gzip_writer_new(-1));
+    assert_null(gzip_writer_new(GZIP_MEMBER_LEVEL_MAX + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +160,7 @@ int main(void)
         cmocka_unit_test(concatenated_members_are_one_stream),
         cmocka_unit_test(refuses_what_is_not_a_whole_stream),
         cmocka_unit_test(output_is_bounded_by_the_room_given),
+        cmocka_unit_test(every_level_writes_a_member_and_others_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
