@@ -6,26 +6,42 @@
 -- Returns {written, ordinal...}: per title n for results entry 0-n, -n for errors entry 0-n, 0 for
 -- a title recorded before (the worker points the cache at the entry); -1 for a job that is gone,
 -- -2 for one that is cancelled or done.
-local st = redis.call('HGET', KEYS[1], 'status')
+-- The job's counters are read once and written once per call, not per title: a script is atomic,
+-- and one call carries a batch of titles, so this saves Redis (and its AOF) 2 commands per title.
+local job = redis.call('HMGET', KEYS[1], 'status', 'n_results', 'n_errors')
+local st = job[1]
 if not st then return -1 end
 if st == JOB_CANCELLED or st == JOB_DONE then return -2 end
+local n_results = tonumber(job[2]) or 0
+local n_errors = tonumber(job[3]) or 0
+local first_result, first_error = n_results, n_errors
+local by_outcome = {}
 local answer = {0}
 for i = 1, #ARGV, 3 do
   local ordinal = 0
   if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i+1]) == 1 then
     if ARGV[i+1] == 'ok' then
-      local n = redis.call('HINCRBY', KEYS[1], 'n_results', 1)
-      redis.call('XADD', KEYS[3], '0-' .. n, 'r', ARGV[i+2])
-      redis.call('HINCRBY', KEYS[1], 'pages', 1)
-      ordinal = n
+      n_results = n_results + 1
+      redis.call('XADD', KEYS[3], '0-' .. n_results, 'r', ARGV[i+2])
+      ordinal = n_results
     else
-      local n = redis.call('HINCRBY', KEYS[1], 'n_errors', 1)
-      redis.call('XADD', KEYS[4], '0-' .. n, 'e', ARGV[i+2])
-      redis.call('HINCRBY', KEYS[1], ARGV[i+1], 1)
-      ordinal = -n
+      n_errors = n_errors + 1
+      redis.call('XADD', KEYS[4], '0-' .. n_errors, 'e', ARGV[i+2])
+      by_outcome[ARGV[i+1]] = (by_outcome[ARGV[i+1]] or 0) + 1
+      ordinal = -n_errors
     end
     answer[1] = answer[1] + 1
   end
   answer[#answer + 1] = ordinal
+end
+if n_results > first_result then
+  redis.call('HSET', KEYS[1], 'n_results', n_results)
+  redis.call('HINCRBY', KEYS[1], 'pages', n_results - first_result)
+end
+if n_errors > first_error then
+  redis.call('HSET', KEYS[1], 'n_errors', n_errors)
+  for outcome, count in pairs(by_outcome) do
+    redis.call('HINCRBY', KEYS[1], outcome, count)
+  end
 end
 return answer
