@@ -129,9 +129,15 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
     struct epoll_event ev = {0};
     ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
     ev.data.fd = s;
-    if (socketp != NULL)
-        return epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) == 0 ? 0 : -1;
-    /* A number libcurl reuses for a new socket may still be registered. */
+    /* Either guess may be wrong when a number libcurl reuses for a new socket is still
+     * registered, or a socket left the set without CURL_POLL_REMOVE: then the other call. */
+    if (socketp != NULL) {
+        if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) == 0)
+            return 0;
+        if (errno != ENOENT || epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
+            return -1;
+        return 0;
+    }
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev) != 0 &&
         (errno != EEXIST || epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) != 0))
         return -1;

@@ -72,8 +72,8 @@ int gzip_writer_member(struct gzip_writer *w, struct wc_buf *out, const char *da
         in = w->joined.data;
         in_len = w->joined.len;
     }
-    /* ISA-L counts in uint32_t. */
-    if (in_len > UINT32_MAX - 65536)
+    /* ISA-L counts in uint32_t, its stored-block fallback size included. */
+    if (in_len > UINT32_MAX || member_bound(in_len) > UINT32_MAX)
         return wc_error_set(err, WC_EINVAL, "record too large to compress");
     size_t bound = member_bound(in_len);
     if (wc_buf_reserve(out, bound) != 0)
