@@ -15,7 +15,6 @@ Inputs: the parity corpus (tests/corpus, every title of its manifest, answers as
 MediaWiki, fake wiki without --synthetic) and WIKICRAWL_BENCH_MEMORY_TITLES (2,000) synthetic
 pages of about 30 KB of HTML (fake wiki --synthetic --page-kb 30).
 """
-import datetime
 import json
 import os
 import subprocess
@@ -98,7 +97,6 @@ def row(name, r):
 
 def section(runs):
     del runs  # one run per input: the bytes kept do not vary between runs
-    started = datetime.datetime.now(datetime.timezone.utc)
     synth_flags = ("--synthetic", "--page-kb", 30)
     corpus = run((), corpus_titles())
     synth = run(synth_flags, svc.titles("Memory " + svc.token(), TITLES))
@@ -111,8 +109,6 @@ def section(runs):
     worst = max(r1, r2)
     worst_d = max(r3, r4)
     return "\n".join([
-        "_Measured %s._" % started.strftime("%Y-%m-%d %H:%M UTC"),
-        "",
         "## Redis memory per finished job (issue 13: compact results)",
         "",
         "One job per input on a fresh `serve --workers 2 --max-inflight 64 --rate 0`, cache on. "
