@@ -718,6 +718,7 @@ class State:
         self.verbose = False
         self.track_titles = 100000
         self.in_flight = 0
+        self.in_flight_conns = set()  # the connections whose request counts in in_flight
         self.open_connections = 0
         self.edit_count = 0
         self.edits = {}  # page title -> (lastrevid, touched): pages "edited" through /_control
@@ -903,13 +904,35 @@ class Conn(asyncio.Protocol):
         s = STATE
         self.counted = True
         s.in_flight += 1
+        s.in_flight_conns.add(self)
         if s.in_flight > s.max_concurrent:
-            s.max_concurrent = s.in_flight
+            # A client that gave up on a request (its timeout) closed that connection before it
+            # sent this one, but asyncio may report the close a loop iteration after this request:
+            # a request whose client is gone is not in flight, so it must not raise the maximum.
+            for other in list(s.in_flight_conns):
+                if other is not self and other.client_gone():
+                    other.end_request()
+            if s.in_flight > s.max_concurrent:
+                s.max_concurrent = s.in_flight
 
     def end_request(self):
         if self.counted:
             self.counted = False
             STATE.in_flight -= 1
+            STATE.in_flight_conns.discard(self)
+
+    def client_gone(self):
+        """Whether the client closed (or reset) this connection: its socket reads EOF."""
+        sock = self.tr.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            with socket.fromfd(sock.fileno(), sock.family, sock.type) as dup:
+                return dup.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
     def send(self, data, keep=True):
         """Write one whole response; the request ends when the kernel has all of it."""

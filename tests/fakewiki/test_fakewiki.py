@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -448,6 +449,29 @@ def test_peak_concurrency_with_parallel_clients(wiki):
     for i in range(3):
         wiki.get("Seq%d" % i)
     assert wiki.stats()["max_concurrent"] == 1
+
+
+def test_a_request_whose_client_left_is_not_in_flight(wiki):
+    """A crawler that times out closes that connection and then sends its next request on another
+    (kept-alive) one. asyncio reports the close a loop iteration after it reads the new request
+    when both arrive together, which counted one request too many against the crawler's cap."""
+    wiki.control(rate_hang=1, hang_ms=30000)
+    spare = socket.create_connection(("127.0.0.1", wiki.port), timeout=10)
+    gone = socket.create_connection(("127.0.0.1", wiki.port), timeout=10)
+    gone.sendall(raw_request(wiki.port, "/w/api.php?action=parse&format=json&page=Gone"))
+    wait_for(lambda: wiki.stats()["in_flight"] == 1)
+    # Both events wait for the server's next poll: the close first, as the crawler does them.
+    os.kill(wiki.proc.pid, signal.SIGSTOP)
+    try:
+        gone.close()
+        spare.sendall(raw_request(wiki.port, "/w/api.php?action=parse&format=json&page=Next"))
+    finally:
+        os.kill(wiki.proc.pid, signal.SIGCONT)
+    wait_for(lambda: wiki.stats()["faults"]["hang"] == 2)
+    st = wiki.stats()
+    assert st["in_flight"] == 1 and st["max_concurrent"] == 1, st
+    spare.close()
+    wait_for(lambda: wiki.stats()["in_flight"] == 0)
 
 
 def test_keep_alive_and_pipelining(wiki):
