@@ -57,6 +57,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* The requests made so far for item: a title's, or a batch's (CRAWL_ITEM_BATCH). */
+static int *item_attempts(struct run *r, size_t item)
+{
+    return item & CRAWL_ITEM_BATCH ? resolve_attempts(r, item & ~CRAWL_ITEM_BATCH)
+                                   : &r->state[item].attempts;
+}
+
 /* libcurl sends a request again, on a new connection, when a reused connection dies before
  * anything of the answer arrived (and on a refused HTTP/2 stream). Those re-sends are requests the
  * wiki sees: each counts as an attempt, and none is made once the attempts are spent. */
@@ -70,9 +77,7 @@ static int on_send(void *userdata, char *conn_primary_ip, char *conn_local_ip,
     struct transfer *t = userdata;
     if (++t->sends == 1)
         return CURL_PREREQFUNC_OK; /* counted when the request was started */
-    int *attempts = t->item & CRAWL_ITEM_BATCH
-                        ? resolve_attempts(t->run, t->item & ~CRAWL_ITEM_BATCH)
-                        : &t->run->state[t->item].attempts;
+    int *attempts = item_attempts(t->run, t->item);
     if (*attempts >= t->max_attempts) {
         t->resend_refused = 1;
         return CURL_PREREQFUNC_ABORT;
@@ -334,9 +339,8 @@ static int start_request(struct run *r, size_t item, int acquired, int lease, st
 {
     struct crawler *c = r->c;
     struct transfer *t = &c->slots[c->free_slots[c->n_free - 1]];
-    int batch = (item & CRAWL_ITEM_BATCH) != 0;
-    int rc = batch ? resolve_prepare(r, t, item & ~CRAWL_ITEM_BATCH, err)
-                   : prepare_parse(r, t, item, err);
+    int rc = item & CRAWL_ITEM_BATCH ? resolve_prepare(r, t, item & ~CRAWL_ITEM_BATCH, err)
+                                     : prepare_parse(r, t, item, err);
     if (rc != 0)
         return rc;
     wc_buf_reset(&t->body);
@@ -352,10 +356,7 @@ static int start_request(struct run *r, size_t item, int acquired, int lease, st
     t->busy = 1;
     t->acquired = acquired;
     t->lease = lease;
-    if (batch)
-        (*resolve_attempts(r, item & ~CRAWL_ITEM_BATCH))++;
-    else
-        r->state[item].attempts++;
+    (*item_attempts(r, item))++;
     return 0;
 }
 
@@ -521,6 +522,12 @@ int crawl_retry_later(struct run *r, size_t item, int attempts, long retry_after
     return 1;
 }
 
+void crawl_answer_trim(struct answer *a)
+{
+    if (a->body.cap > CRAWL_ANSWER_KEEP_BYTES)
+        wc_buf_free(&a->body);
+}
+
 /* A retryable answer: another attempt later, or FAILED when the attempts are spent. */
 static int retry_or_fail(struct run *r, size_t title, const char *code, const char *detail,
                          long retry_after_ms, int throttled, long fetch_ms, struct wc_error *err)
@@ -582,9 +589,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
     struct wc_record *record = NULL;
     int rc = mwparse_answer(c->x, a->body.data ? a->body.data : "", a->body.len, a->status, name,
                             &record, &res, err);
-    /* A large answer's memory is not kept for the next one. */
-    if (a->body.cap > ((size_t)4 << 20))
-        wc_buf_free(&a->body);
+    crawl_answer_trim(a);
     if (rc != 0)
         return rc;
     if (res.outcome == WC_OUTCOME_RETRYABLE) {

@@ -125,6 +125,11 @@ int crawl_error_payload(struct crawler *c, const char *title, enum wc_outcome ou
  * (reporting a throttle to the limiter). 1 when scheduled, 0 when the attempts are spent. */
 int crawl_retry_later(struct run *r, size_t item, int attempts, long retry_after_ms, int throttled);
 
+/* crawl.c: an answer read, give back its body's memory when it is above
+ * CRAWL_ANSWER_KEEP_BYTES: a large answer's buffer is not kept for the next one. */
+#define CRAWL_ANSWER_KEEP_BYTES ((size_t)4 << 20)
+void crawl_answer_trim(struct answer *a);
+
 /* crawl_resolve.c: the batch part of the run's state; crawl_run() calls these. */
 int resolve_reserve(struct run *r, size_t cap);
 void resolve_free(struct run *r);

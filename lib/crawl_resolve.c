@@ -275,8 +275,7 @@ int resolve_judge(struct run *r, struct answer *a, struct wc_error *err)
     const struct crawl_batch *b = &r->batches[batch];
     int rc = mwquery_parse(a->body.data ? a->body.data : "", a->body.len, a->status, b->names, b->n,
                            &answer, &verdict, err);
-    if (a->body.cap > ((size_t)4 << 20))
-        wc_buf_free(&a->body);
+    crawl_answer_trim(a);
     if (rc == WC_ENOMEM)
         return rc;
     if (rc != 0) {
