@@ -4,7 +4,6 @@ page by page; uploads may be gzip, and their size limit holds for the inflated b
 for gzip and inflates the pages itself."""
 import gzip
 import http.client
-import http.server
 import re
 import subprocess
 import urllib.parse

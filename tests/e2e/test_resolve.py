@@ -358,8 +358,9 @@ def test_a_worker_waiting_for_query_answers_sleeps(service, redis_server, fakewi
     for room), the crawler has nothing to start: it waits for the answers instead of polling in
     a loop (a wiki that is slow to answer, or a batch waiting out a 429, is when this lasts)."""
     wiki = fakewiki("--synthetic")
-    # every query answer takes 4 s; parse answers are quick
-    wiki.control(fault_action="query", rate_hang=1, hang_ms=4000)
+    # every query answer takes 8 s, far more than the window below even when the third query
+    # reaches the wiki late on a busy machine; parse answers are quick
+    wiki.control(fault_action="query", rate_hang=1, hang_ms=8000)
     # batches of 5 with 8 slots: 3 batches in flight leave 25 titles waiting and 5 slots free
     svc = start(service, redis_server, wiki, "--resolve-batch", "5", "--workers", "1",
                 "--timeout-ms", "20000")
@@ -372,4 +373,5 @@ def test_a_worker_waiting_for_query_answers_sleeps(service, redis_server, fakewi
     used, wall = cpu_seconds(workers) - before, time.monotonic() - t0
     assert wiki.stats()["parse_requests"] == 0, "the queries were answered before the window"
     assert used < 0.25 * wall, "the worker used %.2f s of CPU in %.2f s of waiting" % (used, wall)
+    wiki.control(rate_hang=0)  # the batches still to come are answered at once
     check_exactly_once(svc, job, 40)
