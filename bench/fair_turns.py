@@ -8,7 +8,6 @@ to its `finished` time (Redis's stamp, read back from the status). The big job i
 after. With one FIFO for all jobs the small job would wait for the whole big one: about
 20,000 / 640 pages/s = 31 s.
 """
-import datetime
 import os
 import statistics
 import time
@@ -22,11 +21,6 @@ TARGET_S = 1.0
 BUSY_PAGES = 640  # about a second of the big job at full speed: every slot busy with it
 SERVE_FLAGS = ("--workers", 2, "--concurrency", 32, "--max-inflight", 64, "--rate", 0,
                "--cache-ttl", 0)
-
-
-def iso_seconds(text):
-    return datetime.datetime.strptime(text.replace("Z", "+0000"),
-                                      "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 def run_once(wiki):
@@ -47,7 +41,7 @@ def run_once(wiki):
         svc.http(serve.port, "DELETE", "/v1/jobs/" + big["id"])
     finally:
         serve.stop()
-    secs = iso_seconds(st["finished"]) - t0 if st.get("finished") else client_secs
+    secs = svc.iso_seconds(st["finished"]) - t0 if st.get("finished") else client_secs
     return {"secs": secs, "client_secs": client_secs, "pages": st["pages"],
             "status": st["status"], "big_pages": big_st["pages"], "big_status": big_st["status"]}
 

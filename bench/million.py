@@ -18,7 +18,6 @@ pages, a 3-title job is submitted. Measured:
   CPU               the serve tree's and the fake wiki's CPU seconds over the job (is the fake
                     wiki the bottleneck?), and the machine's busy CPUs.
 """
-import datetime
 import http.client as httpclient
 import json
 import os
@@ -34,11 +33,6 @@ SERVE_FLAGS = ("--workers", 2, "--concurrency", 64, "--max-inflight", 0, "--rate
                "--cache-ttl", 0, "--recycle-after", 0)
 SAMPLE_S = 0.5
 BLOCK_LINES = 10000
-
-
-def iso_seconds(text):
-    return datetime.datetime.strptime(text.replace("Z", "+0000"),
-                                      "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 def title_blocks(prefix, n):
@@ -173,7 +167,7 @@ def run():
         small, _ = svc.post_titles(serve.port, body)
         small_st = svc.wait_done(serve.port, small["id"], timeout=600)
         small_client = time.time() - s0
-        small_secs = (iso_seconds(small_st["finished"]) - s0 if small_st.get("finished")
+        small_secs = (svc.iso_seconds(small_st["finished"]) - s0 if small_st.get("finished")
                       else small_client)
         print("bench: million: the %d-title job submitted at %d pages was done in %.3f s"
               % (SMALL_TITLES, st["pages"], small_secs), flush=True)
@@ -184,7 +178,7 @@ def run():
         sampler.stop()
         mem = info.memory()
         info.close()
-        secs = iso_seconds(big_st["finished"]) - t0 if big_st.get("finished") else client_secs
+        secs = svc.iso_seconds(big_st["finished"]) - t0 if big_st.get("finished") else client_secs
         record_bytes = ndjson_bytes_per_record(serve.port, big["id"])
         alive = serve.alive()
     finally:

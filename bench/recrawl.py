@@ -16,7 +16,6 @@ fake wiki (--synthetic, no latency); the requests are the fake wiki's own counte
       --rate 50 is requests / 50 (an estimate, labelled so) unless BENCH_RECRAWL_REF_MEASURE=1
       asks for the ~200 s measurement (once, on the first run).
 """
-import datetime
 import json
 import os
 import shutil
@@ -36,11 +35,6 @@ EXPECTED_RECRAWL_S = 14.0
 FAST_FLAGS = ("--workers", 2, "--concurrency", 32, "--max-inflight", 64, "--rate", 0)
 RATE_FLAGS = ("--workers", 2, "--concurrency", 32, "--max-inflight", 64)
 REF_FLAGS = ("--resolve-batch", 0)
-
-
-def iso_seconds(text):
-    return datetime.datetime.strptime(text.replace("Z", "+0000"),
-                                      "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 class KeptServe(svc.Serve):
@@ -83,7 +77,7 @@ def crawl(serve, wiki, titles, params=""):
     job, _ = svc.post_titles(serve.port, body, params)
     st = svc.wait_done(serve.port, job["id"], timeout=3600)
     client_secs = time.time() - t0
-    secs = iso_seconds(st["finished"]) - t0 if st.get("finished") else client_secs
+    secs = svc.iso_seconds(st["finished"]) - t0 if st.get("finished") else client_secs
     if st["status"] != "done":
         raise RuntimeError("bench: job %s ended %s" % (job["id"], st["status"]))
     accounted = st["pages"] + st["disambiguation"] + st["missing"] + st["invalid"] + st["failed"]

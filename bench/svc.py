@@ -2,6 +2,7 @@
 tree, /proc readings (CPU time, RSS), small HTTP helpers, wrk.
 
 Nothing here talks to the internet: every wiki is tests/fakewiki/fakewiki.py on 127.0.0.1."""
+import datetime
 import http.client as httpclient
 import json
 import os
@@ -29,6 +30,12 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def iso_seconds(text):
+    """Seconds since the epoch of a job's "created" / "finished" stamp (ISO 8601, UTC)."""
+    return datetime.datetime.strptime(text.replace("Z", "+0000"),
+                                      "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 def token():
