@@ -99,8 +99,7 @@ def lines(serve, job_id, what):
 
 
 def edit(wiki, pages):
-    svc.http_json(wiki.port, "POST", "/_control", body=json.dumps({"edit": pages}).encode(),
-                  headers={"Content-Type": "application/json"})
+    wiki.control(edit=pages)
 
 
 def run_once(wiki, first_run):

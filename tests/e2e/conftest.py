@@ -173,8 +173,14 @@ class FakeWiki:
         return requests.get("http://127.0.0.1:%d/_stats" % self.port, timeout=60).json()
 
     def control(self, **settings):
+        """Replace the fake wiki's settings (/_control); its JSON answer."""
         r = requests.post("http://127.0.0.1:%d/_control" % self.port, json=settings, timeout=60)
         r.raise_for_status()
+        return r.json()
+
+    def reset_stats(self):
+        requests.post("http://127.0.0.1:%d/_stats/reset" % self.port,
+                      timeout=60).raise_for_status()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -382,3 +388,16 @@ def check_exactly_once(svc, job, n, timeout=240):
     seen = [r["page_title"] for r in records] + [e["title"] for e in errors]
     assert len(seen) == len(set(seen)) == n, "a title is missing or doubled"
     return st, records, errors
+
+
+def metrics(svc):
+    """The text of /metrics."""
+    r = requests.get(svc.url("/metrics"), timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; version=0.0.4"
+    return r.text
+
+
+def samples(text):
+    """name{labels} -> value, for the sample lines of an exposition."""
+    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in pairs}

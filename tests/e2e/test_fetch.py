@@ -7,7 +7,6 @@ import subprocess
 import tempfile
 import time
 
-import requests
 
 from conftest import BIN, expected_records
 
@@ -42,10 +41,6 @@ def run_fetch(wiki_url, titles, *flags, stdin=False, timeout=120):
         assert verdict["title"] not in others and verdict["title"] not in records, verdict
         others[verdict["title"]] = verdict
     return proc, records, others
-
-
-def reset_stats(wiki):
-    requests.post("http://127.0.0.1:%d/_stats/reset" % wiki.port, timeout=10).raise_for_status()
 
 
 def one_line_titles(titles):
@@ -133,7 +128,7 @@ def test_concurrency_cap_is_respected(fakewiki):
     wiki = fakewiki("--synthetic", "--latency-ms", "40")
     titles = ["Page %d" % i for i in range(120)]
     for concurrency in (4, 24):
-        reset_stats(wiki)
+        wiki.reset_stats()
         proc, got, _ = run_fetch(wiki.url, titles, "--concurrency", str(concurrency))
         assert proc.returncode == 0 and len(got) == len(titles)
         st = wiki.stats()
@@ -179,7 +174,7 @@ def test_retry_after_is_honoured(fakewiki):
     # ...with "Retry-After: 1" (429 and maxlag) every retry waits at least a second.
     for fault, code in (("rate_429", "http_429: "), ("rate_maxlag", "maxlag: ")):
         wiki.control(**{fault: 1.0, "retry_after": 1})
-        reset_stats(wiki)
+        wiki.reset_stats()
         start = time.monotonic()
         proc, _, others = run_fetch(wiki.url, titles, "--max-attempts", "3", *FAST)
         took = time.monotonic() - start

@@ -6,7 +6,7 @@ import subprocess
 
 import requests
 
-from conftest import serve
+from conftest import metrics, samples, serve
 
 STATS = "wikicrawl:{queue}:stats"
 WORKERS = "wikicrawl:{queue}:workers"
@@ -18,18 +18,6 @@ def promtool_check(text):
     done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                           text=True, timeout=60)
     return done.returncode, done.stdout + done.stderr
-
-
-def metrics(svc):
-    r = requests.get(svc.url("/metrics"), timeout=10)
-    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; version=0.0.4"
-    return r.text
-
-
-def samples(text):
-    """name{labels} -> value, for the sample lines of an exposition."""
-    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
-    return {name: float(value) for name, value in pairs}
 
 
 def test_the_exposition_of_a_crawl_passes_promtool(service, redis_server, fakewiki):

@@ -9,9 +9,9 @@ import os
 import time
 
 import pytest
-import requests
 
-from conftest import accounted, check_exactly_once, numbered_titles, serve, wait_for
+from conftest import (accounted, check_exactly_once, metrics, numbered_titles, samples, serve,
+                      wait_for)
 
 MAX_ATTEMPTS = 3
 
@@ -40,7 +40,7 @@ def raw_lines(svc, job, what):
 
 def crawl(svc, wiki, titles, params=None):
     """One job over titles: (status, records, error lines, the wiki's counters for it)."""
-    requests.post("http://127.0.0.1:%d/_stats/reset" % wiki.port, timeout=60).raise_for_status()
+    wiki.reset_stats()
     job = svc.submit(titles, params=params).json()["id"]
     st, _, _ = check_exactly_once(svc, job, len(distinct(titles)))
     return st, raw_lines(svc, job, "results"), raw_lines(svc, job, "errors"), wiki.stats()
@@ -244,9 +244,7 @@ def test_recrawl_after_edits_parses_exactly_the_edited_pages(service, redis_serv
     assert st1["cache_hits"] == 0
 
     # 07 is also the target of a redirect: both titles show that page
-    out = requests.post("http://127.0.0.1:%d/_control" % wiki.port,
-                        json={"edit": ["Recrawl page 03", "Recrawl page 07", "Disambig r4"]},
-                        timeout=60).json()
+    out = wiki.control(edit=["Recrawl page 03", "Recrawl page 07", "Disambig r4"])
     assert set(out["edited"]) == {"Recrawl page 03", "Recrawl page 07", "Disambig r4"}
     st2, rec2, err2, s2 = crawl(svc, wiki, titles)
     reparsed = {"Recrawl page 03", "Recrawl page 07", "Redirect to Recrawl page 07",
@@ -306,13 +304,6 @@ def test_resolve_batch_zero_parses_every_title_and_reads_no_cache(service, redis
     assert st3["cache_hits"] == 2 - len(parsed(s3)) and rec3 == rec1 and err3 == err1
 
 
-def metric_samples(svc):
-    r = requests.get(svc.url("/metrics"), timeout=10)
-    assert r.status_code == 200
-    pairs = (line.rsplit(" ", 1) for line in r.text.splitlines() if not line.startswith("#"))
-    return {name: float(value) for name, value in pairs}
-
-
 def test_metrics_count_parse_and_query_requests_and_cache_hits(service, redis_server, fakewiki):
     wiki = fakewiki("--synthetic")
     svc = start(service, redis_server, wiki)
@@ -333,13 +324,13 @@ def test_metrics_count_parse_and_query_requests_and_cache_hits(service, redis_se
             "wikicrawl_cache_hits_total": 120}
 
     def metrics_match():
-        got = metric_samples(svc)
+        got = samples(metrics(svc))
         return all(got.get(k) == v for k, v in want.items())
 
     try:
         wait_for(metrics_match, 30, "the /metrics counters")
     except AssertionError:
-        got = metric_samples(svc)
+        got = samples(metrics(svc))
         raise AssertionError({k: (got.get(k), v) for k, v in want.items()}) from None
 
 
