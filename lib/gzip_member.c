@@ -14,13 +14,28 @@
  * 15 KB records of wiki text its level 1 takes about half the CPU of libdeflate's level 1 (which
  * took 40-50% less than zlib's), for members 2-8% larger. It has no streaming input, so a record
  * and its tail are joined in a scratch buffer first (the copy costs far less than compressing).
- * Levels above 1 need a work buffer of ISA-L's default size for the level. */
+ * Levels above 1 need a work buffer of ISA-L's default size for the level.
+ *
+ * A learning writer writes at level 0 with its own Huffman codes once it has them. Level 1 spends
+ * about a third of its time building codes for each member; level 0 with codes learned from
+ * earlier records of the same stream takes 25-40% less CPU than level 1 per record, for members
+ * 1-6% larger (ISA-L's generic level 0 codes: 15-20% larger). */
 struct gzip_writer {
     struct isal_zstream z;
     int level;
     unsigned char *level_buf; /* NULL at levels 0 and 1 */
     uint32_t level_buf_size;
-    struct wc_buf joined; /* data then tail, when there is a tail */
+    struct wc_buf joined;      /* data then tail, when there is a tail */
+    struct learning *learning; /* NULL but for gzip_writer_new_learning() */
+};
+
+/* What a learning writer knows: symbol counts of its sampled members, and the codes last built
+ * from them (ISA-L's histogram carries a 16 KB scratch hash table, hence on the heap). */
+struct learning {
+    struct isal_huff_histogram counts;
+    struct isal_hufftables codes;
+    uint64_t members, samples;
+    bool have_codes;
 };
 
 struct gzip_reader {
@@ -47,6 +62,44 @@ struct gzip_writer *gzip_writer_new(int level)
         }
     }
     return w;
+}
+
+struct gzip_writer *gzip_writer_new_learning(void)
+{
+    struct gzip_writer *w = gzip_writer_new(1);
+    if (w == NULL)
+        return NULL;
+    w->learning = calloc(1, sizeof *w->learning);
+    if (w->learning == NULL) {
+        gzip_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Count the symbols of a sampled member; build the codes again after the first sample of each
+ * GZIP_LEARN_FIRST, then halve the counts so that recent members weigh most. A build that fails
+ * (not expected: every symbol gets a code) keeps the codes there were. */
+static void learn(struct learning *l, const char *in, size_t in_len)
+{
+    bool sample = l->members < GZIP_LEARN_FIRST || l->members % GZIP_LEARN_EVERY == 0;
+    l->members++;
+    if (!sample)
+        return;
+    size_t n = in_len < GZIP_LEARN_SAMPLE_MAX ? in_len : GZIP_LEARN_SAMPLE_MAX;
+    isal_update_histogram((uint8_t *)(uintptr_t)in, (int)n, &l->counts);
+    l->samples++;
+    if (l->samples % GZIP_LEARN_FIRST != 0)
+        return;
+    struct isal_hufftables codes;
+    if (isal_create_hufftables(&codes, &l->counts) == 0) {
+        l->codes = codes;
+        l->have_codes = true;
+    }
+    for (size_t i = 0; i < ISAL_DEF_LIT_LEN_SYMBOLS; i++)
+        l->counts.lit_len_histogram[i] /= 2;
+    for (size_t i = 0; i < ISAL_DEF_DIST_SYMBOLS; i++)
+        l->counts.dist_histogram[i] /= 2;
 }
 
 /* What a member of n input bytes may take: deflate falls back to stored blocks (5 bytes of header
@@ -83,6 +136,12 @@ int gzip_writer_member(struct gzip_writer *w, struct wc_buf *out, const char *da
     z->level = (uint32_t)w->level;
     z->level_buf = w->level_buf;
     z->level_buf_size = w->level_buf_size;
+    if (w->learning != NULL) {
+        learn(w->learning, in, in_len);
+        if (w->learning->have_codes &&
+            isal_deflate_set_hufftables(z, &w->learning->codes, IGZIP_HUFFTABLE_CUSTOM) == COMP_OK)
+            z->level = 0;
+    }
     z->gzip_flag = IGZIP_GZIP;
     z->end_of_stream = 1;
     z->flush = NO_FLUSH;
@@ -106,6 +165,7 @@ void gzip_writer_free(struct gzip_writer *w)
     if (w == NULL)
         return;
     free(w->level_buf);
+    free(w->learning);
     wc_buf_free(&w->joined);
     free(w);
 }

@@ -13,10 +13,19 @@
  * one valid gzip stream, so a run of stored records is sent to a client that accepts gzip as it
  * is, and inflated for one that does not. */
 
-/* The level records are written at: ISA-L's level 1 (records of wiki text become 3-5x smaller;
- * level 0 takes less CPU but misses the memory target on real articles, see BENCHMARKS.md). */
+/* The level of a writer made with gzip_writer_new() for occasional lines (the front end's): ISA-L's
+ * level 1, which builds Huffman codes for each member (records of wiki text become 3-5x smaller).
+ * A worker writes every record with a learning writer (gzip_writer_new_learning()) instead. */
 #define GZIP_MEMBER_LEVEL 1
 #define GZIP_MEMBER_LEVEL_MAX 3
+
+/* A learning writer's schedule (gzip_writer_new_learning()): it samples each of its first
+ * GZIP_LEARN_FIRST members, then one in GZIP_LEARN_EVERY, and builds its codes again every
+ * GZIP_LEARN_FIRST samples. Sampling a member costs about as much as compressing it at level 1,
+ * hence one in 16; at most GZIP_LEARN_SAMPLE_MAX bytes of a member are sampled. */
+#define GZIP_LEARN_FIRST 16
+#define GZIP_LEARN_EVERY 16
+#define GZIP_LEARN_SAMPLE_MAX (64 * 1024)
 
 /* A compressor (ISA-L) kept between members: setting one up costs more than a small record's
  * compression, so its owner keeps one per process (or per thread) and passes it in. Not shared
@@ -31,6 +40,15 @@ struct gzip_reader;
 /* A writer at level (0 to GZIP_MEMBER_LEVEL_MAX, ISA-L's scale); NULL when out of memory or a bad
  * level. Free with gzip_writer_free(). */
 struct gzip_writer *gzip_writer_new(int level);
+
+/* A writer for a stream of similar records: ISA-L's level 0, with Huffman codes learned from a
+ * sample of the members it writes, instead of codes built for every member (level 1's way, which
+ * spends about a third of its time there) or ISA-L's generic ones (members a fifth larger on wiki
+ * records). Until it has learned (the first GZIP_LEARN_FIRST members) it writes at level 1. Every
+ * symbol keeps a code, so any input compresses; old samples weigh less as new ones come (the
+ * counts halve at each rebuild), so a writer follows a change of wiki or language. NULL when out
+ * of memory. Free with gzip_writer_free(). */
+struct gzip_writer *gzip_writer_new_learning(void);
 
 /* Append to out one complete member holding data[0..len) then tail[0..tail_len) (tail may be
  * NULL when tail_len is 0: a record and its newline). 0, WC_ENOMEM (out then holds what it held

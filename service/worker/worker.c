@@ -281,7 +281,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
                                  cfg->retry_base_ms, cfg->retry_max_ms,       cfg->maxlag,
                                  cfg->resolve_batch};
     struct wc_error err = {0};
-    w.gz = gzip_writer_new(GZIP_MEMBER_LEVEL);
+    w.gz = gzip_writer_new_learning();
     if (w.gz == NULL)
         wc_error_set(&err, WC_ENOMEM, "out of memory");
     w.crawler = w.limiter && w.gz ? crawl_new(&opts, &err) : NULL;

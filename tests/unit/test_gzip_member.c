@@ -153,6 +153,111 @@ static void every_level_writes_a_member_and_others_are_refused(void **state)
     assert_null(gzip_writer_new(GZIP_MEMBER_LEVEL_MAX + 1));
 }
 
+/* A record of wiki-like text: n words of a small vocabulary picked by a seeded generator. */
+static void wiki_record(struct wc_buf *out, uint32_t seed, size_t words)
+{
+    static const char *vocabulary[] = {
+        "the", "city",   "of",         "river", "was",    "founded", "in", "century", "and",
+        "its", "bridge", "population", "north", "church", "museum",  "a",  "railway"};
+    size_t n = sizeof vocabulary / sizeof vocabulary[0];
+    wc_buf_reset(out);
+    assert_int_equal(wc_buf_append(out, "{\"page_text\":\"", 14), 0);
+    for (size_t i = 0; i < words; i++) {
+        seed = seed * 1103515245u + 12345u;
+        const char *word = vocabulary[(seed >> 16) % n];
+        assert_int_equal(wc_buf_append(out, " ", 1), 0);
+        assert_int_equal(wc_buf_append(out, word, strlen(word)), 0);
+    }
+    assert_int_equal(wc_buf_append(out, "\"}", 2), 0);
+}
+
+/* Write data as one member with w and check that it inflates to data and a newline. */
+static size_t member_round_trips(struct gzip_writer *w, const char *data, size_t len)
+{
+    struct wc_buf z = WC_BUF_INIT, plain = WC_BUF_INIT;
+    struct wc_error err = {0};
+    assert_int_equal(gzip_writer_member(w, &z, data, len, "\n", 1, &err), 0);
+    assert_int_equal(gzip_inflate_append(z.data, z.len, &plain, &err), 0);
+    assert_int_equal(plain.len, len + 1);
+    if (len > 0)
+        assert_memory_equal(plain.data, data, len);
+    assert_int_equal(plain.data[len], '\n');
+    size_t size = z.len;
+    wc_buf_free(&z);
+    wc_buf_free(&plain);
+    return size;
+}
+
+/* A learning writer's members inflate exactly before, while and after it learns, and so do inputs
+ * unlike anything it learned from: bytes it never saw, noise, a record larger than a sample. */
+static void a_learning_writer_writes_any_input_once_it_has_learned(void **state)
+{
+    (void)state;
+    struct gzip_writer *w = gzip_writer_new_learning();
+    assert_non_null(w);
+    struct wc_buf rec = WC_BUF_INIT;
+    for (uint32_t i = 0; i < GZIP_LEARN_FIRST * (GZIP_LEARN_EVERY + 2); i++) {
+        wiki_record(&rec, i, 200 + i % 50);
+        member_round_trips(w, rec.data, rec.len);
+    }
+    unsigned char every_byte[256 * 4];
+    for (size_t i = 0; i < sizeof every_byte; i++)
+        every_byte[i] = (unsigned char)(i * 7);
+    member_round_trips(w, (const char *)every_byte, sizeof every_byte);
+    size_t big = GZIP_LEARN_SAMPLE_MAX * 3 + 17;
+    char *noise = malloc(big);
+    assert_non_null(noise);
+    uint32_t x = 99;
+    for (size_t i = 0; i < big; i++) {
+        x = x * 1103515245u + 12345u;
+        noise[i] = (char)(x >> 24);
+    }
+    for (int i = 0; i < GZIP_LEARN_EVERY * 2; i++) /* noise sampled too: the codes change */
+        member_round_trips(w, noise, big - (size_t)i);
+    member_round_trips(w, "", 0);
+    wiki_record(&rec, 7, 300);
+    member_round_trips(w, rec.data, rec.len);
+    free(noise);
+    wc_buf_free(&rec);
+    gzip_writer_free(w);
+}
+
+/* The codes are learned and used: once it has learned, a learning writer's member of a record like
+ * those before is smaller than level 0 makes it with ISA-L's generic codes, and close to what
+ * level 1 makes with codes built for that member alone; a record unlike them (digits only) comes
+ * out larger than level 1 makes it, as codes that were not built for it do. */
+static void learned_codes_fit_the_records_learned_from(void **state)
+{
+    (void)state;
+    struct gzip_writer *learning = gzip_writer_new_learning();
+    struct gzip_writer *generic = gzip_writer_new(0);
+    struct gzip_writer *level1 = gzip_writer_new(1);
+    assert_true(learning && generic && level1);
+    struct wc_buf rec = WC_BUF_INIT;
+    for (uint32_t i = 0; i < GZIP_LEARN_FIRST; i++) {
+        wiki_record(&rec, 1000 + i, 2000);
+        member_round_trips(learning, rec.data, rec.len);
+    }
+    wiki_record(&rec, 5000, 2000);
+    size_t learned = member_round_trips(learning, rec.data, rec.len);
+    size_t generic_size = member_round_trips(generic, rec.data, rec.len);
+    size_t level1_size = member_round_trips(level1, rec.data, rec.len);
+    assert_true(learned < generic_size);
+    assert_true(learned * 100 <= level1_size * 110);
+    char digits[4000];
+    uint32_t x = 5;
+    for (size_t i = 0; i < sizeof digits; i++) {
+        x = x * 1103515245u + 12345u;
+        digits[i] = (char)('0' + (x >> 16) % 10);
+    }
+    assert_true(member_round_trips(learning, digits, sizeof digits) >
+                member_round_trips(level1, digits, sizeof digits));
+    wc_buf_free(&rec);
+    gzip_writer_free(learning);
+    gzip_writer_free(generic);
+    gzip_writer_free(level1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +266,8 @@ int main(void)
         cmocka_unit_test(refuses_what_is_not_a_whole_stream),
         cmocka_unit_test(output_is_bounded_by_the_room_given),
         cmocka_unit_test(every_level_writes_a_member_and_others_are_refused),
+        cmocka_unit_test(a_learning_writer_writes_any_input_once_it_has_learned),
+        cmocka_unit_test(learned_codes_fit_the_records_learned_from),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
