@@ -136,7 +136,7 @@ int gzip_writer_member(struct gzip_writer *w, struct wc_buf *out, const char *da
     z->level = (uint32_t)w->level;
     z->level_buf = w->level_buf;
     z->level_buf_size = w->level_buf_size;
-    if (w->learning != NULL) {
+    if (w->learning != NULL && in_len >= GZIP_LEARN_MIN_BYTES) {
         learn(w->learning, in, in_len);
         if (w->learning->have_codes &&
             isal_deflate_set_hufftables(z, &w->learning->codes, IGZIP_HUFFTABLE_CUSTOM) == COMP_OK)

@@ -22,10 +22,14 @@
 /* A learning writer's schedule (gzip_writer_new_learning()): it samples each of its first
  * GZIP_LEARN_FIRST members, then one in GZIP_LEARN_EVERY, and builds its codes again every
  * GZIP_LEARN_FIRST samples. Sampling a member costs about as much as compressing it at level 1,
- * hence one in 16; at most GZIP_LEARN_SAMPLE_MAX bytes of a member are sampled. */
+ * hence one in 16; at most GZIP_LEARN_SAMPLE_MAX bytes of a member are sampled. Members of fewer
+ * than GZIP_LEARN_MIN_BYTES are neither sampled nor written with learned codes: such codes name a
+ * length for every symbol in each member's header, which on a short line (an error line, a stub
+ * article) outweighs what they save; level 1 writes those, and is quick on them anyway. */
 #define GZIP_LEARN_FIRST 16
 #define GZIP_LEARN_EVERY 16
 #define GZIP_LEARN_SAMPLE_MAX (64 * 1024)
+#define GZIP_LEARN_MIN_BYTES (8 * 1024)
 
 /* A compressor (ISA-L) kept between members: setting one up costs more than a small record's
  * compression, so its owner keeps one per process (or per thread) and passes it in. Not shared
@@ -42,12 +46,13 @@ struct gzip_reader;
 struct gzip_writer *gzip_writer_new(int level);
 
 /* A writer for a stream of similar records: ISA-L's level 0, with Huffman codes learned from a
- * sample of the members it writes, instead of codes built for every member (level 1's way, which
- * spends about a third of its time there) or ISA-L's generic ones (members a fifth larger on wiki
- * records). Until it has learned (the first GZIP_LEARN_FIRST members) it writes at level 1. Every
- * symbol keeps a code, so any input compresses; old samples weigh less as new ones come (the
- * counts halve at each rebuild), so a writer follows a change of wiki or language. NULL when out
- * of memory. Free with gzip_writer_free(). */
+ * sample of the members it writes (those of GZIP_LEARN_MIN_BYTES or more), instead of codes built
+ * for every member (level 1's way, which spends about a third of its time there) or ISA-L's generic
+ * ones (members a fifth larger on wiki records). Until it has learned (from its first
+ * GZIP_LEARN_FIRST such members) it writes at level 1. Every symbol keeps a code, so any input
+ * compresses; old samples weigh less as new ones come (the counts halve at each rebuild), so a
+ * writer follows a change of wiki or language. NULL when out of memory. Free with
+ * gzip_writer_free(). */
 struct gzip_writer *gzip_writer_new_learning(void);
 
 /* Append to out one complete member holding data[0..len) then tail[0..tail_len) (tail may be

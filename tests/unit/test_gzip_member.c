@@ -197,7 +197,7 @@ static void a_learning_writer_writes_any_input_once_it_has_learned(void **state)
     assert_non_null(w);
     struct wc_buf rec = WC_BUF_INIT;
     for (uint32_t i = 0; i < GZIP_LEARN_FIRST * (GZIP_LEARN_EVERY + 2); i++) {
-        wiki_record(&rec, i, 200 + i % 50);
+        wiki_record(&rec, i, 1500 + i % 50); /* about 10 KB: learned from */
         member_round_trips(w, rec.data, rec.len);
     }
     unsigned char every_byte[256 * 4];
@@ -225,7 +225,8 @@ static void a_learning_writer_writes_any_input_once_it_has_learned(void **state)
 /* The codes are learned and used: once it has learned, a learning writer's member of a record like
  * those before is smaller than level 0 makes it with ISA-L's generic codes, and close to what
  * level 1 makes with codes built for that member alone; a record unlike them (digits only) comes
- * out larger than level 1 makes it, as codes that were not built for it do. */
+ * out larger than level 1 makes it, as codes that were not built for it do. A short line is not
+ * written with them. */
 static void learned_codes_fit_the_records_learned_from(void **state)
 {
     (void)state;
@@ -244,7 +245,7 @@ static void learned_codes_fit_the_records_learned_from(void **state)
     size_t level1_size = member_round_trips(level1, rec.data, rec.len);
     assert_true(learned < generic_size);
     assert_true(learned * 100 <= level1_size * 110);
-    char digits[4000];
+    char digits[GZIP_LEARN_MIN_BYTES + 2000];
     uint32_t x = 5;
     for (size_t i = 0; i < sizeof digits; i++) {
         x = x * 1103515245u + 12345u;
@@ -252,6 +253,17 @@ static void learned_codes_fit_the_records_learned_from(void **state)
     }
     assert_true(member_round_trips(learning, digits, sizeof digits) >
                 member_round_trips(level1, digits, sizeof digits));
+    /* A short line is written at level 1, byte for byte as a level 1 writer writes it. */
+    wiki_record(&rec, 6000, 100);
+    assert_true(rec.len < GZIP_LEARN_MIN_BYTES);
+    struct wc_buf a = WC_BUF_INIT, b = WC_BUF_INIT;
+    struct wc_error err = {0};
+    assert_int_equal(gzip_writer_member(learning, &a, rec.data, rec.len, "\n", 1, &err), 0);
+    assert_int_equal(gzip_writer_member(level1, &b, rec.data, rec.len, "\n", 1, &err), 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    wc_buf_free(&a);
+    wc_buf_free(&b);
     wc_buf_free(&rec);
     gzip_writer_free(learning);
     gzip_writer_free(generic);
