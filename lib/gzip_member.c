@@ -16,22 +16,24 @@
  * and its tail are joined in a scratch buffer first (the copy costs far less than compressing).
  * Levels above 1 need a work buffer of ISA-L's default size for the level.
  *
- * A learning writer writes at level 0 with its own Huffman codes once it has them. Level 1 spends
- * about a third of its time building codes for each member; level 0 with codes learned from
- * earlier records of the same stream takes 25-40% less CPU than level 1 per record, for members
- * 1-6% larger (ISA-L's generic level 0 codes: 15-20% larger). */
+ * A learning writer writes lines of GZIP_LEARN_MIN_BYTES or more at level 0 with its own Huffman
+ * codes once it has them. Level 1 spends about a third of its time building codes for each member;
+ * level 0 with codes learned from earlier records of the same stream takes 25-40% less CPU than
+ * level 1 per record, for members 1-6% larger (ISA-L's generic level 0 codes: 15-20% larger).
+ * Shorter lines stay at level 1: learned codes give every symbol a length, which each member's
+ * header carries (see gzip_member.h). */
 struct gzip_writer {
     struct isal_zstream z;
     int level;
     unsigned char *level_buf; /* NULL at levels 0 and 1 */
     uint32_t level_buf_size;
-    struct wc_buf joined;      /* data then tail, when there is a tail */
-    struct learning *learning; /* NULL but for gzip_writer_new_learning() */
+    struct wc_buf joined;           /* data then tail, when there is a tail */
+    struct gzip_learning *learning; /* NULL but for gzip_writer_new_learning() */
 };
 
 /* What a learning writer knows: symbol counts of its sampled members, and the codes last built
  * from them (ISA-L's histogram carries a 16 KB scratch hash table, hence on the heap). */
-struct learning {
+struct gzip_learning {
     struct isal_huff_histogram counts;
     struct isal_hufftables codes;
     uint64_t members, samples;
@@ -77,10 +79,10 @@ struct gzip_writer *gzip_writer_new_learning(void)
     return w;
 }
 
-/* Count the symbols of a sampled member; build the codes again after the first sample of each
- * GZIP_LEARN_FIRST, then halve the counts so that recent members weigh most. A build that fails
- * (not expected: every symbol gets a code) keeps the codes there were. */
-static void learn(struct learning *l, const char *in, size_t in_len)
+/* Count the symbols of a sampled member; at every GZIP_LEARN_FIRST-th sample build the codes
+ * again, then halve the counts so that recent members weigh most. A build that fails (not
+ * expected: every symbol gets a code) keeps the codes there were. */
+static void learn(struct gzip_learning *l, const char *in, size_t in_len)
 {
     bool sample = l->members < GZIP_LEARN_FIRST || l->members % GZIP_LEARN_EVERY == 0;
     l->members++;

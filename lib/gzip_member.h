@@ -48,10 +48,10 @@ struct gzip_writer *gzip_writer_new(int level);
 /* A writer for a stream of similar records: ISA-L's level 0, with Huffman codes learned from a
  * sample of the members it writes (those of GZIP_LEARN_MIN_BYTES or more), instead of codes built
  * for every member (level 1's way, which spends about a third of its time there) or ISA-L's generic
- * ones (members a fifth larger on wiki records). Until it has learned (from its first
- * GZIP_LEARN_FIRST such members) it writes at level 1. Every symbol keeps a code, so any input
- * compresses; old samples weigh less as new ones come (the counts halve at each rebuild), so a
- * writer follows a change of wiki or language. NULL when out of memory. Free with
+ * ones (members a fifth larger on wiki records). It writes its first GZIP_LEARN_FIRST - 1 such
+ * members at level 1, and the next with the codes it learned from them. Every symbol keeps a code,
+ * so any input compresses; old samples weigh less as new ones come (the counts halve at each
+ * rebuild), so a writer follows a change of wiki or language. NULL when out of memory. Free with
  * gzip_writer_free(). */
 struct gzip_writer *gzip_writer_new_learning(void);
 
