@@ -133,6 +133,14 @@ ANSWER
     printf '\016A\n<html>Service Unavailable</html>' >"$dir/seed-503"
 }
 
+# fuzz_gzip_member input: byte 0 the number of pieces, then bytes to compress.
+seed_gzip_member() {
+    dir=$1
+    printf '\003{"page_id":"42","page_title":"Z\303\274rich","page_text":" A city. It lies on a lake."}' \
+        >"$dir/seed-record"
+    printf '\000' >"$dir/seed-empty"
+}
+
 failed=0
 for bin in "$@"; do
     name=$(basename "$bin")
@@ -144,6 +152,7 @@ for bin in "$@"; do
     fuzz_mwparse | fuzz_html_text | fuzz_answer_scan) seed_mwparse "$corpus" ;;
     fuzz_http) seed_http "$corpus" ;;
     fuzz_mwquery) seed_mwquery "$corpus" ;;
+    fuzz_gzip_member) seed_gzip_member "$corpus" ;;
     esac
     echo "fuzz: $name for ${seconds}s (corpus $corpus, $(find "$corpus" -type f | wc -l) inputs)"
     if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
