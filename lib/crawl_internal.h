@@ -64,9 +64,12 @@ struct crawler {
     struct transfer *slots;
     int *free_slots; /* stack of idle slot indices */
     int n_free;
-    struct answer *answers; /* one per slot at most */
-    int *leases;            /* acquire()'s answer, one per slot at most */
+    /* Answers waiting for their verdict (crawl.c, judge_due()), at most ANSWERS_CAP(concurrency)
+     * of them; the oldest arrived at answers_since_ms. */
+    struct answer *answers;
+    int *leases; /* acquire()'s answer, one per slot at most */
     int n_answers;
+    long long answers_since_ms;
     struct html_text *x;
     struct wc_buf url;
     struct wc_buf post; /* a long query's form body (crawl_resolve.c) */
