@@ -35,11 +35,11 @@
 #define ASK_MORE_EVERY_MS 100
 /* Parse answers are judged (parsed, recorded) in groups: once the oldest has waited
  * JUDGE_DEFER_MS, once JUDGE_AT(concurrency) are waiting, or when nothing is in flight. Their slots
- * send the next requests at once, so this costs no throughput; but on a wiki that answers in
- * ~100 ms each answer would otherwise wake a worker from idle alone, and on a 2-CPU VM parsing
- * one page after an idle gap cost ~20% more CPU than parsing several in a row (crawl benchmark,
- * see BENCHMARKS.md). A record reaches Redis at most JUDGE_DEFER_MS later. Batch answers are
- * judged at once: their titles are waiting to be requested. */
+ * send the next requests at once, so this costs no throughput. On a wiki that answers in ~100 ms,
+ * each answer would otherwise wake a worker from idle on its own, and on a shared 2-CPU VM a page
+ * parsed after an idle gap costs markedly more CPU than one parsed right after another (the
+ * commit that brought this has the A/B). A record reaches Redis at most JUDGE_DEFER_MS later.
+ * Answers that need a decision at once are judged when they arrive (needs_verdict_now()). */
 #define JUDGE_DEFER_MS 25
 #define JUDGE_AT(concurrency) ((concurrency) / 2 > 0 ? (concurrency) / 2 : 1)
 /* Fewer than JUDGE_AT wait when a wakeup collects at most one answer per slot. */
@@ -693,21 +693,30 @@ static int wait_and_drive(struct run *r, struct wc_error *err)
     return drive_timeout(c, err);
 }
 
-/* Judge the batch answers among answers[from..): their titles wait to be requested. Each leaves
- * the list (the entries are swapped, so that every body buffer stays owned by one entry). */
-static int judge_batches(struct run *r, int from, struct wc_error *err)
+/* A batch's answer (its titles wait to be requested), and any answer that may mean backing off or
+ * retrying (a failed request, a status other than 200, a Retry-After): judged when they arrive. */
+static int needs_verdict_now(const struct answer *a)
+{
+    return (a->item & CRAWL_ITEM_BATCH) || a->result != CURLE_OK || a->status != 200 ||
+           a->retry_after_ms > 0;
+}
+
+/* Judge the answers among answers[from..) that need a verdict now. Each leaves the list for its
+ * end, the others keep their order (every body buffer stays owned by one entry). */
+static int judge_urgent(struct run *r, int from, struct wc_error *err)
 {
     struct crawler *c = r->c;
     int rc = 0;
     for (int i = from; i < c->n_answers && rc == 0;) {
-        if (!(c->answers[i].item & CRAWL_ITEM_BATCH)) {
+        if (!needs_verdict_now(&c->answers[i])) {
             i++;
             continue;
         }
         rc = judge(r, &c->answers[i], err);
-        struct answer kept = c->answers[i];
-        c->answers[i] = c->answers[c->n_answers - 1];
-        c->answers[--c->n_answers] = kept;
+        struct answer judged = c->answers[i];
+        memmove(&c->answers[i], &c->answers[i + 1],
+                (size_t)(c->n_answers - 1 - i) * sizeof *c->answers);
+        c->answers[--c->n_answers] = judged;
     }
     return rc;
 }
@@ -775,7 +784,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
             collect(&r, (struct transfer *)(void *)priv, msg->data.result);
             collected++;
         }
-        rc = judge_batches(&r, waiting, err);
+        rc = judge_urgent(&r, waiting, err);
         if (waiting == 0 && c->n_answers > 0)
             c->answers_since_ms = clock_monotonic_ms();
         if (rc == 0 && collected > 0) {
@@ -802,6 +811,9 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     }
 out:
     abandon(&r);
+    for (int i = 0; i < c->n_answers; i++) /* unjudged: their titles get no verdict */
+        crawl_answer_trim(&c->answers[i]);
+    c->n_answers = 0;
     free(r.titles);
     free(r.state);
     crawl_heap_free(&r.retry);

@@ -70,7 +70,8 @@ struct crawl_result {
 };
 
 /* Callbacks; any may be NULL but on_result. A non-zero return from on_result or on_tick stops the
- * run: in-flight transfers are abandoned and crawl_run() returns WC_ESTOP.
+ * run: titles without a verdict yet (in flight, or answered and not yet judged) are abandoned and
+ * crawl_run() returns WC_ESTOP.
  *
  * acquire/release/idle/on_throttle are the hooks of a fleet-wide limiter: acquire is asked for up
  * to `want` requests at once and answers how many may start now (0..want), with a lease handle
@@ -108,12 +109,15 @@ struct crawler;
  * thread at a time. */
 struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err);
 
-/* Fetch titles[0..n) and call on_result exactly once per title, in completion order. The array is
- * copied; the strings are borrowed and must stay valid until their verdicts are delivered (as for
- * more_titles). Returns 0 when every title got its verdict, WC_ESTOP when a callback stopped the
- * run, WC_EINVAL when cb or cb->on_result is NULL, WC_EIO when epoll or libcurl's multi interface
- * failed, WC_ENOMEM; err says which. On any non-zero return the transfers in flight are dropped
- * (their titles get no verdict) and the crawler can run again. */
+/* Fetch titles[0..n) and call on_result exactly once per title. Verdicts come about in completion
+ * order: a page's answer waits up to 25 ms to be parsed with others (see crawl.c), while an answer
+ * that needs a decision at once (a failed request, a status other than 200, a Retry-After, a
+ * batch's answer) is judged when it arrives. The array is copied; the strings are borrowed and must
+ * stay valid until their verdicts are delivered (as for more_titles). Returns 0 when every title
+ * got its verdict, WC_ESTOP when a callback stopped the run, WC_EINVAL when cb or cb->on_result is
+ * NULL, WC_EIO when epoll or libcurl's multi interface failed, WC_ENOMEM; err says which. On any
+ * non-zero return the titles without a verdict (in flight, or answered and not yet judged) are
+ * dropped and the crawler can run again. */
 int crawl_run(struct crawler *c, const char *const *titles, size_t n,
               const struct crawl_callbacks *cb, struct wc_error *err);
 
