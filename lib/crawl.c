@@ -750,7 +750,6 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     r.c = c;
     r.cb = cb;
     r.last_tick_ms = clock_monotonic_ms();
-    c->n_answers = 0; /* a run that stopped may have left some unjudged */
     int rc = add_titles(&r, titles, n, err);
     if (rc != 0)
         goto out;

@@ -109,7 +109,7 @@ struct crawler;
  * thread at a time. */
 struct crawler *crawl_new(const struct crawl_options *opts, struct wc_error *err);
 
-/* Fetch titles[0..n) and call on_result exactly once per title. Verdicts come about in completion
+/* Fetch titles[0..n) and call on_result exactly once per title. Verdicts come roughly in completion
  * order: a page's answer waits up to 25 ms to be parsed with others (see crawl.c), while an answer
  * that needs a decision at once (a failed request, a status other than 200, a Retry-After, a
  * batch's answer) is judged when it arrives. The array is copied; the strings are borrowed and must
