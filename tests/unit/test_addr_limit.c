@@ -28,6 +28,14 @@ static struct sockaddr_in6 v6(const char *ip)
 
 #define SA(a) ((const struct sockaddr *)&(a))
 
+/* The refusals since the last report are n, the last of them from last_addr ("" for none). */
+static void expect_refused(struct addr_limit *lim, long long n, const char *last_addr)
+{
+    char last[64];
+    assert_int_equal(addr_limit_take_refused(lim, last, sizeof last), n);
+    assert_string_equal(last, last_addr);
+}
+
 static void an_address_is_held_to_its_limit_and_others_are_not(void **state)
 {
     (void)state;
@@ -43,12 +51,9 @@ static void an_address_is_held_to_its_limit_and_others_are_not(void **state)
     assert_int_equal(addr_limit_admit(lim, SA(a2)), 0);
     assert_int_equal(addr_limit_admit(lim, SA(a1)), 0);
     assert_int_equal(addr_limit_admit(lim, SA(other)), 1);
-    char last[64];
-    assert_int_equal(addr_limit_take_refused(lim, last, sizeof last), 2);
-    assert_string_equal(last, "127.0.0.2");
+    expect_refused(lim, 2, "127.0.0.2");
     /* Taken: the next report starts from zero. */
-    assert_int_equal(addr_limit_take_refused(lim, last, sizeof last), 0);
-    assert_string_equal(last, "");
+    expect_refused(lim, 0, "");
     /* A closed connection frees its place. */
     addr_limit_close(lim, SA(a2));
     assert_int_equal(addr_limit_admit(lim, SA(a1)), 1);
@@ -66,9 +71,7 @@ static void an_ipv4_client_on_a_dual_stack_socket_is_the_same_client(void **stat
     assert_int_equal(addr_limit_admit(lim, SA(other)), 1);
     assert_int_equal(addr_limit_open(lim, SA(other)), 1);
     assert_int_equal(addr_limit_admit(lim, SA(other)), 0);
-    char last[64];
-    assert_int_equal(addr_limit_take_refused(lim, last, sizeof last), 2);
-    assert_string_equal(last, "2001:db8::7");
+    expect_refused(lim, 2, "2001:db8::7");
     addr_limit_close(lim, SA(mapped));
     assert_int_equal(addr_limit_admit(lim, SA(plain)), 1);
     addr_limit_free(lim);
@@ -89,8 +92,7 @@ static void other_families_are_neither_limited_nor_counted(void **state)
     assert_int_equal(addr_limit_open(lim, SA(a)), 1);
     assert_int_equal(addr_limit_open(lim, SA(b)), 0);
     assert_int_equal(addr_limit_admit(lim, SA(b)), 1);
-    char last[64];
-    assert_int_equal(addr_limit_take_refused(lim, last, sizeof last), 0);
+    expect_refused(lim, 0, "");
     addr_limit_free(lim);
 }
 
