@@ -39,6 +39,7 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
     if (srv == NULL)
         return NULL;
     srv->cfg = cfg;
+    mhd_log_init(&srv->mhd_log);
     if (cfg->api_keys[0]) {
         struct wc_error err = {0};
         srv->auth = auth_load(cfg->api_keys, &err);
@@ -62,6 +63,8 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
      * on the same address would then start without an error and share the traffic. The default
      * SO_REUSEADDR is enough for a restarted front end to bind at once. */
     struct MHD_OptionItem options[] = {
+        /* First, so that even the daemon's start is logged through it. */
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log_message, &srv->mhd_log},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
@@ -109,6 +112,7 @@ void api_stop(struct api_server *srv)
     addr_limit_free(srv->addr_limit);
     free(srv->openapi);
     auth_free(srv->auth);
+    mhd_log_destroy(&srv->mhd_log);
     free(srv);
 }
 

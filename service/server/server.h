@@ -3,10 +3,12 @@
 #define WC_SERVER_H
 
 /* Not an API. main.c, the supervisor and the tests use api.h; this header is how the front end's
- * files (reply, connection, route, upload, job_handlers, results, metrics, conn_report, listen,
- * openapi, api) reach each other. Every handler answers the request itself and returns what
+ * files (reply, connection, route, upload, job_handlers, results, metrics, conn_report, mhd_log,
+ * listen, openapi, api) reach each other. Every handler answers the request itself and returns what
  * libmicrohttpd expects of the access handler: MHD_YES, or MHD_NO to drop the connection. */
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,8 +25,16 @@
 #include "submit.h"
 #include "wc_error.h"
 
+/* The rate of libmicrohttpd's own messages (mhd_log.c). */
+struct mhd_log {
+    pthread_mutex_t lock;
+    long long last_ms;  /* CLOCK_MONOTONIC of the last line written */
+    long long left_out; /* messages since then, not written */
+};
+
 struct api_server {
     const struct wc_config *cfg;
+    struct mhd_log mhd_log;
     char *openapi;
     size_t openapi_len;
     struct auth *auth; /* NULL: no access control */
@@ -161,6 +171,12 @@ struct conn_report {
 void conn_report_tick(struct api_server *srv, struct conn_report *rep);
 /* Frees what rep holds (what could not be added is lost). */
 void conn_report_free(struct conn_report *rep);
+
+/* mhd_log.c - libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, ml its closure) as
+ * event=http_server lines, at most one a second; the next line says how many were left out. */
+void mhd_log_init(struct mhd_log *ml);
+void mhd_log_destroy(struct mhd_log *ml);
+void mhd_log_message(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
  * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */
