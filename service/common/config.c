@@ -101,6 +101,14 @@ static const struct option_spec specs[] = {
      FOR_API | FOR_SERVE, "concurrent HTTP connections"},
     {"connection-timeout", "WIKICRAWL_CONNECTION_TIMEOUT", INT(connection_timeout), "30", 1, 3600,
      FOR_API | FOR_SERVE, "seconds an idle or stalled HTTP connection is kept"},
+    {"max-connections-per-ip", "WIKICRAWL_MAX_CONNECTIONS_PER_IP", INT(max_connections_per_ip),
+     "64", 1, 65536, FOR_API | FOR_SERVE,
+     "concurrent HTTP connections from one client address (more are closed at once); at or "
+     "above --max-connections: no per-address limit (behind a reverse proxy)"},
+    {"header-timeout-ms", "WIKICRAWL_HEADER_TIMEOUT_MS", LONG(header_timeout_ms), "10000", 100,
+     3600000, FOR_API | FOR_SERVE,
+     "milliseconds a connection may take to send a request's headers, however slowly they "
+     "trickle in (an idle keep-alive connection included); a body keeps --connection-timeout"},
     {"log-level", "WIKICRAWL_LOG_LEVEL", STR(log_level), "info", 0, 0, FOR_ALL,
      "debug, info, warn or error"},
 };

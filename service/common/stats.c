@@ -22,6 +22,8 @@ enum field {
     FIELD_CACHE_HITS,
     FIELD_WORKER_RESTARTS,
     FIELD_API_RESTARTS,
+    FIELD_CONNECTIONS_REFUSED,
+    FIELD_HEADER_TIMEOUTS,
     N_FIELDS
 };
 
@@ -51,6 +53,11 @@ static const struct counter_family counters[N_FIELDS] = {
                           "Titles answered from the cache after their revision was checked."},
     [FIELD_WORKER_RESTARTS] = {"worker_restarts", "Workers restarted by the supervisor."},
     [FIELD_API_RESTARTS] = {"api_restarts", "Front ends restarted by the supervisor."},
+    [FIELD_CONNECTIONS_REFUSED] = {"connections_refused",
+                                   "Connections closed at once: their address had "
+                                   "--max-connections-per-ip open."},
+    [FIELD_HEADER_TIMEOUTS] = {"header_timeouts", "Connections closed because a request's "
+                                                  "headers took longer than --header-timeout-ms."},
 };
 
 static const enum field counter_field[STATS_COUNTERS] = {
@@ -58,6 +65,8 @@ static const enum field counter_field[STATS_COUNTERS] = {
     [STATS_JOBS_DONE] = FIELD_JOBS_DONE,
     [STATS_WORKER_RESTARTS] = FIELD_WORKER_RESTARTS,
     [STATS_API_RESTARTS] = FIELD_API_RESTARTS,
+    [STATS_CONNECTIONS_REFUSED] = FIELD_CONNECTIONS_REFUSED,
+    [STATS_HEADER_TIMEOUTS] = FIELD_HEADER_TIMEOUTS,
 };
 
 /* The histogram: its fields are NAME_bucket|le="X", NAME_sum and NAME_count. */
@@ -140,12 +149,17 @@ int stats_append_chunk(redisContext *c, const char *key, const struct stats_chun
     return n;
 }
 
-int stats_append_count(redisContext *c, const char *key, enum stats_counter counter)
+int stats_append_add(redisContext *c, const char *key, enum stats_counter counter, long long n)
 {
     if ((unsigned)counter >= STATS_COUNTERS)
         return 0;
-    return redisAppendCommand(c, "HINCRBY %s %s 1", key, counters[counter_field[counter]].field) ==
-           REDIS_OK;
+    return redisAppendCommand(c, "HINCRBY %s %s %lld", key, counters[counter_field[counter]].field,
+                              n) == REDIS_OK;
+}
+
+int stats_append_count(redisContext *c, const char *key, enum stats_counter counter)
+{
+    return stats_append_add(c, key, counter, 1);
 }
 
 int stats_read_replies(redisContext *c, int n, struct wc_error *err)

@@ -22,7 +22,8 @@
  *
  * Counters: jobs_submitted, jobs_done, chunks_done, pages_ok, pages_disambiguation,
  * pages_missing, pages_invalid, pages_failed, pages_retryable, requests, requests_parse,
- * requests_query, cache_hits, worker_restarts, api_restarts. The bucket counts are cumulative
+ * requests_query, cache_hits, worker_restarts, api_restarts, connections_refused,
+ * header_timeouts. The bucket counts are cumulative
  * (Prometheus's "le"), and a chunk's counters are added in one MULTI/EXEC: a scrape never sees a
  * bucket above a wider one, or le="+Inf" apart from _count.
  *
@@ -46,12 +47,14 @@ struct stats_chunk {
     double fetch_seconds_sum;
 };
 
-/* Counters counted one event at a time. */
+/* Counters counted one event at a time (or a front end's events of the last second at once). */
 enum stats_counter {
-    STATS_JOBS_SUBMITTED = 0, /* a front end accepted a job (upload or retry) */
-    STATS_JOBS_DONE,          /* a job's last chunk finished */
-    STATS_WORKER_RESTARTS,    /* the supervisor restarted a worker */
-    STATS_API_RESTARTS,       /* the supervisor restarted the front end */
+    STATS_JOBS_SUBMITTED = 0,  /* a front end accepted a job (upload or retry) */
+    STATS_JOBS_DONE,           /* a job's last chunk finished */
+    STATS_WORKER_RESTARTS,     /* the supervisor restarted a worker */
+    STATS_API_RESTARTS,        /* the supervisor restarted the front end */
+    STATS_CONNECTIONS_REFUSED, /* a front end closed a connection: its address had too many */
+    STATS_HEADER_TIMEOUTS,     /* a front end closed a connection: its headers were late */
     STATS_COUNTERS
 };
 
@@ -77,6 +80,9 @@ int stats_append_chunk(redisContext *c, const char *key, const struct stats_chun
 /* Append HINCRBY key COUNTER 1. Returns how many commands were appended (1, or 0 when out of
  * memory or for an unknown counter). */
 int stats_append_count(redisContext *c, const char *key, enum stats_counter counter);
+
+/* The same with HINCRBY key COUNTER n. */
+int stats_append_add(redisContext *c, const char *key, enum stats_counter counter, long long n);
 
 /* Read and drop n pipelined replies. 0, or WC_EREMOTE (err filled) when the connection failed:
  * the remaining replies are then lost with it. */

@@ -150,6 +150,7 @@ enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
         return MHD_NO;
     struct request *req = *req_cls;
     if (req == NULL) {
+        connection_headers_done(srv, cc);
         req = calloc(1, sizeof *req);
         if (req == NULL)
             return MHD_NO;
@@ -202,7 +203,8 @@ enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                   enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)toe;
+    connection_request_done(cls, c);
     struct request *req = *req_cls;
     if (req == NULL)
         return;
@@ -214,19 +216,4 @@ void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     wc_buf_free(&req->deferred_body);
     free(req);
     *req_cls = NULL;
-}
-
-void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                   enum MHD_ConnectionNotificationCode toe)
-{
-    (void)cls, (void)c;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(struct conn_ctx));
-    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        struct conn_ctx *cc = *socket_context;
-        if (cc && cc->redis)
-            redisFree(cc->redis);
-        free(cc);
-        *socket_context = NULL;
-    }
 }

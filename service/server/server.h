@@ -3,10 +3,12 @@
 #define WC_SERVER_H
 
 /* Not an API. main.c, the supervisor and the tests use api.h; this header is how the front end's
- * files (reply, route, upload, job_handlers, results, metrics, listen, openapi, api) reach each
- * other. Every handler answers the request itself and returns what libmicrohttpd expects of the
- * access handler: MHD_YES, or MHD_NO to drop the connection. */
+ * files (reply, connection, route, upload, job_handlers, results, metrics, conn_report, mhd_log,
+ * listen, openapi, api) reach each other. Every handler answers the request itself and returns what
+ * libmicrohttpd expects of the access handler: MHD_YES, or MHD_NO to drop the connection. */
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -15,23 +17,40 @@
 #include <hiredis.h>
 #include <microhttpd.h>
 
+#include "addr_limit.h"
 #include "auth.h"
 #include "buf.h"
 #include "common/config.h"
+#include "header_deadline.h"
 #include "submit.h"
 #include "wc_error.h"
 
+/* The rate of libmicrohttpd's own messages (mhd_log.c). */
+struct mhd_log {
+    pthread_mutex_t lock;
+    long long last_ms;  /* CLOCK_MONOTONIC of the last line written */
+    long long left_out; /* messages since then, not written */
+};
+
 struct api_server {
     const struct wc_config *cfg;
+    struct mhd_log mhd_log;
     char *openapi;
     size_t openapi_len;
     struct auth *auth; /* NULL: no access control */
     struct MHD_Daemon *daemon;
+    struct addr_limit *addr_limit;           /* NULL: no per-address limit */
+    struct header_deadline *header_deadline; /* NULL only while the daemon starts or stops */
 };
 
-/* One per TCP connection: its thread's Redis connection, made on first use. */
+/* One per TCP connection: its thread's Redis connection, made on first use, and its place in
+ * the front end's connection bookkeeping (connection.c). */
 struct conn_ctx {
     redisContext *redis;
+    int fd; /* the socket, libmicrohttpd's: for header_deadline's shutdown(2) only */
+    struct header_wait header_wait;
+    struct sockaddr_storage addr; /* the client's, when counted in srv->addr_limit */
+    int addr_counted;
 };
 
 enum request_kind { REQ_OTHER, REQ_SUBMIT };
@@ -81,14 +100,24 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
 enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
                                    const struct wc_error *err);
 
+/* connection.c - a connection's life: its context, its address's count, its header deadline. */
+/* The accept policy (MHD_AcceptPolicyCallback): --max-connections-per-ip. */
+enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* MHD_OPTION_NOTIFY_CONNECTION: makes the conn_ctx (freed when the connection closes). */
+void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                   enum MHD_ConnectionNotificationCode toe);
+/* A request's headers are complete (the access handler's first call): its deadline is off. */
+void connection_headers_done(struct api_server *srv, struct conn_ctx *cc);
+/* A request ended (MHD_OPTION_NOTIFY_COMPLETED): a keep-alive connection's next request has
+ * --header-timeout-ms from now for its headers. */
+void connection_request_done(struct api_server *srv, struct MHD_Connection *c);
+
 /* route.c - the libmicrohttpd callbacks (srv is their closure), and what handlers share. */
 enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                            const char *version, const char *upload_data, size_t *upload_data_size,
                            void **req_cls);
 void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                   enum MHD_RequestTerminationCode toe);
-void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                   enum MHD_ConnectionNotificationCode toe);
 /* The connection's Redis link, (re)connected when needed; owned by cc. NULL with err filled. */
 redisContext *conn_redis(struct api_server *srv, struct conn_ctx *cc, struct wc_error *err);
 /* A whole number query parameter in [min, max]. Returns 0 (absent: *out unchanged), 1 (set) or
@@ -130,6 +159,24 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
 /* metrics.c - GET /readyz and /metrics. */
 enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
 enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);
+
+/* conn_report.c - what the connection guards did (refusals of --max-connections-per-ip, shut-downs
+ * of --header-timeout-ms), logged at most once a second so that the log cannot become the attack,
+ * and added to the fleet's stats hash (/metrics). */
+struct conn_report {
+    redisContext *redis;        /* made when there is something to add; owned */
+    long long refused, expired; /* counted here, not yet in the stats hash */
+};
+/* Call about once a second. Redis being away only delays the counting. */
+void conn_report_tick(struct api_server *srv, struct conn_report *rep);
+/* Frees what rep holds (what could not be added is lost). */
+void conn_report_free(struct conn_report *rep);
+
+/* mhd_log.c - libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, ml its closure) as
+ * event=http_server lines, at most one a second; the next line says how many were left out. */
+void mhd_log_init(struct mhd_log *ml);
+void mhd_log_destroy(struct mhd_log *ml);
+void mhd_log_message(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
  * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */

@@ -112,12 +112,18 @@ static void sends_single_counters(void **state)
     assert_int_equal(stats_append_count(c, "K", STATS_WORKER_RESTARTS), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_API_RESTARTS), 1);
     assert_int_equal(stats_append_count(c, "K", STATS_COUNTERS), 0);
+    /* A front end's refusals and header timeouts of the last second, in one command each. */
+    assert_int_equal(stats_append_add(c, "K", STATS_CONNECTIONS_REFUSED, 536), 1);
+    assert_int_equal(stats_append_add(c, "K", STATS_HEADER_TIMEOUTS, 20), 1);
+    assert_int_equal(stats_append_add(c, "K", STATS_COUNTERS, 1), 0);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
     assert_string_equal(got.data, "HINCRBY K jobs_submitted 1\n"
                                   "HINCRBY K jobs_done 1\n"
                                   "HINCRBY K worker_restarts 1\n"
-                                  "HINCRBY K api_restarts 1\n");
+                                  "HINCRBY K api_restarts 1\n"
+                                  "HINCRBY K connections_refused 536\n"
+                                  "HINCRBY K header_timeouts 20\n");
     wc_buf_free(&got);
     /* Nothing to read from a context that never connected. */
     struct wc_error err = {0};
@@ -186,6 +192,14 @@ static const char empty_exposition[] =
     "# HELP wikicrawl_api_restarts_total Front ends restarted by the supervisor.\n"
     "# TYPE wikicrawl_api_restarts_total counter\n"
     "wikicrawl_api_restarts_total 0\n"
+    "# HELP wikicrawl_connections_refused_total Connections closed at once: their address had "
+    "--max-connections-per-ip open.\n"
+    "# TYPE wikicrawl_connections_refused_total counter\n"
+    "wikicrawl_connections_refused_total 0\n"
+    "# HELP wikicrawl_header_timeouts_total Connections closed because a request's headers took "
+    "longer than --header-timeout-ms.\n"
+    "# TYPE wikicrawl_header_timeouts_total counter\n"
+    "wikicrawl_header_timeouts_total 0\n"
     "# HELP wikicrawl_fetch_seconds Time of the last request of each title, in seconds.\n"
     "# TYPE wikicrawl_fetch_seconds histogram\n"
     "wikicrawl_fetch_seconds_bucket{le=\"0.05\"} 0\n"
@@ -266,8 +280,8 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
     assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
     const char *t = out.data;
     /* HELP and TYPE once per family, the family's samples right after them. */
-    assert_int_equal(occurrences(t, "# TYPE "), 19);
-    assert_int_equal(occurrences(t, "# HELP "), 19);
+    assert_int_equal(occurrences(t, "# TYPE "), 21);
+    assert_int_equal(occurrences(t, "# HELP "), 21);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
     assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"
@@ -296,7 +310,7 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
                               "wikicrawl_fetch_seconds_sum 2.75\n"
                               "wikicrawl_fetch_seconds_count 5\n"));
     assert_true(line_at(t, "# HELP wikicrawl_fetch_seconds ") >
-                line_at(t, "wikicrawl_api_restarts_total "));
+                line_at(t, "wikicrawl_header_timeouts_total "));
     wc_buf_free(&out);
 }
 
