@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "num.h"
@@ -102,10 +103,26 @@ static const struct option_spec specs[] = {
     {"connection-timeout", "WIKICRAWL_CONNECTION_TIMEOUT", INT(connection_timeout), "30", 1, 3600,
      FOR_API | FOR_SERVE, "seconds an idle or stalled HTTP connection is kept"},
     {"log-level", "WIKICRAWL_LOG_LEVEL", STR(log_level), "info", 0, 0, FOR_ALL,
-     "debug, info, warn or error"},
+     "debug, info, warn or error (in any case)"},
 };
 
 #define N_SPECS (sizeof specs / sizeof specs[0])
+
+/* String settings that take one of a few names: matched in any case, stored as spelled here (as
+ * log_setup() knows them), anything else refused like a number out of range. */
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const struct {
+    const char *flag;
+    const char *const *names;
+} choice_specs[] = {{"log-level", log_levels}};
+
+static const char *const *choices_of(const struct option_spec *s)
+{
+    for (size_t i = 0; i < sizeof choice_specs / sizeof choice_specs[0]; i++)
+        if (strcmp(choice_specs[i].flag, s->flag) == 0)
+            return choice_specs[i].names;
+    return NULL;
+}
 
 static int role_bit(enum config_role role)
 {
@@ -125,6 +142,16 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
                      const char *source, struct wc_error *err)
 {
     char *field = (char *)cfg + s->offset;
+    const char *const *choices = choices_of(s);
+    if (choices != NULL) {
+        for (size_t i = 0; choices[i] != NULL; i++) {
+            if (strcasecmp(value, choices[i]) == 0) {
+                snprintf(field, s->size, "%s", choices[i]);
+                return 0;
+            }
+        }
+        return wc_error_set(err, WC_EINVAL, "%s must be %s, not '%s'", source, s->help, value);
+    }
     if (s->type == OPT_STRING) {
         if (strlen(value) >= s->size)
             return wc_error_set(err, WC_EINVAL, "%s is too long (at most %zu bytes)", source,

@@ -37,7 +37,7 @@ struct wc_config {
     int max_title_bytes;     /* --max-title-bytes (255) */
     int max_connections;     /* --max-connections (512) */
     int connection_timeout;  /* --connection-timeout seconds (30) */
-    char log_level[16];      /* --log-level debug|info|warn|error (info) */
+    char log_level[16];      /* --log-level debug|info|warn|error, lower case (info) */
     int rate;                /* --rate fleet-wide requests/s (50; 0 = unlimited) */
     int max_inflight;        /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
     char api_keys[1024];     /* --api-keys FILE: one key per line; "" = no access control */
