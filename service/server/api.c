@@ -32,7 +32,6 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
         log_event(LOG_ERROR, "listen_invalid", "listen=%s msg=\"use host:port\"", cfg->listen);
         goto fail;
     }
-    srv->openapi = load_openapi(&srv->openapi_len);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0);
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it sets SO_REUSEPORT, and a second server
@@ -83,7 +82,6 @@ void api_stop(struct api_server *srv)
         return;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    free(srv->openapi);
     auth_free(srv->auth);
     free(srv);
 }

@@ -3,7 +3,7 @@
 #define WC_SERVER_H
 
 /* Not an API. main.c, the supervisor and the tests use api.h; this header is how the front end's
- * files (reply, route, upload, job_handlers, results, metrics, listen, openapi, api) reach each
+ * files (reply, route, upload, job_handlers, results, metrics, listen, api) reach each
  * other. Every handler answers the request itself and returns what libmicrohttpd expects of the
  * access handler: MHD_YES, or MHD_NO to drop the connection. */
 
@@ -23,8 +23,6 @@
 
 struct api_server {
     const struct wc_config *cfg;
-    char *openapi;
-    size_t openapi_len;
     struct auth *auth; /* NULL: no access control */
     struct MHD_Daemon *daemon;
 };
@@ -134,8 +132,5 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
 /* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
  * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */
 int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6);
-
-/* openapi.c - the openapi.yaml to serve, read once at start; caller frees. NULL if none found. */
-char *load_openapi(size_t *len);
 
 #endif
