@@ -50,7 +50,8 @@ static const struct option_spec specs[] = {
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
-     "seconds a finished job and its results are kept"},
+     "seconds a finished job and its results are kept: the value of the front end the job was "
+     "submitted to, stored with the job (a worker's applies only to jobs without one)"},
     {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), CONFIG_DEFAULT_USER_AGENT, 0, 0,
      FOR_WORKER | FOR_SERVE | FOR_FETCH,
      "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
