@@ -800,6 +800,12 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
             "too_many_jobs")
     other = c.check(post_job(svc, ["Gamma"], headers=two), "/v1/jobs", 202)["id"]
     c.check(http("GET", u("/v1/jobs/" + job), headers=one), "/v1/jobs/{id}", 200)
+    # the scheme in any case, spaces around the key (RFC 7235 section 2.1); the key itself exact
+    for spelled in ("bearer key-one", "BEARER key-one", "Bearer  key-one", "Bearer key-one "):
+        c.check(http("GET", u("/v1/jobs/" + job), headers={"Authorization": spelled}),
+                "/v1/jobs/{id}", 200)
+    c.check(http("GET", u("/v1/jobs/" + job), headers={"Authorization": "Bearer KEY-ONE"}),
+            "/v1/jobs/{id}", 401, "unauthorized")
     # each key lists only its own jobs
     assert [j["id"] for j in c.check(http("GET", u("/v1/jobs"), headers=one), "/v1/jobs",
                                      200)] == [job]
