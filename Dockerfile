@@ -23,10 +23,10 @@ WORKDIR /src
 COPY scripts/deps.sh scripts/deps.sh
 RUN scripts/deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY . .
+# openapi.yaml is built into the binary (scripts/text2c.sh): the image needs no copy of it.
 RUN make -j"$(nproc)" build \
- && mkdir -p /out/bin /out/share \
- && strip -o /out/bin/wikicrawl build/wikicrawl \
- && if [ -f openapi.yaml ]; then cp openapi.yaml /out/share/; fi
+ && mkdir -p /out/bin \
+ && strip -o /out/bin/wikicrawl build/wikicrawl
 
 # ---- redis: the queue and result store for docker-compose.yml ----------------------------------
 FROM ${BASE} AS redis
@@ -61,7 +61,6 @@ RUN if [ "$EMBEDDED_REDIS" = yes ]; then redis=redis-server; else redis=; fi \
       --shell /usr/sbin/nologin wikicrawl \
  && install -d -o wikicrawl -g wikicrawl -m 0750 /var/lib/wikicrawl
 COPY --from=build /out/bin/wikicrawl /usr/local/bin/wikicrawl
-COPY --from=build /out/share/ /usr/share/wikicrawl/
 ENV WIKICRAWL_LISTEN=0.0.0.0:8080 \
     WIKICRAWL_DATA_DIR=/var/lib/wikicrawl
 USER wikicrawl

@@ -31,11 +31,15 @@ C_SOURCES := $(wildcard lib/*.[ch] service/*.[ch] service/*/*.[ch] tests/unit/*.
 # The Redis scripts are Lua files, compiled in as C strings generated from them.
 LUA_SRC   := $(wildcard service/common/scripts/*.lua)
 LUA_GEN   := build/gen/scripts_lua.c
+# openapi.yaml too, so that GET /openapi.yaml serves the contract the binary was built with,
+# wherever it runs.
+OPENAPI_GEN := build/gen/openapi_yaml.c
 
 REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
-REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o) build/rel/gen/scripts_lua.o
+REL_SVC_OBJ  := $(SVC_SRC:%.c=build/rel/%.o) build/rel/gen/scripts_lua.o build/rel/gen/openapi_yaml.o
 ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
-ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o) build/asan/gen/scripts_lua.o
+ASAN_SVC_OBJ := $(SVC_SRC:%.c=build/asan/%.o) build/asan/gen/scripts_lua.o \
+                build/asan/gen/openapi_yaml.o
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC    := $(wildcard bench/*_bench.c)
@@ -59,6 +63,10 @@ build/asan/wikicrawl: $(ASAN_LIB_OBJ) $(ASAN_SVC_OBJ)
 $(LUA_GEN): $(LUA_SRC) scripts/lua2c.sh
 	@mkdir -p $(dir $@)
 	scripts/lua2c.sh $@ $(LUA_SRC)
+
+$(OPENAPI_GEN): openapi.yaml scripts/text2c.sh
+	@mkdir -p $(dir $@)
+	scripts/text2c.sh $@ server/openapi.h OPENAPI_YAML openapi.yaml
 
 build/rel/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)

@@ -46,7 +46,14 @@ int job_labels_parse_json(struct job_labels *l, const char *json, size_t len, st
     json_t *v = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     struct job_labels parsed = {0};
     int rc = 0;
-    if (v == NULL || !json_is_array(v)) {
+    if (v == NULL) {
+        /* Raw bytes were checked by the JSON reader; what is left is a \u escape that is no
+         * character (a lone surrogate) or a value cut at the reader's limit: say which. */
+        rc =
+            wc_error_set(err, WC_EINVAL, "labels must be an array of UTF-8 strings: %s", jerr.text);
+        goto out;
+    }
+    if (!json_is_array(v)) {
         rc = wc_error_set(err, WC_EINVAL, "labels must be an array of strings");
         goto out;
     }

@@ -82,6 +82,8 @@ struct json_parser {
 
     enum string_kind str_kind;
     bool in_name;
+    /* the UTF-8 sequence being checked in a string that is not a title (utf8_step) */
+    unsigned char utf8_need, utf8_lo, utf8_hi;
     int escape;            /* 0, 1 after '\\', 2..5 after "\\u" and that many - 2 hex digits */
     uint32_t code_unit;    /* the \u escape being read */
     uint32_t pending_high; /* a high surrogate waiting for its low half, or 0 */
@@ -527,6 +529,40 @@ static void string_start(struct json_parser *j, enum string_kind kind, bool name
     j->in_name = name;
     j->escape = 0;
     j->pending_high = 0;
+    j->utf8_need = 0;
+}
+
+/* RFC 8259 section 8.1: JSON text is UTF-8. A title is checked whole when it is delivered (a bad
+ * one is refused alone, like a bad line of a text upload); every other string, a member name or a
+ * value that is skipped or captured, is checked here as it streams, and a bad byte makes the text
+ * malformed. One step per raw byte: the continuation bytes the sequence still needs and the range
+ * the next one must be in (RFC 3629 section 4), which rules out overlong forms, surrogates and
+ * code points above U+10FFFF. False, and the state unchanged, when c cannot come next. */
+static bool utf8_step(struct json_parser *j, unsigned char c)
+{
+    if (j->utf8_need > 0) {
+        if (c < j->utf8_lo || c > j->utf8_hi)
+            return false;
+        j->utf8_need--;
+        j->utf8_lo = 0x80;
+        j->utf8_hi = 0xBF;
+        return true;
+    }
+    if (c < 0x80)
+        return true;
+    unsigned char need, lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return false;
+    j->utf8_need = need;
+    j->utf8_lo = lo;
+    j->utf8_hi = hi;
+    return true;
 }
 
 /* Start any value whose meaning does not matter beyond its syntax. */
@@ -684,6 +720,8 @@ static int string_byte(struct titles_reader *r, unsigned char c)
 {
     struct json_parser *j = &r->json;
     if (j->escape == 0) {
+        if ((c >= 0x80 || j->utf8_need > 0) && j->str_kind != STR_TITLE && !utf8_step(j, c))
+            return json_error(r, "invalid UTF-8 in a string", c);
         if (c != '\\')
             string_flush_high(r);
         if (c == '"')
@@ -884,19 +922,11 @@ static int json_byte(struct titles_reader *r, unsigned char c)
     return 0;
 }
 
-/* Inside a string, a run of bytes that are neither '"', '\\' nor control characters is taken at
- * once: this is most of a title list. Returns how many bytes were taken (0: none applies). */
-static size_t json_string_run(struct titles_reader *r, const unsigned char *p, size_t n)
+/* Take run bytes of the current string (json_string_run()): captured, and kept as the title or
+ * the member name they belong to. Returns run. */
+static size_t json_copy_run(struct titles_reader *r, const unsigned char *p, size_t run)
 {
     struct json_parser *j = &r->json;
-    if (j->state != J_STRING || j->escape != 0 || j->pending_high != 0)
-        return 0;
-    size_t run = 0;
-    while (run < n && p[run] != '"' && p[run] != '\\' && p[run] >= 0x20) {
-        if ((p[run] & 0xC0) != 0x80)
-            r->column++;
-        run++;
-    }
     if (j->capture != CAP_NONE) {
         size_t room = j->capture_limit - j->capture_len;
         size_t copy = run < room ? run : room;
@@ -912,6 +942,53 @@ static size_t json_string_run(struct titles_reader *r, const unsigned char *p, s
         j->name_len += copy;
     }
     return run;
+}
+
+/* The part of json_string_run() that a string other than a title needs: a run of its bytes up to
+ * the first '"', '\\', control character or byte that is not well-formed UTF-8. A whole sequence
+ * in this feed is checked at once; one split across feeds, or a bad one, byte by byte. A byte
+ * utf8_step() refuses ends the run: string_byte() then reports it at its own column. */
+static size_t json_checked_run(struct titles_reader *r, const unsigned char *p, size_t n)
+{
+    struct json_parser *j = &r->json;
+    size_t run = 0;
+    while (run < n) {
+        unsigned char c = p[run];
+        if (c == '"' || c == '\\' || c < 0x20)
+            break;
+        if (c >= 0x80 || j->utf8_need > 0) {
+            size_t len = j->utf8_need == 0 ? wc_utf8_sequence(p + run, n - run) : 0;
+            if (len > 0) {
+                r->column++;
+                run += len;
+                continue;
+            }
+            if (!utf8_step(j, c))
+                break;
+        }
+        if ((c & 0xC0) != 0x80)
+            r->column++;
+        run++;
+    }
+    return run;
+}
+
+/* Inside a string, a run of bytes that are neither '"', '\\' nor control characters is taken at
+ * once: this is most of a title list. Returns how many bytes were taken (0: none applies). */
+static size_t json_string_run(struct titles_reader *r, const unsigned char *p, size_t n)
+{
+    struct json_parser *j = &r->json;
+    if (j->state != J_STRING || j->escape != 0 || j->pending_high != 0)
+        return 0;
+    if (j->str_kind != STR_TITLE)
+        return json_copy_run(r, p, json_checked_run(r, p, n));
+    size_t run = 0;
+    while (run < n && p[run] != '"' && p[run] != '\\' && p[run] >= 0x20) {
+        if ((p[run] & 0xC0) != 0x80)
+            r->column++;
+        run++;
+    }
+    return json_copy_run(r, p, run);
 }
 
 static int json_feed_byte(struct titles_reader *r, unsigned char c)

@@ -390,6 +390,8 @@ EOF
 
 get "$API/openapi.yaml" >"$TMP/openapi.yaml" || fail "GET /openapi.yaml"
 head -n1 "$TMP/openapi.yaml" | grep -q '^openapi: ' || fail "GET /openapi.yaml is no OpenAPI document"
+# built into the binary: the image serves the repository's file as it was at build time
+cmp -s "$TMP/openapi.yaml" "$ROOT/openapi.yaml" || fail "GET /openapi.yaml is not this openapi.yaml"
 echo "  GET /openapi.yaml: $(head -n1 "$TMP/openapi.yaml")"
 
 # ---- 6. two workers ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "num.h"
@@ -49,7 +50,8 @@ static const struct option_spec specs[] = {
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
-     "seconds a finished job and its results are kept"},
+     "seconds a finished job and its results are kept: the value of the front end the job was "
+     "submitted to, stored with the job (a worker's applies only to jobs without one)"},
     {"user-agent", "WIKICRAWL_USER_AGENT", STR(user_agent), CONFIG_DEFAULT_USER_AGENT, 0, 0,
      FOR_WORKER | FOR_SERVE | FOR_FETCH,
      "User-Agent sent to the wiki; name a contact, as Wikimedia asks"},
@@ -110,10 +112,26 @@ static const struct option_spec specs[] = {
      "milliseconds a connection may take to send a request's headers, however slowly they "
      "trickle in (an idle keep-alive connection included); a body keeps --connection-timeout"},
     {"log-level", "WIKICRAWL_LOG_LEVEL", STR(log_level), "info", 0, 0, FOR_ALL,
-     "debug, info, warn or error"},
+     "debug, info, warn or error (in any case)"},
 };
 
 #define N_SPECS (sizeof specs / sizeof specs[0])
+
+/* String settings that take one of a few names: matched in any case, stored as spelled here (as
+ * log_setup() knows them), anything else refused like a number out of range. */
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+static const struct {
+    const char *flag;
+    const char *const *names;
+} choice_specs[] = {{"log-level", log_levels}};
+
+static const char *const *choices_of(const struct option_spec *s)
+{
+    for (size_t i = 0; i < sizeof choice_specs / sizeof choice_specs[0]; i++)
+        if (strcmp(choice_specs[i].flag, s->flag) == 0)
+            return choice_specs[i].names;
+    return NULL;
+}
 
 static int role_bit(enum config_role role)
 {
@@ -133,6 +151,16 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
                      const char *source, struct wc_error *err)
 {
     char *field = (char *)cfg + s->offset;
+    const char *const *choices = choices_of(s);
+    if (choices != NULL) {
+        for (size_t i = 0; choices[i] != NULL; i++) {
+            if (strcasecmp(value, choices[i]) == 0) {
+                snprintf(field, s->size, "%s", choices[i]);
+                return 0;
+            }
+        }
+        return wc_error_set(err, WC_EINVAL, "%s must be %s, not '%s'", source, s->help, value);
+    }
     if (s->type == OPT_STRING) {
         if (strlen(value) >= s->size)
             return wc_error_set(err, WC_EINVAL, "%s is too long (at most %zu bytes)", source,

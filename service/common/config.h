@@ -39,7 +39,7 @@ struct wc_config {
     int connection_timeout;     /* --connection-timeout seconds (30) */
     int max_connections_per_ip; /* --max-connections-per-ip from one address (64) */
     long header_timeout_ms;     /* --header-timeout-ms for a request's headers (10000) */
-    char log_level[16];         /* --log-level debug|info|warn|error (info) */
+    char log_level[16];         /* --log-level debug|info|warn|error, lower case (info) */
     int rate;                   /* --rate fleet-wide requests/s (50; 0 = unlimited) */
     int max_inflight;           /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
     char api_keys[1024];        /* --api-keys FILE: one key per line; "" = no access control */

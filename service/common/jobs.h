@@ -81,7 +81,8 @@ int jobs_purge(redisContext *c, const char *id, struct wc_error *err);
 int jobs_is_final(const struct job_status *s);
 
 /* Cancel: queued chunks are dropped (the job leaves the queue: queue_drop()), running ones stop
- * at their next title, results stay for ttl seconds. Returns 0 (then *status_out holds
+ * at their next title, results stay for the job's own result_ttl (set at submission), or ttl
+ * seconds for a job written by an older version without one. Returns 0 (then *status_out holds
  * the status after the call), 1 (no such job), or WC_EREMOTE. */
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err);

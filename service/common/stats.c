@@ -40,8 +40,9 @@ static const struct counter_family counters[N_FIELDS] = {
     [FIELD_PAGES + WC_OUTCOME_DISAMBIGUATION] = {"pages_disambiguation",
                                                  "Titles that are disambiguation pages."},
     [FIELD_PAGES + WC_OUTCOME_MISSING] = {"pages_missing", "Titles of pages that do not exist."},
-    [FIELD_PAGES +
-        WC_OUTCOME_INVALID] = {"pages_invalid", "Titles the wiki answered are not valid."},
+    [FIELD_PAGES + WC_OUTCOME_INVALID] = {"pages_invalid",
+                                          "Titles the wiki answered are not valid (titles "
+                                          "refused at upload are not counted)."},
     [FIELD_PAGES + WC_OUTCOME_FAILED] = {"pages_failed", "Titles that failed for good."},
     [FIELD_PAGES +
         WC_OUTCOME_RETRYABLE] = {"pages_retryable", "Titles left with a retryable error."},

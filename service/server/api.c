@@ -53,7 +53,6 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
         log_event(LOG_ERROR, "listen_invalid", "listen=%s msg=\"use host:port\"", cfg->listen);
         goto fail;
     }
-    srv->openapi = load_openapi(&srv->openapi_len);
     if (start_guards(srv) != 0)
         goto fail;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -110,7 +109,6 @@ void api_stop(struct api_server *srv)
         MHD_stop_daemon(srv->daemon);
     header_deadline_stop(srv->header_deadline);
     addr_limit_free(srv->addr_limit);
-    free(srv->openapi);
     auth_free(srv->auth);
     mhd_log_destroy(&srv->mhd_log);
     free(srv);

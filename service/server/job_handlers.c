@@ -74,7 +74,8 @@ enum MHD_Result job_purge(struct api_server *srv, struct MHD_Connection *c, stru
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     if (rc == JOBS_NOT_FINISHED)
         return respond_error(c, MHD_HTTP_CONFLICT, "job_not_finished",
-                             "job %s is still running: cancel it first, then purge it", id);
+                             "job %s is still queued or running: cancel it first, then purge it",
+                             id);
     log_event(LOG_INFO, "job_purge", "job=%s", id);
     return respond(c, MHD_HTTP_NO_CONTENT, "application/json", "", 0, NULL);
 }
@@ -101,7 +102,7 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
     case RETRY_NOT_FINISHED:
         return respond_error(c, MHD_HTTP_CONFLICT, "job_not_finished",
-                             "job %s is still running: retry it once it is done", id);
+                             "job %s is still queued or running: retry it once it is done", id);
     case RETRY_NOTHING:
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
                              "no title of job %s failed", id);

@@ -187,6 +187,9 @@ enum MHD_Result jobs_list(struct api_server *srv, struct MHD_Connection *c, stru
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
     char index[KEYS_MAX];
+    /* Without --api-keys, the index of keyless jobs only, never every key's: on an open front end
+     * an id is all it takes to read or purge a job, so listing keyed jobs there would give their
+     * ids away (openapi.yaml says so). */
     keys_jobs_index(index, sizeof index, srv->auth ? req->owner : "");
     struct wc_buf body = WC_BUF_INIT;
     char next[LIST_CURSOR_MAX];

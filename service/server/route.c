@@ -1,5 +1,6 @@
 /* route.c - request dispatch: libmicrohttpd's callbacks, access checks, routing by URL */
 #include "server.h"
+#include "openapi.h"
 #include "common/rconn.h"
 #include "gzip_member.h"
 #include "keys.h"
@@ -90,10 +91,7 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, s
     if (strcmp(url, "/openapi.yaml") == 0) {
         if (!get)
             return respond_method_not_allowed(c, "GET, HEAD");
-        if (srv->openapi == NULL)
-            return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found",
-                                 "openapi.yaml was not found next to the program");
-        return respond(c, MHD_HTTP_OK, "application/yaml", srv->openapi, srv->openapi_len, NULL);
+        return respond(c, MHD_HTTP_OK, "application/yaml", OPENAPI_YAML, OPENAPI_YAML_LEN, NULL);
     }
     if (strcmp(url, "/v1/jobs") == 0)
         return get ? jobs_list(srv, c, cc, req) : respond_method_not_allowed(c, "GET, HEAD, POST");

@@ -4,7 +4,7 @@
 
 /* Not an API. main.c, the supervisor and the tests use api.h; this header is how the front end's
  * files (reply, connection, route, upload, job_handlers, results, metrics, conn_report, mhd_log,
- * listen, openapi, api) reach each other. Every handler answers the request itself and returns what
+ * listen, api) reach each other. Every handler answers the request itself and returns what
  * libmicrohttpd expects of the access handler: MHD_YES, or MHD_NO to drop the connection. */
 
 #include <pthread.h>
@@ -35,8 +35,6 @@ struct mhd_log {
 struct api_server {
     const struct wc_config *cfg;
     struct mhd_log mhd_log;
-    char *openapi;
-    size_t openapi_len;
     struct auth *auth; /* NULL: no access control */
     struct MHD_Daemon *daemon;
     struct addr_limit *addr_limit;           /* NULL: no per-address limit */
@@ -181,8 +179,5 @@ void mhd_log_message(void *cls, const char *fmt, va_list ap) __attribute__((form
 /* listen.c - "host:port" or "[v6]:port" (empty host: every address) into addr. 0, or
  * WC_EINVAL when it has no port or does not resolve (the caller logs the setting). */
 int resolve_listen(const char *listen, struct sockaddr_storage *addr, int *is_v6);
-
-/* openapi.c - the openapi.yaml to serve, read once at start; caller frees. NULL if none found. */
-char *load_openapi(size_t *len);
 
 #endif

@@ -332,20 +332,24 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
         wc_error_set(err, WC_ENOMEM, "out of memory");
         goto fail;
     }
-    char now[32], chunk_size[16], upload_ttl[16];
+    char now[32], chunk_size[16], upload_ttl[16], result_ttl[32];
     s->created = clock_wall_ms();
     snprintf(now, sizeof now, "%lld", s->created);
     snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
     snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
+    snprintf(result_ttl, sizeof result_ttl, "%ld", opts->result_ttl);
     struct wc_buf labels = WC_BUF_INIT;
     if (job_labels_json(&s->labels, &labels) != 0) {
         wc_buf_free(&labels);
         wc_error_set(err, WC_ENOMEM, "out of memory");
         goto fail;
     }
+    /* result_ttl goes with the job: its keys expire after this front end's --result-ttl,
+     * whichever worker finishes it or front end cancels it. */
     const char *args[] = {
-        upload_ttl, now, chunk_size, opts->owner ? opts->owner : "", labels.data, s->opts.priority};
-    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 6, args, NULL, err);
+        upload_ttl,       now,       chunk_size, opts->owner ? opts->owner : "", labels.data,
+        s->opts.priority, result_ttl};
+    redisReply *r = rconn_eval(c, JOBS_SCRIPT_CREATE, 1, s->keys.ptr, 7, args, NULL, err);
     wc_buf_free(&labels);
     if (r == NULL)
         goto fail;

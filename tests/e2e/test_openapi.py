@@ -458,15 +458,11 @@ def read_all_pages(svc, contract, job, what, limit):
         assert pages < 100
 
 
-def serve_env():
-    return {"WIKICRAWL_OPENAPI": SPEC_PATH}
-
-
 def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     wiki = fakewiki("--synthetic", "--fault-title", "Broken title")
     svc = service("serve", ["--redis", redis_server.socket, "--wiki", wiki.url, "--workers", "2",
                             "--retry-base-ms", "20", "--timeout-ms", "5000", "--max-attempts", "2",
-                            "--max-titles", "50", "--max-body-bytes", "8192"], env=serve_env())
+                            "--max-titles", "50", "--max-body-bytes", "8192"])
     u = svc.url
     c = contract
 
@@ -693,7 +689,7 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
 
 def test_contract_while_jobs_wait_for_workers(service, redis_server, contract):
     """The front end alone: jobs stay queued, so pages carry Next-Cursor; readiness says why."""
-    svc = service("api", ["--redis", redis_server.socket], env=serve_env())
+    svc = service("api", ["--redis", redis_server.socket])
     u = svc.url
     c = contract
     c.check(http("GET", u("/readyz")), "/readyz", 503, "no_workers")
@@ -739,7 +735,7 @@ def test_contract_while_jobs_wait_for_workers(service, redis_server, contract):
 
 def test_contract_without_redis(service, tmp_path, contract):
     """Redis down: every endpoint that needs it answers the documented 503."""
-    svc = service("api", ["--redis", str(tmp_path / "no-such-redis.sock")], env=serve_env())
+    svc = service("api", ["--redis", str(tmp_path / "no-such-redis.sock")])
     u = svc.url
     c = contract
     c.check(http("GET", u("/healthz")), "/healthz", 200)
@@ -767,7 +763,7 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
     keys = tmp_path / "keys"
     keys.write_text("# two clients\nkey-one\n  key-two  \n\n")
     svc = service("api", ["--redis", redis_server.socket, "--api-keys", str(keys),
-                          "--max-jobs-per-key", "1"], env=serve_env())
+                          "--max-jobs-per-key", "1"])
     u = svc.url
     c = contract
     one = {"Authorization": "Bearer key-one"}
@@ -804,6 +800,12 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
             "too_many_jobs")
     other = c.check(post_job(svc, ["Gamma"], headers=two), "/v1/jobs", 202)["id"]
     c.check(http("GET", u("/v1/jobs/" + job), headers=one), "/v1/jobs/{id}", 200)
+    # the scheme in any case, spaces around the key (RFC 7235 section 2.1); the key itself exact
+    for spelled in ("bearer key-one", "BEARER key-one", "Bearer  key-one", "Bearer key-one "):
+        c.check(http("GET", u("/v1/jobs/" + job), headers={"Authorization": spelled}),
+                "/v1/jobs/{id}", 200)
+    c.check(http("GET", u("/v1/jobs/" + job), headers={"Authorization": "Bearer KEY-ONE"}),
+            "/v1/jobs/{id}", 401, "unauthorized")
     # each key lists only its own jobs
     assert [j["id"] for j in c.check(http("GET", u("/v1/jobs"), headers=one), "/v1/jobs",
                                      200)] == [job]
@@ -831,10 +833,15 @@ def test_contract_with_api_keys(service, redis_server, tmp_path, contract):
     c.check(http("DELETE", u("/v1/jobs/" + other), headers=two), "/v1/jobs/{id}", 200)
 
 
-def test_contract_without_the_document(service, redis_server, tmp_path, monkeypatch, contract):
-    if os.path.exists("/usr/share/wikicrawl/openapi.yaml"):
-        pytest.skip("an installed openapi.yaml would be served")
-    monkeypatch.chdir(tmp_path)  # no ./openapi.yaml for the service to find
+def test_the_document_is_served_from_any_working_directory(service, redis_server, tmp_path,
+                                                           monkeypatch, contract):
+    """Issue 25: it was read from the working directory and 404 elsewhere. It is built into the
+    binary: started where there is no openapi.yaml, the service serves the repository's, byte for
+    byte, and the environment variable that used to point at a file is gone."""
+    monkeypatch.chdir(tmp_path)  # no ./openapi.yaml here
     svc = service("api", ["--redis", redis_server.socket],
                   env={"WIKICRAWL_OPENAPI": str(tmp_path / "missing.yaml")})
-    contract.check(http("GET", svc.url("/openapi.yaml")), "/openapi.yaml", 404, "not_found")
+    r = http("GET", svc.url("/openapi.yaml"))
+    contract.check(r, "/openapi.yaml", 200)
+    with open(SPEC_PATH, "rb") as f:
+        assert r.content == f.read()

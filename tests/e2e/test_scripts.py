@@ -75,6 +75,25 @@ def test_finish_counts_a_chunk_once_and_finishes_the_job(redis_server):
     assert 0 < int(redis_server.cli("TTL", keys[6])) <= 600
 
 
+@pytest.mark.parametrize("stored", ["900", None])
+def test_finish_and_cancel_keep_a_job_for_its_own_result_ttl(redis_server, stored):
+    """Issue 25: the submitting front end's --result-ttl is stored with the job (result_ttl), and
+    the finish (worker) and cancel scripts give every key that TTL, not the caller's; a job
+    written without one (an older version) gets the caller's."""
+    keys = [JOB + p for p in PARTS]
+    want = int(stored or "600")
+    fields = ["status", "running", "chunks", "1", "chunks_done", "0"]
+    redis_server.cli("HSET", keys[0], *(fields + (["result_ttl", stored] if stored else [])))
+    redis_server.cli("HSET", keys[3], "T", "ok")
+    assert evalsha(redis_server, "jobs_finish_chunk", keys, ["1", "1000", "600"]) == "finished"
+    for k in (keys[0], keys[6]):
+        assert want - 100 < int(redis_server.cli("TTL", k)) <= want, k
+    redis_server.cli("DEL", *keys)
+    redis_server.cli("HSET", keys[0], *(fields + (["result_ttl", stored] if stored else [])))
+    redis_server.cli("HSET", keys[1], "1", "x")
+    assert evalsha(redis_server, "jobs_cancel", keys, ["1000", "600"]) == "cancelled"
+    assert want - 100 < int(redis_server.cli("TTL", keys[0])) <= want
+
 def redis_now_ms(redis):
     secs, micros = redis.cli("TIME").split()
     return int(secs) * 1000 + int(micros) // 1000
@@ -186,13 +205,14 @@ def test_a_dropped_job_leaves_its_rotation_at_once(redis_server):
 def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
     job = JOB + "job"
     assert evalsha(redis_server, "jobs_create", [job],
-                   ["3600", "1000", "50", "owner1", '["x"]', "low"]) == "1"
+                   ["3600", "1000", "50", "owner1", '["x"]', "low", "900"]) == "1"
     assert 3500 < int(redis_server.cli("TTL", job)) <= 3600
     assert redis_server.cli("HGET", job, "status") == "receiving"
-    assert redis_server.cli("HMGET", job, "labels", "priority").split() == ['["x"]', "low"]
+    assert redis_server.cli("HMGET", job, "labels", "priority", "result_ttl").split() == [
+        '["x"]', "low", "900"]
     # the same id again writes nothing
     assert evalsha(redis_server, "jobs_create", [job],
-                   ["3600", "2000", "10", "other", "[]", "high"]) == "0"
+                   ["3600", "2000", "10", "other", "[]", "high", "60"]) == "0"
     assert redis_server.cli("HGET", job, "owner") == "owner1"
     # the commit's counters go to an existing job only
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == "committing"
@@ -219,7 +239,7 @@ def test_the_commit_marks_a_job_committed_and_refuses_one_not_receiving(redis_se
     job = JOB + "job"
     keys = [JOB + p for p in PARTS]
     assert evalsha(redis_server, "jobs_create", [job],
-                   ["3600", "1000", "50", "owner1", "[]", "normal"]) == "1"
+                   ["3600", "1000", "50", "owner1", "[]", "normal", "900"]) == "1"
     # cancelled while its body still streamed: the commit's counters are refused
     redis_server.cli("HSET", job, "status", "cancelled")
     assert evalsha(redis_server, "jobs_counted", [job], ["5", "1", "2", "3000", "1"]) == ""

@@ -16,8 +16,9 @@
 
 /* The variables these tests set; the runner's own environment must not leak in either. */
 static const char *const env_used[] = {
-    "WIKICRAWL_CONCURRENCY", "WIKICRAWL_MAXLAG",       "WIKICRAWL_LISTEN",     "WIKICRAWL_REDIS",
-    "WIKICRAWL_WIKI",        "WIKICRAWL_RETRY_MAX_MS", "WIKICRAWL_CHUNK_SIZE", "WIKICRAWL_WORKERS"};
+    "WIKICRAWL_CONCURRENCY", "WIKICRAWL_MAXLAG",  "WIKICRAWL_LISTEN",
+    "WIKICRAWL_REDIS",       "WIKICRAWL_WIKI",    "WIKICRAWL_RETRY_MAX_MS",
+    "WIKICRAWL_CHUNK_SIZE",  "WIKICRAWL_WORKERS", "WIKICRAWL_LOG_LEVEL"};
 
 static int clear_env(void **state)
 {
@@ -100,6 +101,37 @@ static void numbers_out_of_range_or_malformed_are_refused(void **state)
     assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(plain), plain, &err), WC_EINVAL);
     assert_string_equal(err.message,
                         "WIKICRAWL_MAXLAG must be a whole number from -1 to 3600, not 'soon'");
+}
+
+/* A log level is one of four names, in any case, stored in lower case for log_setup(); anything
+ * else is refused like a number out of range (issue 25: `--log-level loud` silenced the process).
+ */
+static void log_levels_are_four_names_in_any_case(void **state)
+{
+    (void)state;
+    struct wc_config cfg;
+    struct wc_error err = {0};
+    const char *ok[][2] = {
+        {"debug", "debug"}, {"INFO", "info"}, {"Warn", "warn"}, {"ERROR", "error"}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char *argv[] = {"api", "--log-level", (char *)ok[i][0]};
+        assert_int_equal(config_parse(&cfg, CONFIG_API, N_ARGS(argv), argv, &err), 0);
+        assert_string_equal(cfg.log_level, ok[i][1]);
+    }
+    char *loud[] = {"worker", "--log-level", "loud"};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(loud), loud, &err), WC_EINVAL);
+    assert_string_equal(err.message,
+                        "--log-level must be debug, info, warn or error (in any case), not 'loud'");
+    const char *bad[] = {"", "information", "err", "debug "};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"serve", "--log-level", (char *)bad[i]};
+        assert_int_equal(config_parse(&cfg, CONFIG_SERVE, N_ARGS(argv), argv, &err), WC_EINVAL);
+    }
+    setenv("WIKICRAWL_LOG_LEVEL", "verbose", 1);
+    char *plain[] = {"api"};
+    assert_int_equal(config_parse(&cfg, CONFIG_API, N_ARGS(plain), plain, &err), WC_EINVAL);
+    assert_string_equal(err.message, "WIKICRAWL_LOG_LEVEL must be debug, info, warn or error (in "
+                                     "any case), not 'verbose'");
 }
 
 static void unknown_flags_and_flags_of_other_roles_are_refused(void **state)
@@ -197,6 +229,7 @@ int main(void)
         cmocka_unit_test_setup(defaults_depend_on_the_role, clear_env),
         cmocka_unit_test_setup(the_flag_wins_over_the_environment, clear_env),
         cmocka_unit_test_setup(numbers_out_of_range_or_malformed_are_refused, clear_env),
+        cmocka_unit_test_setup(log_levels_are_four_names_in_any_case, clear_env),
         cmocka_unit_test_setup(unknown_flags_and_flags_of_other_roles_are_refused, clear_env),
         cmocka_unit_test_setup(operands_are_refused_but_fetch_file, clear_env),
         cmocka_unit_test_setup(strings_too_long_are_refused, clear_env),

@@ -72,6 +72,14 @@ static void labels_from_json(void **state)
         assert_int_equal(job_labels_parse_json(&l, bad[i], strlen(bad[i]), &err), WC_EINVAL);
         assert_int_equal(l.n, 2); /* unchanged */
     }
+    /* The message says what is wrong, not only that a label is refused (issue 25). */
+    const char *surrogate = "[\"a\\udc00\"]";
+    assert_int_equal(job_labels_parse_json(&l, surrogate, strlen(surrogate), &err), WC_EINVAL);
+    assert_non_null(strstr(err.message, "UTF-8 strings: invalid Unicode '\\uDC00'"));
+    assert_int_equal(job_labels_parse_json(&l, "[1]", 3, &err), WC_EINVAL);
+    assert_string_equal(err.message, "labels must be an array of strings");
+    assert_int_equal(job_labels_parse_json(&l, "[\"\"]", 4, &err), WC_EINVAL);
+    assert_string_equal(err.message, "a label must be 1 to 64 bytes");
     assert_int_equal(job_labels_parse_json(&l, "[]", 2, &err), 0);
     assert_int_equal(l.n, 0);
 }

@@ -471,6 +471,21 @@ struct parse_case {
     const char *message;
 };
 
+/* Each input, read whole, is WC_EPARSE with exactly its message. */
+static void expect_parse_errors(const struct parse_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct run run = read_all(TITLES_FORMAT_JSON, 0, cases[i].input, strlen(cases[i].input));
+        if (run.rc != WC_EPARSE || strcmp(run.err.message, cases[i].message) != 0)
+            print_error("input %zu: %s\n   got rc %d: %s\n", i, cases[i].input, run.rc,
+                        run.err.message);
+        assert_int_equal(run.rc, WC_EPARSE);
+        assert_int_equal(run.err.code, WC_EPARSE);
+        assert_string_equal(run.err.message, cases[i].message);
+        run_free(&run);
+    }
+}
+
 static void test_json_parse_errors(void **state)
 {
     (void)state;
@@ -512,19 +527,46 @@ static void test_json_parse_errors(void **state)
         {"[\"a\" \x01]", "line 1, column 6: expected ',' or ']', found byte 0x01"},
         {"[1 2]", "line 1, column 4: expected ',' or ']', found '2'"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct run run = read_all(TITLES_FORMAT_JSON, 0, cases[i].input, strlen(cases[i].input));
-        if (run.rc != WC_EPARSE || strcmp(run.err.message, cases[i].message) != 0)
-            print_error("input %zu: %s\n   got rc %d: %s\n", i, cases[i].input, run.rc,
-                        run.err.message);
-        assert_int_equal(run.rc, WC_EPARSE);
-        assert_int_equal(run.err.code, WC_EPARSE);
-        assert_string_equal(run.err.message, cases[i].message);
-        run_free(&run);
-    }
+    expect_parse_errors(cases, sizeof cases / sizeof cases[0]);
     /* The same message whatever the split. */
     expect_splits(TITLES_FORMAT_JSON, S("[\"A\",\n \"\\u00e9\" , tx]"), "T0:A\nT1:\\xC3\\xA9\n",
                   WC_EPARSE);
+}
+
+/* RFC 8259 section 8.1: member names and every string that is not a title (options, skipped
+ * members, nested values) must be well-formed UTF-8, else the text is malformed; a title that is
+ * not UTF-8 is refused alone (bad_utf8) and the rest read on. */
+static void test_json_utf8_outside_titles(void **state)
+{
+    (void)state;
+    static const struct parse_case cases[] = {
+        {"{\"titles\":[\"a\"],\"x\xFF\":1}",
+         "line 1, column 19: invalid UTF-8 in a string, found byte 0xFF"},
+        {"{\"titles\":[\"Article 1\"],\"note\":\"ab\xFF"
+         "cd\"}",
+         "line 1, column 35: invalid UTF-8 in a string, found byte 0xFF"},
+        {"{\"note\":\"\xC3\"}", "line 1, column 11: invalid UTF-8 in a string, found '\"'"},
+        {"{\"n\":{\"k\":[\"\xC0\xAF\"]}}",
+         "line 1, column 13: invalid UTF-8 in a string, found byte 0xC0"},
+        {"{\"n\":\"\xED\xA0\x80\"}", "line 1, column 7: invalid UTF-8 in a string, found "
+                                     "byte 0xA0"},
+        {"{\"n\":\"\xF4\x90\x80\x80\"}", "line 1, column 7: invalid UTF-8 in a string, found "
+                                         "byte 0x90"},
+        {"{\"labels\":[\"x\xE3\x80\\n\"]}",
+         "line 1, column 15: invalid UTF-8 in a string, found '\\'"},
+        {"[[\"\x80\"]]", "line 1, column 3: invalid UTF-8 in a string, found byte 0x80"},
+    };
+    expect_parse_errors(cases, sizeof cases / sizeof cases[0]);
+    /* Well-formed multi-byte text anywhere is read, whatever the split. */
+    expect_splits(TITLES_FORMAT_JSON,
+                  S("{\"n\xC3\xA9\":\"\xE2\x82\xAC\xF0\x9F\x98\x80\",\"titles\":[\"\xC3\xA9\"]}"),
+                  "On\xC3\xA9=\"\\xE2\\x82\\xAC\\xF0\\x9F\\x98\\x80\"\nT0:\\xC3\\xA9\n", 0);
+    /* The same error whatever the split, and titles before it are delivered. */
+    expect_splits(TITLES_FORMAT_JSON, S("{\"titles\":[\"A\"],\"k\":\"\xE2\x82\"}"), "T0:A\n",
+                  WC_EPARSE);
+    /* A title is refused alone. */
+    expect_log(TITLES_FORMAT_JSON, 0, S("{\"titles\":[\"a\xFF\",\"b\"]}"),
+               "I0:bad_utf8:a\\xFF\nT1:b\n");
 }
 
 static void test_json_nesting_limit(void **state)
@@ -697,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_json_array_option),
         cmocka_unit_test(test_json_long_values_bounded),
         cmocka_unit_test(test_json_parse_errors),
+        cmocka_unit_test(test_json_utf8_outside_titles),
         cmocka_unit_test(test_json_nesting_limit),
         cmocka_unit_test(test_error_is_sticky),
         cmocka_unit_test(test_callback_stop),

@@ -3,7 +3,8 @@
 --       done seen_invalid)
 -- ARGV: seq now_ms ttl
 -- Finishes the job when this was its last chunk: status done, the outcome hash (the
--- exactly-once guard, KEYS[4]) deleted, every key expires after ttl.
+-- exactly-once guard, KEYS[4]) deleted, every key expires after the job's result_ttl (the
+-- submitting front end's --result-ttl), or after ttl (the worker's) for a job without one.
 -- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
 -- done (so that it is counted once); nil for a job that is gone.
 -- A cancelled job is left as it is: its keys already have their TTL, and the done set, which
@@ -23,7 +24,8 @@ if (st == JOB_RUNNING or st == JOB_QUEUED or st == JOB_COMMITTING) and total >= 
   -- The exactly-once guard has done its work: the record script writes nothing for a done
   -- job. Dropping it keeps a finished job's memory to what it serves.
   redis.call('DEL', KEYS[4])
-  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+  local ttl = redis.call('HGET', KEYS[1], 'result_ttl') or ARGV[3]
+  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
   st = JOBS_FINISHED_NOW
 end
 return st
