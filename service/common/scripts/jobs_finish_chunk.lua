@@ -6,6 +6,8 @@
 -- exactly-once guard, KEYS[4]) deleted, every key expires after ttl.
 -- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
 -- done (so that it is counted once); nil for a job that is gone.
+-- A job whose commit has not ended (its hash still has the upload TTL) gives the done set the
+-- same TTL: a job whose front end died mid-commit never finishes, and its keys expire together.
 -- A cancelled job is left as it is: its keys already have their TTL, and the done set, which
 -- may not exist yet, would be created without one.
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -25,5 +27,8 @@ if (st == JOB_RUNNING or st == JOB_QUEUED or st == JOB_COMMITTING) and total >= 
   redis.call('DEL', KEYS[4])
   for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
   st = JOBS_FINISHED_NOW
+else
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[7], ttl) end
 end
 return st
