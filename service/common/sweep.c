@@ -1,0 +1,234 @@
+/* sweep.c - entries that name a job in other keys, dropped once the job is gone */
+#include "sweep.h"
+#include "clock.h"
+#include "jobs.h"
+#include "keys.h"
+#include "queue.h"
+#include "rconn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Entries looked at per step and walk, and the COUNT hint of each SCAN call: a step costs Redis a
+ * few milliseconds at most, and a pass over 100,000 entries takes about eight minutes of one
+ * worker's steps. */
+#define SWEEP_STEP_ENTRIES 1000
+#define SWEEP_SCAN_COUNT "250"
+/* Owners whose walks one step may finish (the registry holds one per API key). */
+#define SWEEP_STEP_OWNERS 16
+
+void sweep_init(struct sweep *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->jobmeta_cursor, sizeof s->jobmeta_cursor, "0");
+    snprintf(s->cursor, sizeof s->cursor, "0");
+}
+
+/* `CMD key cursor COUNT n`: cursor is advanced; the reply's element[1] holds what was found
+ * (caller frees the reply). NULL with err filled when Redis failed. */
+static redisReply *scan(redisContext *c, const char *cmd, const char *key, char *cursor,
+                        struct wc_error *err)
+{
+    const char *argv[] = {cmd, key, cursor, "COUNT", SWEEP_SCAN_COUNT};
+    redisReply *r = rconn_run(c, 5, argv, NULL, err);
+    if (r == NULL)
+        return NULL;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        wc_error_set(err, WC_EREMOTE, "%s answered something else than a page", cmd);
+        return NULL;
+    }
+    snprintf(cursor, SWEEP_CURSOR_MAX, "%s", r->element[0]->str);
+    return r;
+}
+
+/* The job id of found->element[i * stride], or NULL for an entry that cannot be a job's. */
+static const char *entry_id(const redisReply *found, size_t i, size_t stride)
+{
+    const redisReply *m = found->element[i * stride];
+    return m->type == REDIS_REPLY_STRING && keys_job_id_valid(m->str) ? m->str : NULL;
+}
+
+/* Drop from key (an index or a set: cmd ZREM or SREM) the entries of found (every stride-th
+ * element) whose job hash is gone, asked in one pipelined round trip. Returns the number
+ * dropped, or WC_EREMOTE. */
+static long long drop_gone(redisContext *c, const char *cmd, const char *key,
+                           const redisReply *found, size_t stride, struct wc_error *err)
+{
+    size_t n = found->elements / stride;
+    if (n == 0)
+        return 0;
+    const char **argv = malloc((n + 2) * sizeof *argv);
+    if (argv == NULL)
+        return wc_error_set(err, WC_EREMOTE, "out of memory");
+    size_t asked = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = entry_id(found, i, stride);
+        char job[KEYS_MAX];
+        if (id == NULL)
+            continue;
+        keys_job(job, sizeof job, id, KEYS_JOB);
+        if (redisAppendCommand(c, "EXISTS %s", job) != REDIS_OK)
+            break;
+        asked++;
+    }
+    long long rc = 0;
+    size_t argc = 2, answered = 0;
+    argv[0] = cmd;
+    argv[1] = key;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = entry_id(found, i, stride);
+        int gone = 1;
+        if (id != NULL) {
+            if (answered == asked)
+                continue; /* not asked (out of memory): kept for the next pass */
+            redisReply *r = rconn_reply(c, rc ? NULL : err);
+            answered++;
+            if (r == NULL)
+                rc = WC_EREMOTE;
+            gone = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+            freeReplyObject(r);
+            if (c->err)
+                break;
+        }
+        if (gone)
+            argv[argc++] = found->element[i * stride]->str;
+    }
+    if (rc == 0 && argc > 2) {
+        redisReply *r = rconn_run(c, (int)argc, argv, NULL, err);
+        if (r == NULL)
+            rc = WC_EREMOTE;
+        freeReplyObject(r);
+    }
+    free(argv);
+    return rc ? rc : (long long)(argc - 2);
+}
+
+/* One jobmeta entry: a job that is gone or over leaves the queue (queue_drop(): its list, its
+ * turn, its entry), after its Idempotency-Key is given the TTL of its results; a job still queued
+ * or running keeps its key alive. Returns 1 (dropped), 0, or WC_EREMOTE. */
+static int settle_jobmeta(redisContext *c, const char *id, long result_ttl, struct wc_error *err)
+{
+    struct job_status st;
+    int got = jobs_get(c, id, &st, err);
+    if (got < 0)
+        return got;
+    if (got == 0 && !jobs_is_final(&st))
+        return st.idem[0] ? jobs_idempotency_keep(c, st.idem, id, result_ttl, err) : 0;
+    if (got == 0 && st.idem[0]) {
+        long long left = (st.expires - clock_wall_ms()) / 1000;
+        if (jobs_idempotency_keep(c, st.idem, id, left > 0 ? (long)left : 1, err) != 0)
+            return WC_EREMOTE;
+    }
+    return queue_drop(c, id, err) < 0 ? WC_EREMOTE : 1;
+}
+
+static long long sweep_jobmeta(struct sweep *s, redisContext *c, long result_ttl,
+                               struct wc_error *err)
+{
+    char jobmeta[KEYS_MAX];
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    long long dropped = 0;
+    size_t examined = 0;
+    do {
+        redisReply *r = scan(c, "HSCAN", jobmeta, s->jobmeta_cursor, err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        const redisReply *found = r->element[1];
+        size_t n = found->elements / 2;
+        int rc = 0;
+        for (size_t i = 0; i < n && rc >= 0; i++) {
+            const char *id = entry_id(found, i, 2);
+            if (id == NULL)
+                continue;
+            rc = settle_jobmeta(c, id, result_ttl, err);
+            dropped += rc > 0;
+        }
+        examined += n;
+        freeReplyObject(r);
+        if (rc < 0)
+            return WC_EREMOTE;
+    } while (strcmp(s->jobmeta_cursor, "0") != 0 && examined < SWEEP_STEP_ENTRIES);
+    return dropped;
+}
+
+/* Move to the owner after s->owner in the registry (in byte order, back to the first after the
+ * last). 1, 0 (the registry is empty), or WC_EREMOTE. */
+static int next_owner(struct sweep *s, redisContext *c, struct wc_error *err)
+{
+    char owners[KEYS_MAX];
+    keys_queue(owners, sizeof owners, "owners");
+    const char *argv[] = {"SMEMBERS", owners};
+    redisReply *r = rconn_run(c, 2, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    const char *first = NULL, *next = NULL;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *o = r->element[i]->str;
+        if (r->element[i]->type != REDIS_REPLY_STRING || strlen(o) >= SWEEP_OWNER_MAX)
+            continue;
+        if (first == NULL || strcmp(o, first) < 0)
+            first = o;
+        if (s->has_owner && strcmp(o, s->owner) > 0 && (next == NULL || strcmp(o, next) < 0))
+            next = o;
+    }
+    if (next == NULL)
+        next = first;
+    int rc = next != NULL;
+    if (next != NULL) {
+        snprintf(s->owner, sizeof s->owner, "%s", next);
+        s->has_owner = 1;
+        s->walking = 1;
+        snprintf(s->cursor, sizeof s->cursor, "0");
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static long long sweep_owners(struct sweep *s, redisContext *c, struct wc_error *err)
+{
+    long long dropped = 0;
+    size_t examined = 0;
+    int finished = 0;
+    while (examined < SWEEP_STEP_ENTRIES && finished < SWEEP_STEP_OWNERS) {
+        if (s->walking == 0) {
+            int rc = next_owner(s, c, err);
+            if (rc <= 0)
+                return rc < 0 ? WC_EREMOTE : dropped;
+        }
+        char key[KEYS_MAX];
+        if (s->walking == 1)
+            keys_jobs_index(key, sizeof key, s->owner);
+        else
+            keys_owner_jobs(key, sizeof key, s->owner);
+        redisReply *r = scan(c, s->walking == 1 ? "ZSCAN" : "SSCAN", key, s->cursor, err);
+        if (r == NULL)
+            return WC_EREMOTE;
+        size_t stride = s->walking == 1 ? 2 : 1;
+        long long n =
+            drop_gone(c, s->walking == 1 ? "ZREM" : "SREM", key, r->element[1], stride, err);
+        examined += r->element[1]->elements / stride;
+        freeReplyObject(r);
+        if (n < 0)
+            return WC_EREMOTE;
+        dropped += n;
+        if (strcmp(s->cursor, "0") == 0) {
+            s->walking = s->walking == 1 ? 2 : 0;
+            finished += s->walking == 0;
+        }
+    }
+    return dropped;
+}
+
+long long sweep_step(struct sweep *s, redisContext *c, long result_ttl, struct wc_error *err)
+{
+    long long from_jobmeta = sweep_jobmeta(s, c, result_ttl, err);
+    if (from_jobmeta < 0)
+        return from_jobmeta;
+    long long from_owners = sweep_owners(s, c, err);
+    if (from_owners < 0)
+        return from_owners;
+    return from_jobmeta + from_owners;
+}
