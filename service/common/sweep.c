@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "queue.h"
 #include "rconn.h"
+#include "scripts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +94,7 @@ static long long drop_gone(redisContext *c, const char *cmd, const char *key,
             if (c->err)
                 break;
         }
-        if (gone)
+        if (gone && found->element[i * stride]->type == REDIS_REPLY_STRING)
             argv[argc++] = found->element[i * stride]->str;
     }
     if (rc == 0 && argc > 2) {
@@ -106,23 +107,101 @@ static long long drop_gone(redisContext *c, const char *cmd, const char *key,
     return rc ? rc : (long long)(argc - 2);
 }
 
-/* One jobmeta entry: a job that is gone or over leaves the queue (queue_drop(): its list, its
- * turn, its entry), after its Idempotency-Key is given the TTL of its results; a job still queued
- * or running keeps its key alive. Returns 1 (dropped), 0, or WC_EREMOTE. */
-static int settle_jobmeta(redisContext *c, const char *id, long result_ttl, struct wc_error *err)
+/* A jobmeta entry of a job that is gone or over (its queue_forget() or queue_drop() reply was
+ * lost, or a cancel came during its commit): its Idempotency-Key is given the TTL of its results,
+ * then it leaves the queue (queue_drop(): its list, its turn, its entry). 0 or WC_EREMOTE. */
+static int settle_over(redisContext *c, const char *id, struct wc_error *err)
 {
     struct job_status st;
     int got = jobs_get(c, id, &st, err);
     if (got < 0)
         return got;
-    if (got == 0 && !jobs_is_final(&st))
-        return st.idem[0] ? jobs_idempotency_keep(c, st.idem, id, result_ttl, err) : 0;
     if (got == 0 && st.idem[0]) {
         long long left = (st.expires - clock_wall_ms()) / 1000;
         if (jobs_idempotency_keep(c, st.idem, id, left > 0 ? (long)left : 1, err) != 0)
             return WC_EREMOTE;
     }
-    return queue_drop(c, id, err) < 0 ? WC_EREMOTE : 1;
+    return queue_drop(c, id, err) < 0 ? WC_EREMOTE : 0;
+}
+
+/* True when an HMGET status idem reply is of a job that exists and is not over. */
+static int job_live(const redisReply *meta)
+{
+    const redisReply *st = meta->element[0];
+    return st->type == REDIS_REPLY_STRING && strcmp(st->str, JOB_DONE) != 0 &&
+           strcmp(st->str, JOB_CANCELLED) != 0;
+}
+
+/* One page of jobmeta (found: field, value...): the jobs' status and Idempotency-Key read in one
+ * pipelined round trip, the keys of those still queued or running renewed in a second, the few
+ * that are gone or over settled one at a time. Returns the entries dropped, or WC_EREMOTE. */
+static long long sweep_jobmeta_page(redisContext *c, const redisReply *found, long result_ttl,
+                                    struct wc_error *err)
+{
+    size_t n = found->elements / 2;
+    redisReply **meta = calloc(n ? n : 1, sizeof *meta);
+    if (meta == NULL)
+        return wc_error_set(err, WC_EREMOTE, "out of memory");
+    long long rc = 0, dropped = 0;
+    size_t asked = 0, answered = 0, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = entry_id(found, i, 2);
+        char job[KEYS_MAX];
+        if (id == NULL)
+            continue;
+        keys_job(job, sizeof job, id, KEYS_JOB);
+        if (redisAppendCommand(c, "HMGET %s status idem", job) != REDIS_OK)
+            break;
+        asked++;
+    }
+    for (size_t i = 0; i < n && answered < asked; i++) {
+        if (entry_id(found, i, 2) == NULL)
+            continue;
+        meta[i] = rconn_reply(c, rc ? NULL : err);
+        answered++;
+        if (meta[i] == NULL)
+            rc = WC_EREMOTE;
+        else if (meta[i]->type != REDIS_REPLY_ARRAY || meta[i]->elements != 2)
+            rc = wc_error_set(err, WC_EREMOTE, "HMGET answered something else than 2 fields");
+        if (c->err)
+            break;
+    }
+    if (rc != 0)
+        goto out;
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%ld", result_ttl);
+    for (size_t i = 0; i < n; i++) {
+        if (meta[i] == NULL || !job_live(meta[i]))
+            continue;
+        const redisReply *idem = meta[i]->element[1];
+        if (idem->type != REDIS_REPLY_STRING ||
+            strncmp(idem->str, KEYS_IDEM_PREFIX, sizeof KEYS_IDEM_PREFIX - 1) != 0)
+            continue;
+        const char *keys[] = {idem->str};
+        const char *args[] = {entry_id(found, i, 2), ttl};
+        if (rconn_append_eval(c, JOBS_SCRIPT_IDEMPOTENCY_KEEP, 1, keys, 2, args, NULL) != 0)
+            break;
+        kept++;
+    }
+    for (size_t k = 0; k < kept; k++) {
+        redisReply *r = rconn_reply(c, rc ? NULL : err);
+        if (r == NULL)
+            rc = WC_EREMOTE;
+        freeReplyObject(r);
+        if (c->err)
+            goto out;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (meta[i] == NULL || job_live(meta[i]))
+            continue;
+        rc = settle_over(c, entry_id(found, i, 2), err);
+        dropped += rc == 0;
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(meta[i]);
+    free(meta);
+    return rc ? rc : dropped;
 }
 
 static long long sweep_jobmeta(struct sweep *s, redisContext *c, long result_ttl,
@@ -136,20 +215,12 @@ static long long sweep_jobmeta(struct sweep *s, redisContext *c, long result_ttl
         redisReply *r = scan(c, "HSCAN", jobmeta, s->jobmeta_cursor, err);
         if (r == NULL)
             return WC_EREMOTE;
-        const redisReply *found = r->element[1];
-        size_t n = found->elements / 2;
-        int rc = 0;
-        for (size_t i = 0; i < n && rc >= 0; i++) {
-            const char *id = entry_id(found, i, 2);
-            if (id == NULL)
-                continue;
-            rc = settle_jobmeta(c, id, result_ttl, err);
-            dropped += rc > 0;
-        }
-        examined += n;
+        long long n = sweep_jobmeta_page(c, r->element[1], result_ttl, err);
+        examined += r->element[1]->elements / 2;
         freeReplyObject(r);
-        if (rc < 0)
+        if (n < 0)
             return WC_EREMOTE;
+        dropped += n;
     } while (strcmp(s->jobmeta_cursor, "0") != 0 && examined < SWEEP_STEP_ENTRIES);
     return dropped;
 }
