@@ -258,6 +258,20 @@ static int next_owner(struct sweep *s, redisContext *c, struct wc_error *err)
     return rc;
 }
 
+/* An owner whose index and set are both gone leaves the registry (JOBS_SCRIPT_OWNER_FORGET), so
+ * that it holds the owners with jobs. 0 or WC_EREMOTE. */
+static int forget_owner(redisContext *c, const char *owner, struct wc_error *err)
+{
+    char owners[KEYS_MAX], index[KEYS_MAX], set[KEYS_MAX];
+    keys_queue(owners, sizeof owners, "owners");
+    keys_jobs_index(index, sizeof index, owner);
+    keys_owner_jobs(set, sizeof set, owner);
+    const char *keys[] = {owners, index, set};
+    const char *args[] = {owner};
+    long long forgot = 0;
+    return rconn_eval_integer(c, JOBS_SCRIPT_OWNER_FORGET, 3, keys, 1, args, NULL, &forgot, err);
+}
+
 static long long sweep_owners(struct sweep *s, redisContext *c, struct wc_error *err)
 {
     long long dropped = 0;
@@ -289,6 +303,8 @@ static long long sweep_owners(struct sweep *s, redisContext *c, struct wc_error 
             s->walking = s->walking == 1 ? 2 : 0;
             finished += s->walking == 0;
         }
+        if (s->walking == 0 && forget_owner(c, s->owner, err) != 0)
+            return WC_EREMOTE;
     }
     return dropped;
 }

@@ -12,7 +12,8 @@
  * or is purged. The sweep walks them with cursors (ZSCAN, SSCAN, HSCAN), a bounded number of
  * entries per step, and drops the entries whose job hash is gone: each entry is looked at once
  * per pass, whether or not anyone lists those jobs. The owners walked are the members of the
- * registry `owners` (one per API key that submitted, "" without API keys).
+ * registry `owners` (one per API key with jobs, "" without API keys); an owner whose index and set
+ * are both gone at the end of its walk leaves it.
  *
  * In jobmeta it also settles what a lost reply left: a job that is over but still there (its
  * queue_forget() or queue_drop() failed) leaves the queue, and the Idempotency-Key of a job still

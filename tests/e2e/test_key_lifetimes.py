@@ -166,6 +166,9 @@ def test_a_job_whose_commit_stopped_midway_expires_whole(service, redis_server, 
              "jobmeta to forget the job")
     wait_for(lambda: redis_server.cli("ZSCORE", QUEUE + "jobs:", job) == "", 30,
              "the index to forget the job")
+    # Its owner has no job left: it leaves the registry the sweep walks.
+    wait_for(lambda: redis_server.cli("SISMEMBER", QUEUE + "owners", "") == "0", 30,
+             "the registry to forget the owner")
     for prio in ("high", "normal", "low"):
         assert job not in redis_server.cli("LRANGE", TURNS + prio + ":", "0", "-1").split()
     assert not job_keys(redis_server, job)
