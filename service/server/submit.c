@@ -601,6 +601,7 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
      * its results. */
     struct wc_buf labels = WC_BUF_INIT;
     if (s->late_meta && job_labels_json(&s->labels, &labels) != 0) {
+        wc_buf_free(&labels);
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");
         goto out;
     }
