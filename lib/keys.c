@@ -47,7 +47,7 @@ int keys_job_queue(char *out, size_t size, const char *job_id)
 
 int keys_idempotency(char *out, size_t size, const char *owner, const char *key)
 {
-    return fit(snprintf(out, size, "wikicrawl:{queue}:idem:%s:%s", owner, key), size);
+    return fit(snprintf(out, size, KEYS_IDEM_PREFIX "%s:%s", owner, key), size);
 }
 
 int keys_owner_jobs(char *out, size_t size, const char *owner)

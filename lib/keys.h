@@ -22,10 +22,13 @@
  *   wikicrawl:{queue}:workers              ZSET   worker id -> last heartbeat (ms)
  *   wikicrawl:{queue}:stats                HASH   fleet counters for /metrics
  *   wikicrawl:{queue}:idem:OWNER:KEY       STRING job id of an Idempotency-Key, per API key
+ *                                                 (expires with its job's results)
+ *   wikicrawl:{queue}:owners               SET    owner tags with an index or a job set below
  *   wikicrawl:{queue}:owner:OWNER          SET    job ids an API key's owner tag submitted
  *   wikicrawl:{queue}:jobs:OWNER           ZSET   job id -> created (ms): the jobs GET /v1/jobs
- *                                                 lists (OWNER "" without API keys); entries
- *                                                 of expired jobs are pruned while listing
+ *                                                 lists (OWNER "" without API keys)
+ *                                                 Entries of jobs that are gone leave these two
+ *                                                 and jobmeta by the sweep (common/sweep.h).
  *   wikicrawl:{queue}:limiter              HASH   the fleet's token bucket and pause_until (ms)
  *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
  *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
@@ -115,6 +118,8 @@ int keys_cache_title(struct wc_buf *out, const char *title, size_t len);
  * owner tags they read, all under the tag {queue}. */
 #define KEYS_JOBQ_PREFIX "wikicrawl:{queue}:jobq:"
 #define KEYS_TURNS_PREFIX "wikicrawl:{queue}:turns:"
+/* ...and every Idempotency-Key: a name read back from a job hash is used only if it has it. */
+#define KEYS_IDEM_PREFIX "wikicrawl:{queue}:idem:"
 
 /* True when id has the form of a job id (32 lower-case hex digits): anything else is refused
  * before it can reach a key name. */

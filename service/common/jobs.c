@@ -2,6 +2,7 @@
 #include "jobs.h"
 #include "clock.h"
 #include "json_write.h"
+#include "num.h"
 #include "queue.h"
 #include "rconn.h"
 #include "scripts.h"
@@ -50,7 +51,7 @@ static const struct job_field job_fields[] = {
     LL_FIELD(finished),       LL_FIELD(chunk_size), STRING_FIELD(owner),
     LL_FIELD(n_results),      LL_FIELD(n_errors),   STRING_FIELD(labels),
     STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
-    LL_FIELD(requests_query),
+    LL_FIELD(requests_query), STRING_FIELD(idem),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 
@@ -177,8 +178,55 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
     /* Its queued chunks leave the rotation now, not as no-op claims one by one. Another slot
      * ({queue}), hence a second script: a failure here leaves only references that settle as
      * no-ops (the chunk bodies are gone). */
-    if (rc == 0 && strcmp(status_out, JOB_CANCELLED) == 0 && queue_drop(c, id, err) < 0)
+    if (rc == 0 && strcmp(status_out, JOB_CANCELLED) == 0 &&
+        (jobs_idempotency_follow(c, id, ttl, err) != 0 || queue_drop(c, id, err) < 0))
         return WC_EREMOTE;
+    return rc;
+}
+
+int jobs_idempotency_keep(redisContext *c, const char *idem_key, const char *job_id, long ttl,
+                          struct wc_error *err)
+{
+    if (strncmp(idem_key, KEYS_IDEM_PREFIX, sizeof KEYS_IDEM_PREFIX - 1) != 0)
+        return 0;
+    char ttls[32];
+    snprintf(ttls, sizeof ttls, "%ld", ttl);
+    const char *keys[] = {idem_key};
+    const char *args[] = {job_id, ttls};
+    long long kept = 0;
+    return rconn_eval_integer(c, JOBS_SCRIPT_IDEMPOTENCY_KEEP, 1, keys, 2, args, NULL, &kept, err);
+}
+
+int jobs_idempotency_follow(redisContext *c, const char *id, long ttl, struct wc_error *err)
+{
+    char idem[KEYS_MAX];
+    int rc = jobs_get_field(c, id, "idem", idem, sizeof idem, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    /* The job's own result_ttl (the submitting front end's), as the finish and cancel scripts use
+     * it; ttl only for a job written before the field existed. */
+    char job_ttl[32];
+    long stored = 0;
+    rc = jobs_get_field(c, id, "result_ttl", job_ttl, sizeof job_ttl, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && num_parse_long(job_ttl, 1, 1L << 40, &stored) == 0)
+        ttl = stored;
+    return jobs_idempotency_keep(c, idem, id, ttl, err);
+}
+
+int jobs_get_field(redisContext *c, const char *id, const char *field, char *out, size_t size,
+                   struct wc_error *err)
+{
+    char key[KEYS_MAX];
+    keys_job(key, sizeof key, id, KEYS_JOB);
+    const char *argv[] = {"HGET", key, field};
+    redisReply *r = rconn_run(c, 3, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    int rc = r->type == REDIS_REPLY_STRING ? 0 : 1;
+    snprintf(out, size, "%s", rc == 0 ? r->str : "");
+    freeReplyObject(r);
     return rc;
 }
 
@@ -199,7 +247,8 @@ int jobs_purge(redisContext *c, const char *id, struct wc_error *err)
     if (rc != 0)
         return rc;
     /* The index and the owner's set live under {queue}, another slot than the job's keys: they
-     * are cleaned after it, and an entry left by a failure here is pruned while listing. */
+     * are cleaned after it, and an entry left by a failure here is pruned by the sweep (sweep.h).
+     */
     char index[KEYS_MAX], set[KEYS_MAX];
     keys_jobs_index(index, sizeof index, owner);
     keys_owner_jobs(set, sizeof set, owner);

@@ -50,6 +50,7 @@ struct job_status {
     long long expires;   /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
                             it does not expire (an upload or a job not finished yet) */
     long long committed; /* 1 once every chunk of it is queued (jobs_committed.lua) */
+    char idem[KEYS_MAX]; /* the Idempotency-Key naming it (keys_idempotency()), "" for none */
 };
 
 /* All keys of one job, in the order the scripts expect them (enum keys_job_part). */
@@ -67,6 +68,11 @@ void jobs_keys(struct job_keys *k, const char *id);
  * WC_EREMOTE. */
 int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_error *err);
 
+/* Read one field of job id's hash into out (size bytes, truncated). Returns 0 (read), 1 (no
+ * such job or field: out is ""), or WC_EREMOTE. */
+int jobs_get_field(redisContext *c, const char *id, const char *field, char *out, size_t size,
+                   struct wc_error *err);
+
 /* The status as the API shows it: {"id","status","titles",...,"created","started","finished",
  * "expires_at","labels","priority"}. */
 int jobs_status_json(const struct job_status *s, struct wc_buf *out);
@@ -81,11 +87,23 @@ int jobs_purge(redisContext *c, const char *id, struct wc_error *err);
 int jobs_is_final(const struct job_status *s);
 
 /* Cancel: queued chunks are dropped (the job leaves the queue: queue_drop()), running ones stop
- * at their next title, results stay for the job's own result_ttl (set at submission), or ttl
- * seconds for a job written by an older version without one. Returns 0 (then *status_out holds
- * the status after the call), 1 (no such job), or WC_EREMOTE. */
+ * at their next title, results (and the job's Idempotency-Key) stay for the job's own result_ttl
+ * (set at submission), or ttl seconds for a job written by an older version without one. Returns
+ * 0 (then *status_out holds the status after the call), 1 (no such job), or WC_EREMOTE. */
 int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, size_t size,
                 struct wc_error *err);
+
+/* Make the Idempotency-Key idem_key (which named job_id) expire ttl seconds from now, or write it
+ * again with that TTL if it lapsed (JOBS_SCRIPT_IDEMPOTENCY_KEEP); a key that names another job
+ * is left alone, and a name outside the idempotency keys (KEYS_IDEM_PREFIX) is ignored. Called
+ * when a job ends and, while it is queued or running, by the sweep (common/sweep.h): the key lives
+ * as long as the job's results, and always keeps a TTL. Returns 0 or WC_EREMOTE. */
+int jobs_idempotency_keep(redisContext *c, const char *idem_key, const char *job_id, long ttl,
+                          struct wc_error *err);
+
+/* jobs_idempotency_keep() for the key job id's hash names (field "idem"), if any, with the job's
+ * result_ttl (ttl for a job written without one). 0 or WC_EREMOTE. */
+int jobs_idempotency_follow(redisContext *c, const char *id, long ttl, struct wc_error *err);
 
 /* The value JOBS_SCRIPT_FINISH_CHUNK (common/scripts.h) returns from the one call that made the job
  * done, so that it is counted once. */

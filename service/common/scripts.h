@@ -21,6 +21,8 @@ extern const char JOBS_SCRIPT_PURGE[];                /* jobs_purge.lua */
 extern const char JOBS_SCRIPT_REAP[];                 /* jobs_reap.lua */
 extern const char JOBS_SCRIPT_HEARTBEAT[];            /* jobs_heartbeat.lua */
 extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeover.lua */
+extern const char JOBS_SCRIPT_IDEMPOTENCY_KEEP[];     /* jobs_idempotency_keep.lua */
+extern const char JOBS_SCRIPT_OWNER_FORGET[];         /* jobs_owner_forget.lua */
 extern const char JOBS_SCRIPT_LIVE_WORKERS[];         /* jobs_live_workers.lua */
 extern const char JOBS_SCRIPT_ADD_COUNTS[];           /* jobs_add_counts.lua */
 

@@ -154,6 +154,14 @@ int auth_track_job(redisContext *c, const char *owner, const char *job_id, struc
     if (r == NULL)
         return WC_EREMOTE;
     freeReplyObject(r);
+    /* The sweep (common/sweep.h) walks the sets of the owners in this registry. */
+    char owners[KEYS_MAX];
+    keys_queue(owners, sizeof owners, "owners");
+    const char *reg[] = {"SADD", owners, owner};
+    r = rconn_run(c, 3, reg, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
+    freeReplyObject(r);
     return 0;
 }
 

@@ -64,8 +64,8 @@ static const redisReply *entry_record(const redisReply *entry, const char *field
     return NULL;
 }
 
-/* Read the next batch of the page into s->batch. 0 or WC_EREMOTE (Redis failed); the reader can
- * only cut the response short, so no message is kept. */
+/* Read the next batch of the page into s->batch. 0, WC_EREMOTE (Redis failed) or WC_ESTOP (the
+ * stream is gone); the reader can only cut the response short, so no message is kept. */
 static int stream_fill(struct stream_ctx *s)
 {
     /* The batch sent is freed first: a response never holds two. */
@@ -89,8 +89,13 @@ static int stream_fill(struct stream_ctx *s)
             largest = record->len + 1;
     }
     s->count = results_batch_count(s->count, largest);
-    /* Entries expired or never written (a cancelled job) end the stream early. */
-    s->done = s->batch->elements > 0 ? upto : s->last;
+    /* Every ordinal up to last was written when the page began (the job's counters said so):
+     * none left means the stream is gone (the job expired or was purged mid-download). The
+     * response is cut without its last chunk, so that every client sees an error, not a page
+     * that merely ends early. */
+    if (s->batch->elements == 0)
+        return WC_ESTOP;
+    s->done = upto;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* route.c - request dispatch: libmicrohttpd's callbacks, access checks, routing by URL */
 #include "server.h"
 #include "openapi.h"
+#include "common/jobs.h"
 #include "common/rconn.h"
 #include "gzip_member.h"
 #include "keys.h"
@@ -53,15 +54,11 @@ static int job_forbidden(struct api_server *srv, struct conn_ctx *cc, struct req
     redisContext *redis = conn_redis(srv, cc, err);
     if (redis == NULL)
         return WC_EREMOTE;
-    char key[KEYS_MAX];
-    keys_job(key, sizeof key, id, KEYS_JOB);
-    const char *argv[] = {"HGET", key, "owner"};
-    redisReply *r = rconn_run(redis, 3, argv, NULL, err);
-    if (r == NULL)
-        return WC_EREMOTE;
-    int forbidden = r->type == REDIS_REPLY_STRING && strcmp(r->str, req->owner) != 0;
-    freeReplyObject(r);
-    return forbidden;
+    char owner[sizeof((struct job_status *)0)->owner];
+    int rc = jobs_get_field(redis, id, "owner", owner, sizeof owner, err);
+    if (rc < 0)
+        return rc;
+    return rc == 0 && strcmp(owner, req->owner) != 0;
 }
 
 static enum MHD_Result respond_unauthorized(struct MHD_Connection *c, enum auth_verdict v)

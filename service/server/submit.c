@@ -531,30 +531,25 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
     }
 }
 
-/* Labels and priority named by the body, which arrive after the job hash was written, and the
- * job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so that a
- * failed one is never listed. The index is under {queue}, another slot than the job: a front end
- * that dies after this leaves an entry whose job expires, which listing prunes. */
+/* The job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so
+ * that a failed one is never listed, and the owner in the registry the sweep walks. The index is
+ * under {queue}, another slot than the job: an entry whose job expires or is purged is pruned by
+ * the sweep (common/sweep.h). */
 static int store_meta(struct submission *s)
 {
-    size_t n_pending = 0;
-    struct wc_buf labels = WC_BUF_INIT;
-    if (s->late_meta) {
-        if (job_labels_json(&s->labels, &labels) != 0)
-            return wc_error_set(s->err, WC_ENOMEM, "out of memory");
-        const char *argv[] = {"HSET",     s->keys.key[KEYS_JOB], "labels", labels.data,
-                              "priority", s->opts.priority};
-        if (redisAppendCommandArgv(s->redis, 6, argv, NULL) == REDIS_OK)
-            n_pending++;
-    }
-    char index[KEYS_MAX], score[32];
-    keys_jobs_index(index, sizeof index, s->opts.owner ? s->opts.owner : "");
+    const char *owner = s->opts.owner ? s->opts.owner : "";
+    char index[KEYS_MAX], owners[KEYS_MAX], score[32];
+    keys_jobs_index(index, sizeof index, owner);
+    keys_queue(owners, sizeof owners, "owners");
     snprintf(score, sizeof score, "%lld", s->created);
     const char *zadd[] = {"ZADD", index, score, s->id};
+    const char *sadd[] = {"SADD", owners, owner};
+    size_t n_pending = 0;
     if (redisAppendCommandArgv(s->redis, 4, zadd, NULL) == REDIS_OK)
         n_pending++;
-    wc_buf_free(&labels);
-    if (n_pending != (s->late_meta ? 2u : 1u)) {
+    if (n_pending == 1 && redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
+        n_pending++;
+    if (n_pending != 2) {
         drain_replies(s, n_pending);
         return wc_error_set(s->err, WC_ENOMEM, "out of memory");
     }
@@ -605,9 +600,30 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     snprintf(chunks, sizeof chunks, "%lld", s->chunks);
     snprintf(now, sizeof now, "%lld", clock_wall_ms());
     snprintf(ttl, sizeof ttl, "%ld", s->opts.result_ttl);
-    const char *counted[] = {titles, duplicates, chunks, now, s->opts.use_cache ? "1" : "0"};
+    /* With the counters: labels and priority a body named (after the job hash was made), and
+     * the name of the Idempotency-Key, which the job's end and the sweep keep alive as long as
+     * its results. */
+    struct wc_buf labels = WC_BUF_INIT;
+    if (s->late_meta && job_labels_json(&s->labels, &labels) != 0) {
+        wc_buf_free(&labels);
+        rc = wc_error_set(err, WC_ENOMEM, "out of memory");
+        goto out;
+    }
+    const char *counted[11] = {titles, duplicates, chunks, now, s->opts.use_cache ? "1" : "0"};
+    int n_counted = 5;
+    if (s->late_meta) {
+        counted[n_counted++] = "labels";
+        counted[n_counted++] = labels.data;
+        counted[n_counted++] = "priority";
+        counted[n_counted++] = s->opts.priority;
+    }
+    if (s->opts.idempotency_key) {
+        counted[n_counted++] = "idem";
+        counted[n_counted++] = s->opts.idempotency_key;
+    }
     redisReply *r =
-        rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, 5, counted, NULL, err);
+        rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, n_counted, counted, NULL, err);
+    wc_buf_free(&labels);
     if (r == NULL) {
         rc = WC_EREMOTE;
         goto out;

@@ -99,6 +99,9 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
             if (fin->type == REDIS_REPLY_STRING && strcmp(fin->str, JOBS_FINISHED_NOW) == 0) {
                 log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
                 struct wc_error stats_err = {0};
+                /* Its Idempotency-Key now lives as long as its results. A failure leaves the
+                 * job in jobmeta, where the sweep (common/sweep.h) finds it done. */
+                jobs_idempotency_follow(w->redis, run->job_id, w->cfg->result_ttl, &stats_err);
                 queue_forget(w->redis, run->job_id, &stats_err);
                 stats_read_replies(
                     w->redis, stats_append_count(w->redis, w->stats, STATS_JOBS_DONE), &stats_err);

@@ -62,6 +62,10 @@ int worker_heartbeat(struct worker *w, int force)
         if (moved > 0)
             log_event(LOG_WARN, "chunks_requeued", "chunks=%lld msg=\"from silent workers\"",
                       moved);
+        /* Beside the reap: entries that name jobs gone meanwhile leave the indexes. */
+        long long dropped = sweep_step(&w->sweep, w->redis, w->cfg->result_ttl, &err);
+        if (dropped > 0)
+            log_event(LOG_DEBUG, "sweep", "dropped=%lld", dropped);
     }
     return rc;
 }
@@ -258,6 +262,7 @@ static int reconcile(struct worker *w)
 int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
 {
     struct worker w = {0};
+    sweep_init(&w.sweep);
     w.cfg = cfg;
     w.stop = stop;
     /* Every batch of results builds a command of a few hundred KB and frees it. glibc would hand

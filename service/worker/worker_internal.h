@@ -17,6 +17,7 @@
 #include "common/jobs.h"
 #include "common/record_batch.h"
 #include "common/stats.h"
+#include "common/sweep.h"
 #include "keys.h"
 #include "mwquery.h"
 
@@ -50,6 +51,7 @@ struct worker {
     struct limiter *limiter;
     struct gzip_writer *gz; /* compresses every record and error line this worker writes */
     long long last_heartbeat, last_reap;
+    struct sweep sweep;      /* where this worker's walk of the job indexes is (common/sweep.h) */
     long long stop_deadline; /* clock_monotonic_ms(); 0 until a stop is asked */
     /* Redis answered an error (LOADING, BUSY, READONLY, OOM...): nothing is claimed before this
      * (clock_monotonic_ms()), so a refusing Redis is not asked in a tight loop. */

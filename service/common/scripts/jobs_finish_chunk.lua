@@ -7,6 +7,8 @@
 -- submitting front end's --result-ttl), or after ttl (the worker's) for a job without one.
 -- Returns the status after the call, or JOBS_FINISHED_NOW from the one call that made the job
 -- done (so that it is counted once); nil for a job that is gone.
+-- A job whose commit has not ended (its hash still has the upload TTL) gives the done set the
+-- same TTL: a job whose front end died mid-commit never finishes, and its keys expire together.
 -- A cancelled job is left as it is: its keys already have their TTL, and the done set, which
 -- may not exist yet, would be created without one.
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -27,5 +29,8 @@ if (st == JOB_RUNNING or st == JOB_QUEUED or st == JOB_COMMITTING) and total >= 
   local ttl = redis.call('HGET', KEYS[1], 'result_ttl') or ARGV[3]
   for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
   st = JOBS_FINISHED_NOW
+else
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[7], ttl) end
 end
 return st

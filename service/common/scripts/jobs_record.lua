@@ -6,6 +6,9 @@
 -- Returns {written, ordinal...}: per title n for results entry 0-n, -n for errors entry 0-n, 0 for
 -- a title recorded before (the worker points the cache at the entry); -1 for a job that is gone,
 -- -2 for one that is cancelled or done.
+-- A job whose commit has not ended keeps a TTL on every key (the upload's, until
+-- jobs_committed.lua removes it): what this call creates expires with the job hash, so a front end
+-- that dies mid-commit leaves nothing that lives for ever.
 -- The job's counters are read once and written once per call, not per title: a script is atomic,
 -- and one call carries a batch of titles, so this saves Redis (and its AOF) 2 commands per title.
 local job = redis.call('HMGET', KEYS[1], 'status', 'n_results', 'n_errors')
@@ -42,6 +45,12 @@ if n_errors > first_error then
   redis.call('HSET', KEYS[1], 'n_errors', n_errors)
   for outcome, count in pairs(by_outcome) do
     redis.call('HINCRBY', KEYS[1], outcome, count)
+  end
+end
+if answer[1] > 0 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then
+    for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
   end
 end
 return answer
