@@ -1,5 +1,6 @@
 /* queue.c - the chunk queue: one list per job, fair turns between owners and their jobs */
 #include "queue.h"
+#include "chunk.h"
 #include "jobs.h"
 #include "keys.h"
 #include "rconn.h"
@@ -8,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define QUEUE_STR_(x) #x
+#define QUEUE_STR(x) QUEUE_STR_(x)
 
 static const char *const priority_names[QUEUE_PRIORITIES] = {
     JOB_PRIORITY_HIGH,
@@ -31,7 +35,7 @@ int queue_priority_valid(const char *priority)
 }
 
 int queue_push(redisContext *c, const char *job_id, const char *priority, const char *owner,
-               const char *const *refs, size_t n, struct wc_error *err)
+               int titles_per_chunk, const char *const *refs, size_t n, struct wc_error *err)
 {
     if (!queue_priority_valid(priority))
         return wc_error_set(err, WC_EINVAL, "priority must be high, normal or low");
@@ -42,15 +46,18 @@ int queue_push(redisContext *c, const char *job_id, const char *priority, const 
     keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
     keys_queue(bell, sizeof bell, "bell");
     const char *keys[] = {jobq, jobmeta, bell};
-    const char **args = malloc((4 + n) * sizeof *args);
+    const char **args = malloc((5 + n) * sizeof *args);
     if (args == NULL)
         return wc_error_set(err, WC_ENOMEM, "out of memory");
+    char titles[16];
+    snprintf(titles, sizeof titles, "%d", titles_per_chunk);
     args[0] = job_id;
     args[1] = priority ? priority : JOB_PRIORITY_NORMAL;
     args[2] = owner ? owner : "";
     args[3] = KEYS_TURNS_PREFIX;
-    memcpy(args + 4, refs, n * sizeof *refs);
-    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_PUSH, 3, keys, (int)(4 + n), args, NULL, err);
+    args[4] = titles;
+    memcpy(args + 5, refs, n * sizeof *refs);
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_PUSH, 3, keys, (int)(5 + n), args, NULL, err);
     free(args);
     if (r == NULL)
         return WC_EREMOTE;
@@ -61,11 +68,14 @@ int queue_push(redisContext *c, const char *job_id, const char *priority, const 
 int queue_claim(redisContext *c, const char *processing, char *ref, size_t size, size_t *len,
                 struct wc_error *err)
 {
-    char pending[KEYS_MAX];
+    char pending[KEYS_MAX], jobmeta[KEYS_MAX], turn_titles[KEYS_MAX];
     keys_queue(pending, sizeof pending, "pending");
-    const char *keys[] = {processing, pending};
-    const char *args[] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX};
-    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_CLAIM, 2, keys, 2, args, NULL, err);
+    keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
+    keys_queue(turn_titles, sizeof turn_titles, "turn_titles");
+    const char *keys[] = {processing, pending, jobmeta, turn_titles};
+    const char *args[] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX, QUEUE_STR(CHUNK_TURN_TITLES),
+                          QUEUE_STR(QUEUE_AGE_EVERY)};
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_CLAIM, 4, keys, 4, args, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
     int claimed = r->type == REDIS_REPLY_STRING && size > 0;
@@ -93,13 +103,14 @@ int queue_wait(redisContext *c, int seconds, struct wc_error *err)
 
 long long queue_drop(redisContext *c, const char *job_id, struct wc_error *err)
 {
-    char jobq[KEYS_MAX], jobmeta[KEYS_MAX];
+    char jobq[KEYS_MAX], jobmeta[KEYS_MAX], turn_titles[KEYS_MAX];
     keys_job_queue(jobq, sizeof jobq, job_id);
     keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
-    const char *keys[] = {jobq, jobmeta};
+    keys_queue(turn_titles, sizeof turn_titles, "turn_titles");
+    const char *keys[] = {jobq, jobmeta, turn_titles};
     const char *args[] = {job_id, KEYS_TURNS_PREFIX};
     long long dropped = 0;
-    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 2, keys, 2, args, NULL, &dropped, err);
+    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 3, keys, 2, args, NULL, &dropped, err);
     return rc ? rc : dropped;
 }
 

@@ -9,12 +9,16 @@
 #include "wc_error.h"
 
 /* The layout and the rule are in docs/redis.md ("Fair turns"): each job's references wait in its
- * own list; a claim takes the highest priority with queued work, and within it, round robin over
- * owners (API keys), then over that owner's jobs. Hand-back and the reaper are jobs_reap() and
+ * own list; a claim takes the highest priority with queued work (but see QUEUE_AGE_EVERY), and
+ * within it, deficit round robin over owners (API keys), then over that owner's jobs, counted in
+ * titles: a turn is CHUNK_TURN_TITLES titles (lib/chunk.h), whatever the jobs' chunk sizes. Hand-back and the reaper are jobs_reap() and
  * jobs_hand_back() (common/jobs.h): they put references back at the head of their job's list. */
 
 /* Priority levels, in the order a claim serves them (queue_priority_name()). */
 #define QUEUE_PRIORITIES 3
+/* Every QUEUE_AGE_EVERY-th claim serves the lowest level with queued work first: strict priority
+ * otherwise, but low work is never starved (docs/redis.md, Fair turns). */
+#define QUEUE_AGE_EVERY 10
 
 /* Prototypes */
 
@@ -26,9 +30,10 @@ int queue_priority_valid(const char *priority);
 
 /* Queue refs[0..n) (chunk references of job_id, in order) at the tail of the job's list and enter
  * the job in the rotation of priority (NULL: normal) and of owner ("" without API keys); wake up
- * to n idle workers. 0, WC_EINVAL (unknown priority) or WC_EREMOTE (err filled). */
+ * to n idle workers. titles_per_chunk (the job's chunk size) is what a claim of one of its chunks
+ * costs the job and its owner. 0, WC_EINVAL (unknown priority) or WC_EREMOTE (err filled). */
 int queue_push(redisContext *c, const char *job_id, const char *priority, const char *owner,
-               const char *const *refs, size_t n, struct wc_error *err);
+               int titles_per_chunk, const char *const *refs, size_t n, struct wc_error *err);
 
 /* Move the next chunk reference in turn to the tail of the processing list. Returns 1 (ref filled,
  * NUL-terminated, *len its length), 0 (nothing queued), or WC_EREMOTE (err filled; the connection
