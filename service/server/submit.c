@@ -109,6 +109,8 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
             p = job_priority_parse(value + 1, value_len - 2);
         if (p == NULL)
             return wc_error_set(s->err, WC_EINVAL, "priority must be high, normal or low");
+        if (strcmp(p, JOB_PRIORITY_HIGH) == 0 && !s->opts.may_use_high)
+            return wc_error_set(s->err, WC_EDENIED, PRIORITY_HIGH_DENIED);
         s->opts.priority = p;
         s->late_meta = 1;
         return 0;
