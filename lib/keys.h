@@ -79,8 +79,8 @@ enum keys_limiter_part {
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
-/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, turn_titles, bell, workers, stats). Returns the length, or
- * WC_ELIMIT. */
+/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, turn_titles, bell, workers, stats). Returns the
+ * length, or WC_ELIMIT. */
 int keys_queue(char *out, size_t size, const char *name);
 
 /* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */

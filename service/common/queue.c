@@ -65,24 +65,40 @@ int queue_push(redisContext *c, const char *job_id, const char *priority, const 
     return 0;
 }
 
-int queue_claim(redisContext *c, const char *processing, char *ref, size_t size, size_t *len,
-                struct wc_error *err)
+int queue_claim(redisContext *c, const char *processing, const struct queue_ask *a, char *ref,
+                size_t size, size_t *len, int *level, struct wc_error *err)
 {
     char pending[KEYS_MAX], jobmeta[KEYS_MAX], turn_titles[KEYS_MAX];
     keys_queue(pending, sizeof pending, "pending");
     keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
     keys_queue(turn_titles, sizeof turn_titles, "turn_titles");
     const char *keys[] = {processing, pending, jobmeta, turn_titles};
-    const char *args[] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX, QUEUE_STR(CHUNK_TURN_TITLES),
-                          QUEUE_STR(QUEUE_AGE_EVERY)};
-    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_CLAIM, 4, keys, 4, args, NULL, err);
+    const char *args[5 + QUEUE_HELD_MAX] = {KEYS_JOBQ_PREFIX, KEYS_TURNS_PREFIX,
+                                            QUEUE_STR(CHUNK_TURN_TITLES),
+                                            QUEUE_STR(QUEUE_AGE_EVERY)};
+    int n_args = 4;
+    char top_level[16];
+    if (a != NULL && a->top_level > 0) {
+        if (a->n_held > QUEUE_HELD_MAX)
+            return wc_error_set(err, WC_EINVAL, "a claim names at most %d held jobs",
+                                QUEUE_HELD_MAX);
+        snprintf(top_level, sizeof top_level, "%d", a->top_level);
+        args[n_args++] = top_level;
+        for (size_t i = 0; i < a->n_held; i++)
+            args[n_args++] = a->held[i];
+    }
+    redisReply *r = rconn_eval(c, QUEUE_SCRIPT_CLAIM, 4, keys, n_args, args, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
-    int claimed = r->type == REDIS_REPLY_STRING && size > 0;
+    int claimed = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                  r->element[0]->type == REDIS_REPLY_STRING &&
+                  r->element[1]->type == REDIS_REPLY_INTEGER && size > 0;
     if (claimed) {
-        *len = r->len < size ? r->len : size - 1;
-        memcpy(ref, r->str, *len);
+        const redisReply *got = r->element[0];
+        *len = got->len < size ? got->len : size - 1;
+        memcpy(ref, got->str, *len);
         ref[*len] = '\0';
+        *level = (int)r->element[1]->integer - 1;
     }
     freeReplyObject(r);
     return claimed;

@@ -122,7 +122,8 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         return wc_error_set(s->err, WC_EINVAL, "chunk_size must be a whole number from 1 to %d",
                             CHUNK_MAX_SIZE);
     if (s->seen_title)
-        s->late_chunk_size = chunk_titles_for(n); /* titles already went into chunks of the old size */
+        s->late_chunk_size =
+            chunk_titles_for(n); /* titles already went into chunks of the old size */
     else
         s->opts.chunk_size = chunk_titles_for(n);
     return 0;

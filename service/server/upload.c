@@ -97,8 +97,8 @@ enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_s
     return ret;
 }
 
-struct submit_options default_submit_options(const struct wc_config *cfg,
-                                             const struct request *req, int use_cache)
+struct submit_options default_submit_options(const struct wc_config *cfg, const struct request *req,
+                                             int use_cache)
 {
     struct submit_options opts = {
         .format = TITLES_FORMAT_TEXT,

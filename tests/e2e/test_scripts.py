@@ -118,10 +118,13 @@ def push(redis, job, prio, owner, n, titles=QUANTUM):
                    [job, prio, owner, TURNS, str(titles)] + refs)
 
 
-def claim(redis, worker="w"):
-    return evalsha(redis, "queue_claim",
-                   [PROCESSING + worker, Q + "pending", Q + "jobmeta", Q + "turn_titles"],
-                   [JOBQ, TURNS, str(QUANTUM), str(AGE_EVERY)])
+def claim(redis, worker="w", top_level=None, held=()):
+    """The reference claimed ("" for none); with top_level, a chunk of a job not held."""
+    extra = [str(top_level)] + list(held) if top_level else []
+    answer = evalsha(redis, "queue_claim",
+                     [PROCESSING + worker, Q + "pending", Q + "jobmeta", Q + "turn_titles"],
+                     [JOBQ, TURNS, str(QUANTUM), str(AGE_EVERY)] + extra)
+    return answer.split("\n")[0]
 
 
 def drop(redis, job):
@@ -177,6 +180,27 @@ def test_turns_are_counted_in_titles_whatever_the_chunk_sizes(redis_server):
     drop(r, "c1")
     drop(r, "c2")
     assert r.cli("HKEYS", Q + "turn_titles").split() == ["#"]
+
+
+def test_a_busy_worker_gets_a_job_it_does_not_hold_without_moving_the_turns(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "A", 5)
+    push(r, "a2", "normal", "A", 5)
+    push(r, "b1", "normal", "B", 5)
+    push(r, "l1", "low", "B", 5)
+    turns = r.cli("LRANGE", TURNS + "normal", "0", "-1")
+    assert claim(r, top_level=2, held=["a1"]) == "a2/0"
+    assert claim(r, top_level=2, held=["a1", "a2"]) == "b1/0"
+    assert claim(r, top_level=2, held=["a1", "a2", "b1"]) == ""  # low is below what it holds
+    assert claim(r, top_level=3, held=["a1", "a2", "b1"]) == "l1/0"
+    assert r.cli("LRANGE", TURNS + "normal", "0", "-1") == turns
+    # the titles were counted: A and B have both had their turns, and in A, a2 has had its own
+    assert claim(r) == "a1/0"
+    # a job is left out of the rotation once its last chunk is taken, by either kind of claim
+    push(r, "c1", "high", "C", 1)
+    assert claim(r, top_level=1, held=[]) == "c1/0"
+    assert r.cli("EXISTS", TURNS + "high") == "0"
+    assert r.cli("HEXISTS", Q + "turn_titles", "c1") == "0"
 
 
 def test_low_work_is_served_every_nth_claim_however_much_else_is_queued(redis_server):

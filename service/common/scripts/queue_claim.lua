@@ -1,6 +1,6 @@
 -- queue_claim.lua - a worker takes the next chunk: turns weighted by titles between owners and jobs
 -- KEYS: processing pending jobmeta turn_titles
--- ARGV: jobq_prefix turns_prefix quantum age_every
+-- ARGV: jobq_prefix turns_prefix quantum age_every [top_level held_job_id...]
 -- Levels in strict priority, high, normal, low, except that every age_every-th claim serves the
 -- lowest level with queued work first (ageing: low work always gets a share). Within a level,
 -- deficit round robin over owners (API keys; one owner "" without them), then over the owner's
@@ -12,15 +12,39 @@
 -- and the claims since the last aged one (field `#`). An entry whose list is empty (a job
 -- cancelled meanwhile) is dropped on the way. The legacy `pending` list (references of no known
 -- job: queued before fair turns, or handed back after their job was over) is drained first.
--- Returns the reference, or nil when nothing is queued.
-local ref = redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT')
-if ref then return ref end
+-- With top_level, a busy worker asks for a job it does not hold (the held job ids follow) of
+-- level top_level (1 high .. 3 low) or higher, so that a job that just arrived takes turns inside
+-- that worker at once: the first such job in rotation order is served and its titles counted,
+-- but no turn moves, the legacy list is left alone and the claim is not counted for ageing.
+-- Returns {reference, level (1 high .. 3 low)}, or nil when nothing is queued.
 local quantum, age_every = tonumber(ARGV[3]), tonumber(ARGV[4])
 local state = KEYS[4]
+local levels = {JOB_PRIORITY_HIGH, JOB_PRIORITY_NORMAL, JOB_PRIORITY_LOW}
+
+-- A chunk of job was claimed: its titles count against the job's and its owner's turn, and an
+-- entry left without queued work leaves its rotation (and its count).
+local function charge(prio, owner, job)
+  local owners = ARGV[2] .. prio
+  local jobs = owners .. ':' .. owner
+  local ofield = prio .. ':' .. owner
+  local meta = redis.call('HGET', KEYS[3], job)
+  local n = meta and tonumber(string.match(meta, '^[^:]*:[^:]*:(%d+)$'))
+  if not n or n > quantum then n = quantum end
+  redis.call('HINCRBY', state, ofield, n)
+  redis.call('HINCRBY', state, job, n)
+  if redis.call('EXISTS', ARGV[1] .. job) == 0 then
+    redis.call('LREM', jobs, 0, job)
+    redis.call('HDEL', state, job)
+  end
+  if redis.call('EXISTS', jobs) == 0 then
+    redis.call('LREM', owners, 0, owner)
+    redis.call('HDEL', state, ofield)
+  end
+end
 
 -- The head of a rotation whose turn is used up goes to the tail, its count less one quantum
--- (never below: a chunk costs at most a quantum, so one pass gives everyone a turn). True when
--- the head keeps its turn.
+-- (a chunk costs at most a quantum, so one pass gives everyone a turn). True when the head keeps
+-- its turn.
 local function keeps_turn(list, field)
   local taken = tonumber(redis.call('HGET', state, field) or '0')
   if taken < quantum then return true end
@@ -29,14 +53,7 @@ local function keeps_turn(list, field)
   return false
 end
 
-local function cost(job)
-  local meta = redis.call('HGET', KEYS[3], job)
-  local n = meta and tonumber(string.match(meta, '^[^:]*:[^:]*:(%d+)$'))
-  if not n or n > quantum then return quantum end
-  return n
-end
-
--- One claim from a level's rotation, or nil when it has no queued work.
+-- One claim in turn from a level's rotation, or nil when it has no queued work.
 local function claim_level(prio)
   local owners = ARGV[2] .. prio
   local owner = redis.call('LINDEX', owners, 0)
@@ -47,20 +64,9 @@ local function claim_level(prio)
       local job = redis.call('LINDEX', jobs, 0)
       while job do
         if keeps_turn(jobs, job) then
-          local q = ARGV[1] .. job
-          local got = redis.call('LMOVE', q, KEYS[1], 'LEFT', 'RIGHT')
+          local got = redis.call('LMOVE', ARGV[1] .. job, KEYS[1], 'LEFT', 'RIGHT')
           if got then
-            local n = cost(job)
-            redis.call('HINCRBY', state, ofield, n)
-            redis.call('HINCRBY', state, job, n)
-            if redis.call('EXISTS', q) == 0 then
-              redis.call('LPOP', jobs)
-              redis.call('HDEL', state, job)
-            end
-            if redis.call('EXISTS', jobs) == 0 then
-              redis.call('LPOP', owners)
-              redis.call('HDEL', state, ofield)
-            end
+            charge(prio, owner, job)
             return got
           end
           redis.call('LPOP', jobs)
@@ -76,21 +82,45 @@ local function claim_level(prio)
   return nil
 end
 
-local levels = {JOB_PRIORITY_HIGH, JOB_PRIORITY_NORMAL, JOB_PRIORITY_LOW}
+local top_level = tonumber(ARGV[5])
+if top_level then
+  local held, n_held = {}, #ARGV - 5
+  for i = 6, #ARGV do held[ARGV[i]] = true end
+  for level = 1, top_level do
+    local owners = ARGV[2] .. levels[level]
+    -- n_held + 1 entries hold one that is not held, unless the list is shorter
+    for _, owner in ipairs(redis.call('LRANGE', owners, 0, n_held)) do
+      for _, job in ipairs(redis.call('LRANGE', owners .. ':' .. owner, 0, n_held)) do
+        if not held[job] then
+          local got = redis.call('LMOVE', ARGV[1] .. job, KEYS[1], 'LEFT', 'RIGHT')
+          if got then
+            charge(levels[level], owner, job)
+            return {got, level}
+          end
+        end
+      end
+    end
+  end
+  return false
+end
+
+local ref = redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT')
+if ref then return {ref, 2} end
+local order = {1, 2, 3}
 local claims = tonumber(redis.call('HGET', state, '#') or '0') + 1
 if claims >= age_every then
-  for i = #levels, 1, -1 do
+  for i = 3, 1, -1 do
     if redis.call('EXISTS', ARGV[2] .. levels[i]) == 1 then
-      table.insert(levels, 1, table.remove(levels, i))
+      table.insert(order, 1, table.remove(order, i))
       break
     end
   end
 end
-for _, prio in ipairs(levels) do
-  ref = claim_level(prio)
+for _, level in ipairs(order) do
+  ref = claim_level(levels[level])
   if ref then
     redis.call('HSET', state, '#', claims >= age_every and 0 or claims)
-    return ref
+    return {ref, level}
   end
 end
 return false
