@@ -429,6 +429,8 @@ static long ask_more(struct run *r, long long now, int starved, struct wc_error 
         return 0;
     }
     int rc = add_titles(r, more, n, err);
+    if (rc == 0 && !starved)
+        r->offered_end = r->n;
     return rc != 0 ? rc : (long)n;
 }
 

@@ -97,10 +97,10 @@ struct crawl_callbacks {
     size_t (*more_titles)(void *ctx, const char *const **titles, int starved);
     /* tag_of: a title's turn, smaller first (e.g. a virtual time per job, so that the titles of
      * several jobs take turns). With resolve_batch > 0, resolved titles start in the order of
-     * their tags (ties: in the order they were resolved), and fresh titles with a smaller tag
-     * than every resolved title waiting are resolved at once, beyond the look-ahead. NULL: every
-     * title in the order it was added. Fresh titles are always resolved in the order added, and
-     * without resolve_batch every title starts in that order. */
+     * their tags (ties: in the order they were resolved). NULL: every title in the order it was
+     * added. Fresh titles are resolved in the order added (those more_titles added when not
+     * starved at once, beyond the look-ahead), and without resolve_batch every title starts in
+     * the order added. */
     unsigned long long (*tag_of)(void *ctx, size_t index);
     /* on_batch: a batch of titles was resolved (resolve_batch > 0), before the verdicts of its
      * missing and invalid titles reach on_result. May be NULL (every existing page is parsed). */

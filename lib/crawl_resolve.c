@@ -25,26 +25,12 @@ static int may_start_batch(const struct run *r, size_t queued, size_t resolving)
     return queued + resolving < batch_size(r) + (size_t)r->c->opts.concurrency;
 }
 
-/* The smallest tag of titles[from..to) (indexes into the run, or into the parse queue when
- * queue). */
-static unsigned long long min_tag(const struct run *r, size_t from, size_t to, int queue)
-{
-    unsigned long long least = ULLONG_MAX;
-    for (size_t i = from; i < to; i++) {
-        unsigned long long tag = r->cb->tag_of(r->cb->ctx, queue ? r->parse_queue[i] : i);
-        if (tag < least)
-            least = tag;
-    }
-    return least;
-}
-
-/* A fresh title whose turn comes before every resolved one waiting (a job that just arrived) is
- * resolved now, beyond the look-ahead: else it would wait for the whole queue ahead of it. */
+/* Titles the caller added while others waited (more_titles not starved: a job that just arrived)
+ * are resolved now, beyond the look-ahead: else they would wait for the whole queue ahead of them
+ * before their tags could put them in their turn. O(1): the loop asks this all the time. */
 static int fresh_goes_first(const struct run *r)
 {
-    if (r->cb->tag_of == NULL || r->next_fresh == r->n || r->pq_tail == r->pq_head)
-        return 0;
-    return min_tag(r, r->next_fresh, r->n, 0) < min_tag(r, r->pq_head, r->pq_tail, 1);
+    return r->next_fresh < r->offered_end;
 }
 
 /* Take the queued title whose turn comes first (the head when there are no tags), keeping the
