@@ -4,7 +4,7 @@ import subprocess
 
 import requests
 
-from conftest import BIN, numbered_titles, wait_for
+from conftest import BIN, numbered_titles, serve, wait_for
 
 A = {"Authorization": "Bearer key-a"}
 B = {"Authorization": "Bearer key-b"}
@@ -92,3 +92,20 @@ def test_low_work_makes_progress_while_normal_work_is_queued(service, redis_serv
     running = api.status(normal)
     assert running["status"] == "running" and running["pages"] <= 400, running
     requests.delete(api.url("/v1/jobs/" + normal), timeout=60)
+
+
+def test_a_new_job_takes_turns_inside_a_busy_worker(service, redis_server, fakewiki):
+    """The worker holds well over a hundred titles of the big job ahead of its slots (the rest of
+    its chunk, a resolve batch and its concurrency): the small job's titles must not wait for
+    them. Counted in the big job's pages, not in seconds, so a slow machine cannot fail it."""
+    wiki = fakewiki("--synthetic", "--latency-ms", "100")
+    svc = serve(service, redis_server, wiki, "--workers", "1", "--rate", "20", "--cache-ttl", "0")
+    big = svc.submit({"titles": numbered_titles("Held", 2000)}).json()["id"]
+    wait_for(lambda: svc.status(big)["pages"] >= 60, 120, "the big job to have its titles ahead")
+    before = svc.status(big)["pages"]
+    small = svc.submit({"titles": numbered_titles("Arrived", 3)}).json()["id"]
+    st = svc.wait_done(small, timeout=120)
+    assert st["status"] == "done" and st["pages"] == 3
+    # first come, first served, they would wait for ~150 pages of the big job
+    assert svc.status(big)["pages"] - before < 60
+    requests.delete(svc.url("/v1/jobs/" + big), timeout=60)
