@@ -4,12 +4,14 @@ Each section measures wikicrawl and its reference in the same run, on the same i
 the median of RUNS runs with the ratio beside it. Sections: page_text extraction (C vs lxml),
 answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service_api
 (bench/service_api.py), crawl_throughput (bench/crawl_throughput.py), fair_turns
-(bench/fair_turns.py), load (bench/load.py), million (bench/million.py: one run), result_memory
+(bench/fair_turns.py), turns_at_defaults (bench/fair_turns.py: the same at `serve`'s defaults),
+load (bench/load.py), million (bench/million.py: one run), result_memory
 (bench/result_memory.py: Redis memory of a finished job against its NDJSON), recrawl
 (bench/recrawl.py: wiki requests per title of a first crawl and a re-crawl, re-crawl time).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
-                                                 crawl_throughput, fair_turns, load,
+                                                 crawl_throughput, fair_turns,
+                                                 turns_at_defaults, load,
                                                  million, result_memory, recrawl (or
                                                  section_NAME);
                                                  none: all
@@ -138,6 +140,11 @@ def section_fair_turns():
     return fair_turns.section(RUNS)
 
 
+def section_turns_at_defaults():
+    import fair_turns
+    return fair_turns.section_defaults(RUNS)
+
+
 def section_load():
     import load
     return load.section(RUNS)
@@ -159,8 +166,8 @@ def section_recrawl():
 
 
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
-            section_fair_turns, section_load, section_million, section_result_memory,
-            section_recrawl]
+            section_fair_turns, section_turns_at_defaults, section_load, section_million,
+            section_result_memory, section_recrawl]
 
 
 def section_name(section):

@@ -9,6 +9,11 @@
 #define CHUNK_MAGIC "wc1:"
 #define CHUNK_MAGIC_LEN 4
 
+int chunk_titles_for(long asked)
+{
+    return asked > CHUNK_TURN_TITLES ? CHUNK_TURN_TITLES : (int)asked;
+}
+
 void chunk_builder_init(struct chunk_builder *b)
 {
     struct wc_buf empty = WC_BUF_INIT;

@@ -19,6 +19,11 @@
 
 #define CHUNK_DEFAULT_SIZE 50
 #define CHUNK_MAX_SIZE 1000
+/* A chunk is the unit a worker takes, and holds at most this many titles whatever chunk size a
+ * job asks for (larger ones are cut at this size): a worker holding one is busy with it for a
+ * second or so, not minutes, while other jobs wait. It is also a turn of the queue's deficit
+ * round robin, in titles (docs/redis.md, Fair turns). */
+#define CHUNK_TURN_TITLES 50
 
 /* Accumulates titles for one chunk body. Owns its buffer. */
 struct chunk_builder {
@@ -36,6 +41,10 @@ struct chunk {
 };
 
 /* Prototypes */
+
+/* The titles per chunk a job is cut into when it asks for `asked` (1..CHUNK_MAX_SIZE): at most
+ * CHUNK_TURN_TITLES. */
+int chunk_titles_for(long asked);
 
 void chunk_builder_init(struct chunk_builder *b);
 

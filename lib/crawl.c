@@ -411,19 +411,26 @@ static int add_titles(struct run *r, const char *const *titles, size_t n, struct
     return 0;
 }
 
-/* Every title given so far has started: ask the caller for more, not too often when it has none.
- * Returns how many were added, or < 0. */
-static long ask_more(struct run *r, long long now, struct wc_error *err)
+/* Every title given so far has started (starved): ask the caller for more, not too often when
+ * it has none; or titles still wait: offer the caller to add some that take their turn now, every
+ * CRAWL_OFFER_EVERY_MS. Returns how many were added, or < 0. */
+static long ask_more(struct run *r, long long now, int starved, struct wc_error *err)
 {
-    if (r->cb->more_titles == NULL || now < r->ask_more_at_ms)
+    long long *next_ask = starved ? &r->ask_more_at_ms : &r->offer_at_ms;
+    if (r->cb->more_titles == NULL || now < *next_ask)
         return 0;
     const char *const *more = NULL;
-    size_t n = r->cb->more_titles(r->cb->ctx, &more);
+    size_t n = r->cb->more_titles(r->cb->ctx, &more, starved);
+    if (!starved)
+        r->offer_at_ms = now + CRAWL_OFFER_EVERY_MS;
     if (n == 0) {
-        r->ask_more_at_ms = now + ASK_MORE_EVERY_MS;
+        if (starved)
+            r->ask_more_at_ms = now + ASK_MORE_EVERY_MS;
         return 0;
     }
     int rc = add_titles(r, more, n, err);
+    if (rc == 0 && !starved)
+        r->offered_end = r->n;
     return rc != 0 ? rc : (long)n;
 }
 
@@ -450,11 +457,9 @@ static int fill_slots(struct run *r, struct wc_error *err)
         long long now = clock_monotonic_ms();
         if (c->n_free == 0 || now < r->gate_until_ms)
             return 0;
-        if (r->next_fresh == r->n) {
-            long added = ask_more(r, now, err);
-            if (added < 0)
-                return (int)added;
-        }
+        long added = ask_more(r, now, r->next_fresh == r->n, err);
+        if (added < 0)
+            return (int)added;
         int want = due_requests(r, now, c->n_free);
         if (want == 0) {
             if (r->idle_owed && cb->idle)
@@ -750,6 +755,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
     r.c = c;
     r.cb = cb;
     r.last_tick_ms = clock_monotonic_ms();
+    r.offer_at_ms = r.last_tick_ms + CRAWL_OFFER_EVERY_MS;
     int rc = add_titles(&r, titles, n, err);
     if (rc != 0)
         goto out;
@@ -758,7 +764,7 @@ int crawl_run(struct crawler *c, const char *const *titles, size_t n,
         if (r.n_done == r.n) {
             /* Everything has its verdict: the run ends unless the caller has more. */
             r.ask_more_at_ms = 0;
-            long added = ask_more(&r, clock_monotonic_ms(), err);
+            long added = ask_more(&r, clock_monotonic_ms(), 1, err);
             if (added < 0) {
                 rc = (int)added;
                 goto out;

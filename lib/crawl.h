@@ -86,12 +86,22 @@ struct crawl_callbacks {
     void (*release)(void *ctx, int lease);
     void (*idle)(void *ctx);
     void (*on_throttle)(void *ctx, long retry_after_ms);
-    /* more_titles: asked when a slot is free and every title of the run has started (at most
-     * every 100 ms while it has none). It may add titles: it returns how many and points *titles
-     * at them (the array is read during the call; the strings must stay valid until their
-     * results are delivered). Added titles get the next indexes. A run with more_titles ends when
-     * every title has its verdict and more_titles has none. */
-    size_t (*more_titles)(void *ctx, const char *const **titles);
+    /* more_titles: asked with starved = 1 when a slot is free and every title of the run has
+     * started (at most every 100 ms while it has none), and with starved = 0 at most every
+     * CRAWL_OFFER_EVERY_MS while a slot is free and titles still wait: the caller may then add
+     * titles that should take their turn now (a job that just arrived: see tag_of). It may add
+     * titles: it returns how many and points *titles at them (the array is read during the call;
+     * the strings must stay valid until their results are delivered). Added titles get the next
+     * indexes. A run with more_titles ends when every title has its verdict and more_titles has
+     * none. */
+    size_t (*more_titles)(void *ctx, const char *const **titles, int starved);
+    /* tag_of: a title's turn, smaller first (e.g. a virtual time per job, so that the titles of
+     * several jobs take turns). With resolve_batch > 0, resolved titles start in the order of
+     * their tags (ties: in the order they were resolved). NULL: every title in the order it was
+     * added. Fresh titles are resolved in the order added (those more_titles added when not
+     * starved at once, beyond the look-ahead), and without resolve_batch every title starts in
+     * the order added. */
+    unsigned long long (*tag_of)(void *ctx, size_t index);
     /* on_batch: a batch of titles was resolved (resolve_batch > 0), before the verdicts of its
      * missing and invalid titles reach on_result. May be NULL (every existing page is parsed). */
     int (*on_batch)(void *ctx, struct crawl_batch_report *batch);
@@ -99,6 +109,9 @@ struct crawl_callbacks {
 };
 
 struct crawler;
+
+/* How often more_titles is offered to add titles while the run still has some waiting. */
+#define CRAWL_OFFER_EVERY_MS 200
 
 /* Prototypes */
 

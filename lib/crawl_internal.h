@@ -94,6 +94,8 @@ struct run {
     long long gate_until_ms;  /* acquire() said "not now": no new request before this */
     int idle_owed;            /* a request ended since idle() was last called */
     long long ask_more_at_ms; /* more_titles() had none: ask again at this time */
+    long long offer_at_ms;    /* the next time more_titles() is offered to add titles anyway */
+    size_t offered_end;       /* titles[..offered_end) that are fresh were added by such an offer */
     long long last_tick_ms;
     /* Batched resolution (crawl_resolve.c), when opts.resolve_batch > 0: fresh titles go to the
      * wiki in batches; what the answers leave to parse waits in parse_queue[pq_head..pq_tail). A

@@ -4,6 +4,7 @@
 #include "crawl_internal.h"
 #include "crawl_retry.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,36 @@ static size_t batch_size(const struct run *r)
 static int may_start_batch(const struct run *r, size_t queued, size_t resolving)
 {
     return queued + resolving < batch_size(r) + (size_t)r->c->opts.concurrency;
+}
+
+/* Titles the caller added while others waited (more_titles not starved: a job that just arrived)
+ * are resolved now, beyond the look-ahead: else they would wait for the whole queue ahead of them
+ * before their tags could put them in their turn. O(1): the loop asks this all the time. */
+static int fresh_goes_first(const struct run *r)
+{
+    return r->next_fresh < r->offered_end;
+}
+
+/* Take the queued title whose turn comes first (the head when there are no tags), keeping the
+ * others in order. */
+static size_t pop_parse(struct run *r)
+{
+    size_t pick = r->pq_head;
+    if (r->cb->tag_of != NULL) {
+        unsigned long long least = ULLONG_MAX;
+        for (size_t i = r->pq_head; i < r->pq_tail; i++) {
+            unsigned long long tag = r->cb->tag_of(r->cb->ctx, r->parse_queue[i]);
+            if (tag < least) {
+                least = tag;
+                pick = i;
+            }
+        }
+    }
+    size_t title = r->parse_queue[pick];
+    memmove(r->parse_queue + r->pq_head + 1, r->parse_queue + r->pq_head,
+            (pick - r->pq_head) * sizeof *r->parse_queue);
+    r->pq_head++;
+    return title;
 }
 
 int resolve_reserve(struct run *r, size_t cap)
@@ -58,8 +89,9 @@ int resolve_count_startable(const struct run *r, int due_retries, int limit)
     size_t queued = r->pq_tail - r->pq_head, fresh = r->n - r->next_fresh;
     size_t resolving = r->resolving;
     int n = due_retries;
+    int urgent = fresh_goes_first(r);
     while (n < limit) {
-        if (fresh > 0 && may_start_batch(r, queued, resolving)) {
+        if (fresh > 0 && (urgent || may_start_batch(r, queued, resolving))) {
             size_t take = fresh < batch_size(r) ? fresh : batch_size(r);
             fresh -= take;
             resolving += take;
@@ -126,7 +158,7 @@ size_t resolve_next_item(struct run *r, int *rc)
 {
     *rc = 0;
     size_t queued = r->pq_tail - r->pq_head;
-    if (r->next_fresh < r->n && may_start_batch(r, queued, r->resolving)) {
+    if (r->next_fresh < r->n && (may_start_batch(r, queued, r->resolving) || fresh_goes_first(r))) {
         size_t slot = cut_batch(r, rc);
         if (slot != SIZE_MAX)
             return CRAWL_ITEM_BATCH | slot;
@@ -134,7 +166,7 @@ size_t resolve_next_item(struct run *r, int *rc)
             return SIZE_MAX;
     }
     if (r->pq_tail > r->pq_head)
-        return r->parse_queue[r->pq_head++];
+        return pop_parse(r);
     return SIZE_MAX;
 }
 

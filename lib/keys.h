@@ -14,7 +14,11 @@
  *   wikicrawl:{queue}:turns:PRIO           LIST   owner tags with queued work at PRIO (the
  *                                                 rotation over keys: docs/redis.md, Fair turns)
  *   wikicrawl:{queue}:turns:PRIO:OWNER     LIST   that owner's jobs with queued work at PRIO
- *   wikicrawl:{queue}:jobmeta              HASH   job id -> "PRIO:OWNER", while it may be queued
+ *   wikicrawl:{queue}:jobmeta              HASH   job id -> "PRIO:OWNER:TITLES" (TITLES per
+ *                                                 chunk), while it may be queued
+ *   wikicrawl:{queue}:turn_titles          HASH   titles taken of the current turn, per owner
+ *                                                 ("PRIO:OWNER") and job with queued work; "#":
+ *                                                 claims since the last aged one
  *   wikicrawl:{queue}:bell                 LIST   tokens that wake idle workers (at most 64)
  *   wikicrawl:{queue}:pending              LIST   references of no known job (from before fair
  *                                                 turns, or of a job over): claimed first
@@ -78,8 +82,8 @@ enum keys_limiter_part {
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
-/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, bell, workers, stats). Returns the length, or
- * WC_ELIMIT. */
+/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, turn_titles, bell, workers, stats). Returns the
+ * length, or WC_ELIMIT. */
 int keys_queue(char *out, size_t size, const char *name);
 
 /* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */

@@ -89,8 +89,9 @@ static const struct option_spec specs[] = {
      "titles resolved per action=query request before parsing (missing and unchanged pages "
      "then cost no parse); above 50 needs the apihighlimits right; 0: parse every title"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
-     "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
-     "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},
+     "file of API keys, one per line, \"high\" after a key lets it submit priority=high; when "
+     "set every /v1 request needs Authorization: Bearer KEY (/healthz, /readyz, /metrics and "
+     "/openapi.yaml stay open)"},
     {"max-jobs-per-key", "WIKICRAWL_MAX_JOBS_PER_KEY", INT(max_jobs_per_key), "0", 0, 1000000,
      FOR_API | FOR_SERVE, "unfinished jobs one API key may have (429 beyond); 0: no limit"},
     {"max-body-bytes", "WIKICRAWL_MAX_BODY_BYTES", LONG(max_body_bytes), "1073741824", 1, LONG_MAX,

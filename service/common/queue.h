@@ -9,12 +9,19 @@
 #include "wc_error.h"
 
 /* The layout and the rule are in docs/redis.md ("Fair turns"): each job's references wait in its
- * own list; a claim takes the highest priority with queued work, and within it, round robin over
- * owners (API keys), then over that owner's jobs. Hand-back and the reaper are jobs_reap() and
- * jobs_hand_back() (common/jobs.h): they put references back at the head of their job's list. */
+ * own list; a claim takes the highest priority with queued work (but see QUEUE_AGE_EVERY), and
+ * within it, deficit round robin over owners (API keys), then over that owner's jobs, counted in
+ * titles: a turn is CHUNK_TURN_TITLES titles (lib/chunk.h), whatever the jobs' chunk sizes.
+ * Hand-back and the reaper are jobs_reap() and jobs_hand_back() (common/jobs.h): they put
+ * references back at the head of their job's list. */
 
 /* Priority levels, in the order a claim serves them (queue_priority_name()). */
 #define QUEUE_PRIORITIES 3
+/* Every QUEUE_AGE_EVERY-th claim serves the lowest level with queued work first: strict priority
+ * otherwise, but low work is never starved (docs/redis.md, Fair turns). */
+#define QUEUE_AGE_EVERY 10
+/* A claim names at most this many held jobs (struct queue_ask). */
+#define QUEUE_HELD_MAX 16
 
 /* Prototypes */
 
@@ -26,16 +33,29 @@ int queue_priority_valid(const char *priority);
 
 /* Queue refs[0..n) (chunk references of job_id, in order) at the tail of the job's list and enter
  * the job in the rotation of priority (NULL: normal) and of owner ("" without API keys); wake up
- * to n idle workers. 0, WC_EINVAL (unknown priority) or WC_EREMOTE (err filled). */
+ * to n idle workers. titles_per_chunk (the job's chunk size) is what a claim of one of its chunks
+ * costs the job and its owner. 0, WC_EINVAL (unknown priority) or WC_EREMOTE (err filled). */
 int queue_push(redisContext *c, const char *job_id, const char *priority, const char *owner,
-               const char *const *refs, size_t n, struct wc_error *err);
+               int titles_per_chunk, const char *const *refs, size_t n, struct wc_error *err);
 
-/* Move the next chunk reference in turn to the tail of the processing list. Returns 1 (ref filled,
- * NUL-terminated, *len its length), 0 (nothing queued), or WC_EREMOTE (err filled; the connection
- * failed when c->err is set, else Redis refused: LOADING, BUSY...). A reference longer than size
- * - 1 is cut: chunk_ref_parse() then refuses it. */
-int queue_claim(redisContext *c, const char *processing, char *ref, size_t size, size_t *len,
-                struct wc_error *err);
+/* What a claim asks for. */
+struct queue_ask {
+    /* 0: the next chunk in turn. Else a busy worker asks for a chunk of a job it does not hold
+     * (held[0..n_held), job ids), of level top_level - 1 or higher (1: high only .. 3: any), the
+     * first such job in rotation order, without moving anybody's turn: so that a job that just
+     * arrived takes turns with what the worker holds at once. */
+    int top_level;
+    const char *const *held;
+    size_t n_held;
+};
+
+/* Move the chunk reference a asks for (NULL: the next in turn) to the tail of the processing
+ * list. Returns 1 (ref filled, NUL-terminated, *len its length, *level the level of its job),
+ * 0 (nothing queued), or WC_EREMOTE (err filled; the connection failed when c->err is set, else
+ * Redis refused: LOADING, BUSY...). A reference longer than size - 1 is cut: chunk_ref_parse()
+ * then refuses it. */
+int queue_claim(redisContext *c, const char *processing, const struct queue_ask *a, char *ref,
+                size_t size, size_t *len, int *level, struct wc_error *err);
 
 /* Wait up to seconds for the bell that queue_push() and the hand-backs ring. 0 (rung or timed
  * out: claim again either way) or WC_EREMOTE. */

@@ -14,8 +14,23 @@
 
 struct auth {
     uint8_t (*digests)[SHA256_DIGEST_LEN];
+    unsigned *may; /* AUTH_MAY_* of each key */
     int n;
 };
+
+/* The marks a keys file line names after its key (mark: its second column, may be empty). 0 or
+ * WC_EINVAL. */
+static int parse_marks(const char *mark, unsigned *may)
+{
+    *may = 0;
+    if (mark[0] == '\0')
+        return 0;
+    if (strcmp(mark, "high") == 0) {
+        *may = AUTH_MAY_HIGH;
+        return 0;
+    }
+    return WC_EINVAL;
+}
 
 static char *trim(char *s)
 {
@@ -42,20 +57,36 @@ struct auth *auth_load(const char *path, struct wc_error *err)
         wc_error_set(err, WC_EIO, "cannot read the API keys file %s: %s", path, strerror(errno));
         goto fail;
     }
+    int line_no = 0;
     while (getline(&line, &cap, f) >= 0) {
+        line_no++;
         char *key = trim(line);
         if (key[0] == '\0' || key[0] == '#')
             continue;
+        size_t key_len = strcspn(key, " \t");
+        char *mark = trim(key + key_len);
+        unsigned may;
+        if (parse_marks(mark, &may) != 0) {
+            wc_error_set(err, WC_EINVAL,
+                         "the API keys file %s, line %d: after the key, only \"high\" may follow",
+                         path, line_no);
+            goto fail;
+        }
         if (a->n == n_alloc) {
             n_alloc = n_alloc ? n_alloc * 2 : 8;
             void *grown = realloc(a->digests, (size_t)n_alloc * sizeof *a->digests);
-            if (grown == NULL) {
+            if (grown != NULL)
+                a->digests = grown;
+            unsigned *grown_may = realloc(a->may, (size_t)n_alloc * sizeof *a->may);
+            if (grown_may != NULL)
+                a->may = grown_may;
+            if (grown == NULL || grown_may == NULL) {
                 wc_error_set(err, WC_ENOMEM, "out of memory");
                 goto fail;
             }
-            a->digests = grown;
         }
-        sha256(key, strlen(key), a->digests[a->n++]);
+        a->may[a->n] = may;
+        sha256(key, key_len, a->digests[a->n++]);
         explicit_bzero(line, cap);
     }
     if (a->n == 0) {
@@ -75,7 +106,8 @@ fail:
     return NULL;
 }
 
-enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner)
+enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner,
+                             unsigned *may)
 {
     static const char bearer[] = "Bearer ";
     if (authorization == NULL || strncasecmp(authorization, bearer, sizeof bearer - 1) != 0)
@@ -97,6 +129,7 @@ enum auth_verdict auth_check(const struct auth *a, const char *authorization, ch
             found = i;
     if (found < 0)
         return AUTH_UNKNOWN;
+    *may = a->may[found];
     for (int i = 0; i < AUTH_OWNER_LEN / 2; i++)
         snprintf(owner + 2 * i, 3, "%02x", digest[i]);
     return AUTH_OK;
@@ -114,6 +147,7 @@ void auth_free(struct auth *a)
     if (a->digests)
         explicit_bzero(a->digests, (size_t)a->n * sizeof *a->digests);
     free(a->digests);
+    free(a->may);
     free(a);
 }
 

@@ -7,11 +7,16 @@
 #include "wc_error.h"
 
 /* The keys file holds one key per line; blank lines and lines starting with '#' are skipped,
- * surrounding white space is trimmed. Only SHA-256 digests of the keys are kept in memory, a
- * presented key is compared by digest in constant time, and a key is never logged: jobs and logs
- * name a key by its owner tag, the first 16 hex digits of its digest. */
+ * surrounding white space is trimmed. A key has no white space in it; after it, separated by
+ * white space, a line may name what else the key may do: `high` (submit priority=high jobs,
+ * AUTH_MAY_HIGH). Only SHA-256 digests of the keys are kept in memory, a presented key is
+ * compared by digest in constant time, and a key is never logged: jobs and logs name a key by its
+ * owner tag, the first 16 hex digits of its digest. */
 
 #define AUTH_OWNER_LEN 16
+
+/* What a key may do beyond the common (the keys file's second column). */
+#define AUTH_MAY_HIGH 1u /* submit jobs of priority high */
 
 enum auth_verdict {
     AUTH_OK = 0,
@@ -23,12 +28,14 @@ struct auth;
 
 /* Prototypes */
 
-/* Load the keys file. NULL with err filled when it cannot be read or holds no key. */
+/* Load the keys file. NULL with err filled when it cannot be read, holds no key (WC_EIO,
+ * WC_EINVAL), or a line's second column is not a known mark (WC_EINVAL: the line number). */
 struct auth *auth_load(const char *path, struct wc_error *err);
 
 /* Check an Authorization header value (may be NULL). On AUTH_OK, owner (AUTH_OWNER_LEN + 1
- * bytes) receives the key's owner tag. */
-enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner);
+ * bytes) receives the key's owner tag and *may its marks (AUTH_MAY_*). */
+enum auth_verdict auth_check(const struct auth *a, const char *authorization, char *owner,
+                             unsigned *may);
 
 /* Number of keys loaded. */
 int auth_count(const struct auth *a);

@@ -88,7 +88,7 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
-    struct submit_options opts = default_submit_options(cfg, req->owner, 0);
+    struct submit_options opts = default_submit_options(cfg, req, 0);
     struct submit_summary sum;
     struct retry_admission admission = {srv->auth ? req->owner : NULL, cfg->max_jobs_per_key, 0};
     int rc = retry_failed_titles(redis, id, &opts, &admission, &sum, &err);

@@ -150,10 +150,11 @@ enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
         if (req == NULL)
             return MHD_NO;
         *req_cls = req;
+        req->may = AUTH_MAY_HIGH; /* without API keys, anyone may do anything */
         if (srv->auth && strncmp(url, "/v1/", 4) == 0) {
             const char *authorization =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-            enum auth_verdict v = auth_check(srv->auth, authorization, req->owner);
+            enum auth_verdict v = auth_check(srv->auth, authorization, req->owner, &req->may);
             if (v != AUTH_OK) {
                 req->answered = 1;
                 return respond_unauthorized(c, v);

@@ -65,6 +65,7 @@ struct request {
     int answered;                   /* a response is queued: discard whatever is still uploaded */
     char idempotency_key[KEYS_MAX]; /* the Redis key of the request's Idempotency-Key, or "" */
     char owner[AUTH_OWNER_LEN + 1]; /* the API key's owner tag, "" without access control */
+    unsigned may; /* the API key's AUTH_MAY_*; all of them without access control */
     /* An error found while the body still streams is answered once it has been read:
      * libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload. */
     unsigned deferred_status;
@@ -129,8 +130,9 @@ enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, st
                             struct request *req, const char *data, size_t len);
 enum MHD_Result upload_end(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            struct request *req);
-/* A new job's options from the server's settings (the request may then override some). */
-struct submit_options default_submit_options(const struct wc_config *cfg, const char *owner,
+/* A new job's options from the server's settings and the request's API key (the request may
+ * then override some). */
+struct submit_options default_submit_options(const struct wc_config *cfg, const struct request *req,
                                              int use_cache);
 /* 202 for a job just queued: its summary and where to find it. */
 enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_summary *sum);

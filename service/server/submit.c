@@ -109,6 +109,8 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
             p = job_priority_parse(value + 1, value_len - 2);
         if (p == NULL)
             return wc_error_set(s->err, WC_EINVAL, "priority must be high, normal or low");
+        if (strcmp(p, JOB_PRIORITY_HIGH) == 0 && !s->opts.may_use_high)
+            return wc_error_set(s->err, WC_EDENIED, PRIORITY_HIGH_DENIED);
         s->opts.priority = p;
         s->late_meta = 1;
         return 0;
@@ -120,9 +122,10 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         return wc_error_set(s->err, WC_EINVAL, "chunk_size must be a whole number from 1 to %d",
                             CHUNK_MAX_SIZE);
     if (s->seen_title)
-        s->late_chunk_size = (int)n; /* titles already went into chunks of the old size */
+        s->late_chunk_size =
+            chunk_titles_for(n); /* titles already went into chunks of the old size */
     else
-        s->opts.chunk_size = (int)n;
+        s->opts.chunk_size = chunk_titles_for(n);
     return 0;
 }
 
@@ -312,6 +315,7 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     }
     s->redis = c;
     s->opts = *opts;
+    s->opts.chunk_size = chunk_titles_for(opts->chunk_size);
     if (opts->labels)
         s->labels = *opts->labels;
     s->opts.labels = NULL; /* s->labels from now on */
@@ -335,7 +339,7 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     char now[32], chunk_size[16], upload_ttl[16], result_ttl[32];
     s->created = clock_wall_ms();
     snprintf(now, sizeof now, "%lld", s->created);
-    snprintf(chunk_size, sizeof chunk_size, "%d", opts->chunk_size);
+    snprintf(chunk_size, sizeof chunk_size, "%d", s->opts.chunk_size);
     snprintf(upload_ttl, sizeof upload_ttl, "%d", JOB_UPLOAD_TTL);
     snprintf(result_ttl, sizeof result_ttl, "%ld", opts->result_ttl);
     struct wc_buf labels = WC_BUF_INIT;
@@ -386,7 +390,8 @@ static int push_refs(struct submission *s)
             chunk_ref_format(refs[n], sizeof refs[n], id, (uint64_t)seq);
             batch[n] = refs[n];
         }
-        int rc = queue_push(s->redis, id, s->opts.priority, s->opts.owner, batch, n, s->err);
+        int rc = queue_push(s->redis, id, s->opts.priority, s->opts.owner, s->opts.chunk_size,
+                            batch, n, s->err);
         if (rc != 0)
             return rc;
     }

@@ -15,6 +15,9 @@
  * as chunk bodies in batches, so the front end's memory does not depend on the upload's size.
  * Nothing is queued for the workers until submit_finish(): a rejected upload leaves no job. */
 
+/* The message of a refused priority=high (403 priority_not_allowed), query or body alike. */
+#define PRIORITY_HIGH_DENIED "priority high is not allowed for this API key"
+
 struct submit_options {
     enum titles_format format;
     int chunk_size;  /* 1..CHUNK_MAX_SIZE; a JSON body's "chunk_size" may override it */
@@ -30,6 +33,9 @@ struct submit_options {
     /* "high", "normal" or "low" (JOB_PRIORITY_*, job_options.h); NULL means "normal". A JSON
      * body's "priority" may override it. */
     const char *priority;
+    /* The API key may submit priority high (auth.h, AUTH_MAY_HIGH): a JSON body's "priority":
+     * "high" is refused with WC_EDENIED otherwise. */
+    int may_use_high;
     /* The job's labels (copied by submit_begin()), or NULL for none; a JSON body's "labels"
      * replaces them. */
     const struct job_labels *labels;

@@ -42,6 +42,9 @@ static enum MHD_Result upload_error(struct MHD_Connection *c, struct conn_ctx *c
     case WC_EINVAL:
         status = MHD_HTTP_UNPROCESSABLE_CONTENT, code = "invalid_option";
         break;
+    case WC_EDENIED:
+        status = MHD_HTTP_FORBIDDEN, code = "priority_not_allowed";
+        break;
     case WC_EREMOTE:
         log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
         if (cc->redis) {
@@ -94,7 +97,7 @@ enum MHD_Result respond_accepted(struct MHD_Connection *c, const struct submit_s
     return ret;
 }
 
-struct submit_options default_submit_options(const struct wc_config *cfg, const char *owner,
+struct submit_options default_submit_options(const struct wc_config *cfg, const struct request *req,
                                              int use_cache)
 {
     struct submit_options opts = {
@@ -103,8 +106,9 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
         .max_titles = cfg->max_titles,
         .max_title_bytes = cfg->max_title_bytes,
         .result_ttl = cfg->result_ttl,
-        .owner = owner,
+        .owner = req->owner,
         .use_cache = use_cache,
+        .may_use_high = (req->may & AUTH_MAY_HIGH) != 0,
     };
     return opts;
 }
@@ -136,7 +140,7 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
                              struct request *req)
 {
     const struct wc_config *cfg = srv->cfg;
-    struct submit_options opts = default_submit_options(cfg, req->owner, 1);
+    struct submit_options opts = default_submit_options(cfg, req, 1);
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     const char *encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
@@ -191,6 +195,9 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
         if (opts.priority == NULL)
             return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                                  "priority must be high, normal or low");
+        if (strcmp(opts.priority, JOB_PRIORITY_HIGH) == 0 && !opts.may_use_high)
+            return respond_error(c, MHD_HTTP_FORBIDDEN, "priority_not_allowed",
+                                 PRIORITY_HIGH_DENIED);
     }
     struct query_labels labels = {{0}, {0}, 0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_label, &labels);

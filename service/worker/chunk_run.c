@@ -236,17 +236,19 @@ out:
     return NULL;
 }
 
-/* The next reference in turn (common/queue.h); when block and none is queued, wait for the bell
- * and try once more. 1 (ref filled), 0, or < 0 (Redis failed or refused: logged, and a refusal
- * holds claims back for a while). */
-static int claim_ref(struct worker *w, int block, char *ref, size_t size, size_t *len)
+/* The next reference in turn, or with ask one of a job we do not hold (common/queue.h); when
+ * block and none is queued, wait for the bell and try once more. 1 (ref filled, *level its job's
+ * level), 0, or < 0 (Redis failed or refused: logged, and a refusal holds claims back for a
+ * while). */
+static int claim_ref(struct worker *w, int block, const struct queue_ask *ask, char *ref,
+                     size_t size, size_t *len, int *level)
 {
     struct wc_error err = {0};
-    int got = queue_claim(w->redis, w->processing, ref, size, len, &err);
+    int got = queue_claim(w->redis, w->processing, ask, ref, size, len, level, &err);
     if (got == 0 && block) {
         got = queue_wait(w->redis, CLAIM_WAIT_SECONDS, &err);
         if (got == 0)
-            got = queue_claim(w->redis, w->processing, ref, size, len, &err);
+            got = queue_claim(w->redis, w->processing, ask, ref, size, len, level, &err);
     }
     if (got < 0 && w->redis->err == 0) {
         log_event(LOG_WARN, "claim_refused", "msg=\"%s\"", err.message);
@@ -255,10 +257,37 @@ static int claim_ref(struct worker *w, int block, char *ref, size_t size, size_t
     return got;
 }
 
+/* Where the titles of a chunk of run's job take their turns: after those of its job the worker
+ * holds, and never before the worker's virtual time, so a job new to the worker starts now. */
+static unsigned long long first_tag(const struct worker *w, const struct chunk_run *run)
+{
+    unsigned long long tag = w->vtime;
+    for (int i = 0; i < w->n_active; i++) {
+        const struct chunk_run *other = w->active[i];
+        if (other != run && strcmp(other->job_id, run->job_id) == 0 &&
+            other->first_tag + other->n_todo > tag)
+            tag = other->first_tag + other->n_todo;
+    }
+    return tag;
+}
+
+/* Ask for a job none of the open chunks belongs to, at their best level or higher. */
+static struct queue_ask new_job_ask(const struct worker *w, const char **held)
+{
+    struct queue_ask ask = {QUEUE_PRIORITIES, held, 0};
+    for (int i = 0; i < w->n_active; i++) {
+        held[ask.n_held++] = w->active[i]->job_id;
+        if (w->active[i]->level + 1 < ask.top_level)
+            ask.top_level = w->active[i]->level + 1;
+    }
+    return ask;
+}
+
 /* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
  * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
-struct chunk_run *chunk_run_claim(struct worker *w, int block)
+struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
 {
+    const char *held[MAX_ACTIVE_CHUNKS];
     for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
         if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
             clock_monotonic_ms() < w->refused_until ||
@@ -266,7 +295,10 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
             return NULL;
         char ref[KEYS_MAX];
         size_t ref_len = 0;
-        if (claim_ref(w, block, ref, sizeof ref, &ref_len) != 1)
+        int level = QUEUE_PRIORITIES - 1;
+        struct queue_ask ask = new_job_ask(w, held);
+        if (claim_ref(w, block && !new_job, new_job ? &ask : NULL, ref, sizeof ref, &ref_len,
+                      &level) != 1)
             return NULL;
         block = 0; /* one wait per call: the caller beats the heart in between */
         int failed;
@@ -282,6 +314,8 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block)
             continue;
         run->first_index = w->next_index;
         w->next_index += run->n_todo;
+        run->level = level;
+        run->first_tag = first_tag(w, run);
         w->active[w->n_active++] = run;
         if (run->n_todo > 0)
             return run;

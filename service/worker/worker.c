@@ -76,6 +76,9 @@ static int on_result(void *ctx, const struct crawl_result *res)
     struct chunk_run *run = chunk_run_of(w, res->index);
     if (run == NULL)
         return 0; /* cannot happen: every index handed out belongs to an open chunk */
+    unsigned long long tag = run->first_tag + (res->index - run->first_index);
+    if (tag > w->vtime)
+        w->vtime = tag;
     const char *outcome = wc_outcome_name(res->outcome);
     if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), res->payload,
                     res->payload_len, run->fp[res->index - run->first_index]) != 0) {
@@ -192,17 +195,27 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
     return w->stop_run;
 }
 
-/* The crawler has a free slot and nothing left to start: open the next chunk without waiting. */
-static size_t more_titles(void *ctx, const char *const **titles)
+/* The crawler has a free slot and nothing left to start (starved): open the next chunk in turn
+ * without waiting. Or titles still wait: open a chunk of a job that just arrived, if any, whose
+ * titles take turns with them at once (tag_of). */
+static size_t more_titles(void *ctx, const char *const **titles, int starved)
 {
     struct worker *w = ctx;
     if (w->stop_run || w->redis->err || w->next_index >= WORKER_RUN_MAX_TITLES)
         return 0;
-    struct chunk_run *run = chunk_run_claim(w, 0);
+    struct chunk_run *run = chunk_run_claim(w, 0, !starved);
     if (run == NULL)
         return 0;
     *titles = run->todo;
     return run->n_todo;
+}
+
+/* A title's turn: its chunk's first tag on, one per title (chunk_run.c gives each chunk its
+ * place). */
+static unsigned long long tag_of(void *ctx, size_t index)
+{
+    struct chunk_run *run = chunk_run_of(ctx, index);
+    return run ? run->first_tag + (index - run->first_index) : 0;
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
@@ -310,6 +323,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         .idle = on_idle,
         .on_throttle = on_throttle,
         .more_titles = more_titles,
+        .tag_of = tag_of,
         .on_batch = on_batch,
         .ctx = &w,
     };
@@ -335,8 +349,9 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
             break;
         }
         w.next_index = 0;
+        w.vtime = 0;
         w.stop_run = 0;
-        struct chunk_run *first = chunk_run_claim(&w, 1);
+        struct chunk_run *first = chunk_run_claim(&w, 1, 0);
         if (first == NULL) {
             long long refused_ms = w.refused_until - clock_monotonic_ms();
             if (refused_ms > 0)

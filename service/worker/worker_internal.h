@@ -23,7 +23,7 @@
 
 /* Chunks one worker has open at once: enough to keep every transfer slot busy while the last
  * titles of a chunk are still in flight. */
-#define MAX_ACTIVE_CHUNKS 8
+#define MAX_ACTIVE_CHUNKS 8 /* at most QUEUE_HELD_MAX (common/queue.h) */
 
 struct crawler;
 struct crawl_batch_report;
@@ -60,8 +60,12 @@ struct worker {
     struct chunk_run *active[MAX_ACTIVE_CHUNKS]; /* chunks open in the current crawl run */
     int n_active;
     size_t next_index; /* the crawl run's index of the next title handed to it */
-    int stop_run;      /* a callback asked the current crawl run to stop */
-    long handled;      /* chunks settled since the start (for --recycle-after) */
+    /* Turns inside the worker (tag_of in worker.c): a title's tag is its job's virtual time;
+     * vtime is the largest tag of a title that has its result, so a job that arrives starts
+     * there and takes turns with the titles still waiting, rather than after them. */
+    unsigned long long vtime;
+    int stop_run; /* a callback asked the current crawl run to stop */
+    long handled; /* chunks settled since the start (for --recycle-after) */
 };
 
 /* One open chunk. Owned by the worker from chunk_run_claim() to chunk_run_close(). */
@@ -77,6 +81,8 @@ struct chunk_run {
     page_fingerprint *fp; /* todo[i]'s page as its batch answer described it (on_batch) */
     size_t n_todo;
     size_t first_index;           /* crawl run index of todo[0] */
+    unsigned long long first_tag; /* todo[i]'s turn is first_tag + i (worker.vtime) */
+    int level;                    /* its job's priority level, 0 high .. QUEUE_PRIORITIES - 1 */
     size_t n_left;                /* todo titles without a result yet */
     struct record_batch pending;  /* outcomes not yet written (outcome.c) */
     page_fingerprint *pending_fp; /* the fingerprint of each pending outcome */
@@ -99,8 +105,10 @@ struct chunk_run {
 int worker_heartbeat(struct worker *w, int force);
 
 /* chunk_run.c: claim (blocking for at most a second when block) and open chunks until one has
- * titles to fetch. Returns it, already among w->active with its first index, or NULL. */
-struct chunk_run *chunk_run_claim(struct worker *w, int block);
+ * titles to fetch. Returns it, already among w->active with its first index and tag, or NULL.
+ * With new_job, only a chunk of a job none of the open chunks belongs to, at their best level or
+ * higher (common/queue.h, struct queue_ask), and never blocking. */
+struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job);
 
 /* chunk_run.c: Redis refused a command about a chunk we hold (an error reply on a live
  * connection): leave Redis alone for WORKER_REFUSED_BACKOFF_MS, and reconcile (hand our

@@ -138,7 +138,7 @@ def half_queued_job(redis, job, ttl_s, titles, refs):
 
 def push(redis, job, refs):
     evalsha(redis, "queue_push", [QUEUE + "jobq:" + job, QUEUE + "jobmeta", QUEUE + "bell"],
-            [job, "normal", "", TURNS] + ["%s/%d" % (job, seq) for seq in refs])
+            [job, "normal", "", TURNS, "2"] + ["%s/%d" % (job, seq) for seq in refs])
 
 
 def test_a_job_whose_commit_stopped_midway_expires_whole(service, redis_server, fakewiki):

@@ -127,14 +127,28 @@ def test_heartbeat_and_reaper_both_use_redis_clock(redis_server):
     assert reap(redis_server, "live") == "1"
 
 
-def push(redis, job, prio, owner, n):
+QUANTUM = 50  # CHUNK_TURN_TITLES (lib/chunk.h)
+AGE_EVERY = 10  # QUEUE_AGE_EVERY (service/common/queue.h)
+
+
+def push(redis, job, prio, owner, n, titles=QUANTUM):
     refs = ["%s/%d" % (job, i) for i in range(n)]
     return evalsha(redis, "queue_push", [JOBQ + job, Q + "jobmeta", Q + "bell"],
-                   [job, prio, owner, TURNS] + refs)
+                   [job, prio, owner, TURNS, str(titles)] + refs)
 
 
-def claim(redis, worker="w"):
-    return evalsha(redis, "queue_claim", [PROCESSING + worker, Q + "pending"], [JOBQ, TURNS])
+def claim(redis, worker="w", top_level=None, held=()):
+    """The reference claimed ("" for none); with top_level, a chunk of a job not held."""
+    extra = [str(top_level)] + list(held) if top_level else []
+    answer = evalsha(redis, "queue_claim",
+                     [PROCESSING + worker, Q + "pending", Q + "jobmeta", Q + "turn_titles"],
+                     [JOBQ, TURNS, str(QUANTUM), str(AGE_EVERY)] + extra)
+    return answer.split("\n")[0]
+
+
+def drop(redis, job):
+    return evalsha(redis, "queue_drop", [JOBQ + job, Q + "jobmeta", Q + "turn_titles"],
+                   [job, TURNS])
 
 
 def depth(redis):
@@ -154,16 +168,69 @@ def test_claims_take_turns_over_owners_then_jobs_with_strict_priority(redis_serv
     # a high job goes ahead of everything queued, whenever it arrives
     push(r, "h1", "high", "B", 2)
     assert [claim(r), claim(r)] == ["h1/0", "h1/1"]
+    # low waits while normal work is queued, but every AGE_EVERY-th claim serves it first
     order = [claim(r) for _ in range(4)]
-    assert order == ["a1/1", "b1/2", "a2/1", "a1/2"]
-    # low waits while normal work is queued, then runs
-    assert [claim(r), claim(r), claim(r)] == ["l1/0", "l1/1", ""]
+    assert order == ["a1/1", "b1/2", "a2/1", "l1/0"]
+    assert [claim(r), claim(r), claim(r)] == ["a1/2", "l1/1", ""]
     assert r.cli("LRANGE", PROCESSING + "w", "0", "-1").split()[:2] == ["a1/0", "b1/0"]
     for key in ("normal", "normal:A", "normal:B", "low", "high"):
         assert r.cli("EXISTS", TURNS + key) == "0", key
     assert depth(r) == ["0", "0", "0"]
     # the bell holds a token per chunk queued, at most 64
     assert int(r.cli("LLEN", Q + "bell")) == 12
+
+
+def test_turns_are_counted_in_titles_whatever_the_chunk_sizes(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "A", 20, titles=50)
+    push(r, "b1", "normal", "B", 40, titles=10)
+    order = [claim(r).split("/")[0] for _ in range(9)]
+    # a turn is QUANTUM titles: one chunk of A's, five of B's
+    assert order == ["a1", "b1", "b1", "b1", "b1", "b1", "a1", "b1", "b1"]
+    # within an owner, its jobs take turns by titles too
+    push(r, "c1", "low", "C", 10, titles=50)
+    push(r, "c2", "low", "C", 10, titles=25)
+    drop(r, "a1")
+    drop(r, "b1")
+    assert r.cli("HKEYS", Q + "turn_titles").split() == ["#"]
+    order = [claim(r).split("/")[0] for _ in range(6)]
+    assert order == ["c1", "c2", "c2", "c1", "c2", "c2"]
+    # the titles taken are forgotten with the rotation entries they belong to
+    drop(r, "c1")
+    drop(r, "c2")
+    assert r.cli("HKEYS", Q + "turn_titles").split() == ["#"]
+
+
+def test_a_busy_worker_gets_a_job_it_does_not_hold_without_moving_the_turns(redis_server):
+    r = redis_server
+    push(r, "a1", "normal", "A", 5)
+    push(r, "a2", "normal", "A", 5)
+    push(r, "b1", "normal", "B", 5)
+    push(r, "l1", "low", "B", 5)
+    turns = r.cli("LRANGE", TURNS + "normal", "0", "-1")
+    assert claim(r, top_level=2, held=["a1"]) == "a2/0"
+    assert claim(r, top_level=2, held=["a1", "a2"]) == "b1/0"
+    assert claim(r, top_level=2, held=["a1", "a2", "b1"]) == ""  # low is below what it holds
+    assert claim(r, top_level=3, held=["a1", "a2", "b1"]) == "l1/0"
+    assert r.cli("LRANGE", TURNS + "normal", "0", "-1") == turns
+    # the titles were counted: A and B have both had their turns, and in A, a2 has had its own
+    assert claim(r) == "a1/0"
+    # a job is left out of the rotation once its last chunk is taken, by either kind of claim
+    push(r, "c1", "high", "C", 1)
+    assert claim(r, top_level=1, held=[]) == "c1/0"
+    assert r.cli("EXISTS", TURNS + "high") == "0"
+    assert r.cli("HEXISTS", Q + "turn_titles", "c1") == "0"
+
+
+def test_low_work_is_served_every_nth_claim_however_much_else_is_queued(redis_server):
+    r = redis_server
+    push(r, "h1", "high", "", 40)
+    push(r, "l1", "low", "", 40)
+    order = [claim(r).split("/")[0] for _ in range(3 * AGE_EVERY)]
+    assert [i + 1 for i, job in enumerate(order) if job == "l1"] == [10, 20, 30]
+    # a level alone is served at every claim
+    drop(r, "h1")
+    assert {claim(r).split("/")[0] for _ in range(AGE_EVERY)} == {"l1"}
 
 
 def test_hand_back_returns_a_chunk_to_the_head_of_its_job_and_its_turn(redis_server):
@@ -189,14 +256,14 @@ def test_a_dropped_job_leaves_its_rotation_at_once(redis_server):
     push(r, "a1", "normal", "A", 3)
     push(r, "a2", "normal", "A", 3)
     push(r, "b1", "normal", "B", 3)
-    assert evalsha(r, "queue_drop", [JOBQ + "a1", Q + "jobmeta"], ["a1", TURNS]) == "3"
+    assert drop(r, "a1") == "3"
     assert r.cli("LRANGE", TURNS + "normal:A", "0", "-1").split() == ["a2"]
-    assert evalsha(r, "queue_drop", [JOBQ + "a2", Q + "jobmeta"], ["a2", TURNS]) == "3"
+    assert drop(r, "a2") == "3"
     assert r.cli("LRANGE", TURNS + "normal", "0", "-1").split() == ["B"]
     assert r.cli("HKEYS", Q + "jobmeta").split() == ["b1"]
     assert [claim(r) for _ in range(4)] == ["b1/0", "b1/1", "b1/2", ""]
     # a reference of a dropped job handed back later is parked, and settles as a no-op
-    assert evalsha(r, "queue_drop", [JOBQ + "b1", Q + "jobmeta"], ["b1", TURNS]) == "0"
+    assert drop(r, "b1") == "0"
     assert reap(r, "w", "b1/1") == "1"
     assert r.cli("LRANGE", Q + "pending", "0", "-1").split() == ["b1/1"]
     assert claim(r, "v") == "b1/1"

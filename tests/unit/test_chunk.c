@@ -235,6 +235,19 @@ static void test_decode_at_most_max_size_titles(void **state)
     chunk_builder_free(&b);
 }
 
+/* A job's chunk size is what it asked for up to one turn of titles: a worker never holds one
+ * job's thousand titles while another key waits (docs/redis.md, Fair turns). */
+static void test_titles_for_is_at_most_one_turn(void **state)
+{
+    (void)state;
+    assert_int_equal(chunk_titles_for(1), 1);
+    assert_int_equal(chunk_titles_for(CHUNK_TURN_TITLES - 1), CHUNK_TURN_TITLES - 1);
+    assert_int_equal(chunk_titles_for(CHUNK_TURN_TITLES), CHUNK_TURN_TITLES);
+    assert_int_equal(chunk_titles_for(CHUNK_TURN_TITLES + 1), CHUNK_TURN_TITLES);
+    assert_int_equal(chunk_titles_for(CHUNK_MAX_SIZE), CHUNK_TURN_TITLES);
+    assert_true(CHUNK_DEFAULT_SIZE <= CHUNK_TURN_TITLES);
+}
+
 static void test_ref_format(void **state)
 {
     (void)state;
@@ -336,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_decode_refusals),
         cmocka_unit_test(test_decode_every_truncation_refused),
         cmocka_unit_test(test_decode_at_most_max_size_titles),
+        cmocka_unit_test(test_titles_for_is_at_most_one_turn),
         cmocka_unit_test(test_ref_format),
         cmocka_unit_test(test_ref_parse),
         cmocka_unit_test(test_ref_round_trip),

@@ -20,7 +20,7 @@ local function requeue(ref)
     redis.call('LPUSH', KEYS[2], ref)
     return
   end
-  local prio, owner = string.match(meta, '^([^:]*):(.*)$')
+  local prio, owner = string.match(meta, '^([^:]*):([^:]*)')
   redis.call('LPUSH', ARGV[3] .. job, ref)
   local owners = ARGV[4] .. prio
   local jobs = owners .. ':' .. owner
