@@ -22,10 +22,13 @@ def script(name):
         with open(header) as f:
             macros.update(re.findall(r'#define (JOBS?_[A-Z_]+) "([^"]*)"', f.read()))
     with open(os.path.join(SCRIPTS, name + ".lua")) as f:
-        code = [line for line in f if not line.lstrip().startswith("--")]
+        lines = f.readlines()
+    code = [line for line in lines if not line.lstrip().startswith("--")]
+    flags = [m.group(1) for m in (re.match(r"-- FLAGS: *([a-z,-]*)", l) for l in lines) if m]
+    shebang = "#!lua flags=%s\n" % flags[0] if flags else ""
     body = "".join(code)
     names = sorted(set(re.findall(r"\bJOBS?_[A-Z_]+\b", body)))
-    return "".join("local %s = '%s'\n" % (n, macros[n]) for n in names) + body
+    return shebang + "".join("local %s = '%s'\n" % (n, macros[n]) for n in names) + body
 
 
 def evalsha(redis, name, keys, args):
