@@ -35,6 +35,8 @@ const char *wc_strerror(int code)
         return "stopped";
     case WC_EREMOTE:
         return "remote error";
+    case WC_EFULL:
+        return "store full";
     default:
         return "unknown error";
     }

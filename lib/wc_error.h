@@ -13,6 +13,7 @@ enum wc_error_code {
     WC_EIO = -5,     /* reading or writing a file or stream failed */
     WC_ESTOP = -6,   /* a caller's callback asked to stop */
     WC_EREMOTE = -7, /* a peer (Redis, the wiki) failed or answered something unusable */
+    WC_EFULL = -8,   /* a store answered but refused a write: it is out of memory */
 };
 
 struct wc_error {

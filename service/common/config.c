@@ -86,6 +86,11 @@ static const struct option_spec specs[] = {
      FOR_WORKER | FOR_SERVE,
      "titles resolved per action=query request before parsing (missing and unchanged pages "
      "then cost no parse); above 50 needs the apihighlimits right; 0: parse every title"},
+    {"redis-max-memory", "WIKICRAWL_REDIS_MAX_MEMORY", LONG(redis_max_memory), "0", 0, LONG_MAX,
+     FOR_ALL,
+     "bytes of Redis memory to respect when Redis has no maxmemory of its own (new jobs get 507 "
+     "above 85%, workers stop claiming above 92%); 0: Redis's maxmemory only. serve gives its "
+     "embedded Redis this maxmemory, or by default half of the machine's (or container's) memory"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
      "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},
