@@ -19,6 +19,10 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
     if (srv == NULL)
         return NULL;
     srv->cfg = cfg;
+    if (mem_probe_init(&srv->mem, cfg->redis_max_memory) != 0) {
+        free(srv);
+        return NULL;
+    }
     if (cfg->api_keys[0]) {
         struct wc_error err = {0};
         srv->auth = auth_load(cfg->api_keys, &err);
@@ -85,6 +89,7 @@ void api_stop(struct api_server *srv)
         MHD_stop_daemon(srv->daemon);
     free(srv->openapi);
     auth_free(srv->auth);
+    mem_probe_destroy(&srv->mem);
     free(srv);
 }
 

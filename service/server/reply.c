@@ -2,6 +2,7 @@
 #include "server.h"
 #include "json_write.h"
 #include "common/log.h"
+#include "common/rconn.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,9 +97,31 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
         MHD_HTTP_HEADER_ALLOW, allow);
 }
 
+/* The body of every 507: one constant, so a deferred answer (route.c) says the same. */
+#define STORE_FULL_BODY                                                                            \
+    "{\"error\":{\"code\":\"store_full\",\"message\":\"Redis is full (at its memory limit): no "   \
+    "new "                                                                                         \
+    "jobs are taken until running jobs finish or finished ones are purged or expire; try again "   \
+    "later\"}}"
+
+enum MHD_Result respond_store_full(struct MHD_Connection *c)
+{
+    return respond_static(c, MHD_HTTP_INSUFFICIENT_STORAGE, STORE_FULL_BODY,
+                          MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);
+}
+
+int store_admission_shut(struct api_server *srv, redisContext *redis)
+{
+    return mem_probe_level(&srv->mem, redis, 0, NULL) >= MEM_ADMISSION_SHUT;
+}
+
 enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
                                    const struct wc_error *err)
 {
+    if (rconn_full(err)) {
+        log_event(LOG_WARN, "store_full", "msg=\"%s\"", err->message);
+        return respond_store_full(c);
+    }
     log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
     if (cc->redis) {
         redisFree(cc->redis);
