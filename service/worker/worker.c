@@ -103,14 +103,15 @@ int worker_title_done(struct worker *w, struct chunk_run *run)
     return w->stop_run;
 }
 
-/* Write what the open chunks keep (a full Redis refused it before) when it is due, and close
- * the chunks whose every title is now written. */
-static void flush_kept_outcomes(struct worker *w, long long now)
+/* Write what the open chunks keep (a full Redis refused it before) when it is due (every chunk's
+ * when !due_only), and close the chunks whose every title is now written. */
+static void flush_kept_outcomes(struct worker *w, long long now, int due_only)
 {
     for (int i = 0; i < w->n_active && !w->stop_run;) {
         struct chunk_run *run = w->active[i];
         int rc = 0;
-        if (record_batch_count(&run->pending) > 0 && now - run->last_flush >= FLUSH_EVERY_MS)
+        if (record_batch_count(&run->pending) > 0 &&
+            (!due_only || now - run->last_flush >= FLUSH_EVERY_MS))
             rc = outcome_flush(run);
         if (rc != 0 && rc != WC_EFULL) {
             w->stop_run = 1;
@@ -127,7 +128,7 @@ static int on_tick(void *ctx)
     struct worker *w = ctx;
     worker_heartbeat(w, 0);
     long long now = clock_monotonic_ms();
-    flush_kept_outcomes(w, now);
+    flush_kept_outcomes(w, now, 1);
     for (int i = 0; i < w->n_active && !w->stop_run; i++) {
         struct chunk_run *run = w->active[i];
         if (now - run->last_cancel_check < CANCEL_CHECK_EVERY_MS)
@@ -241,7 +242,7 @@ static size_t more_titles(void *ctx, const char *const **titles)
  * not at all: the chunks are then handed back (or reaped) and the kept outcomes lost. */
 static void drain_kept_outcomes(struct worker *w)
 {
-    long long stop_at = 0;
+    long long stop_at = w->stop_deadline; /* a grace already counted by on_tick is not renewed */
     while (outcome_store_refused(w) && w->redis->err == 0) {
         long long now = clock_monotonic_ms();
         if (*w->stop && stop_at == 0)
@@ -257,7 +258,7 @@ static void drain_kept_outcomes(struct worker *w)
             usleep((useconds_t)(w->store_retry_at - now) * 1000);
         worker_heartbeat(w, 0);
         w->stop_run = 0;
-        flush_kept_outcomes(w, clock_monotonic_ms());
+        flush_kept_outcomes(w, clock_monotonic_ms(), 0);
         if (w->stop_run)
             return; /* cancelled, or Redis failed: the caller settles the chunks */
     }
