@@ -126,3 +126,21 @@ def test_a_full_redis_holds_the_job_which_resumes_once_memory_is_freed(service, 
              "/readyz ready once both jobs are purged")
     m = samples(metrics(svc))
     assert 0 < m["wikicrawl_redis_memory_bytes"] < 0.8 * m["wikicrawl_redis_memory_limit_bytes"], m
+
+
+def test_an_upload_that_meets_the_limit_is_undone_and_answered_507(service, redis_server,
+                                                                     fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    before = used_memory(redis_server)
+    # Room for a megabyte: the upload below needs several (its chunks and its duplicate check).
+    redis_server.cli("CONFIG", "SET", "maxmemory", str(before + (1 << 20)))
+    body = "".join("Upload title number %d\n" % i for i in range(200000))
+    r = svc.submit(body, content_type="text/plain")
+    assert r.status_code == 507, r.text[:300] + svc.log()[-2000:]
+    assert r.json()["error"]["code"] == "store_full"
+    assert int(r.headers["Retry-After"]) > 0
+    # Undone: what it wrote is gone, so Redis is back where it was (give or take its buffers).
+    wait_for(lambda: used_memory(redis_server) < before + (256 << 10), 30,
+             "the undone upload's memory to be freed")
+    assert requests.get(svc.url("/v1/jobs"), timeout=10).json() == []
