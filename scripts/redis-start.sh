@@ -1,11 +1,11 @@
 #!/bin/sh
 # redis-start.sh - start the compose Redis (the Dockerfile's `redis` target) with a memory limit.
 #
-# maxmemory is WIKICRAWL_REDIS_MAX_MEMORY (bytes, or Redis's units: 512mb) when set and not 0, else half of the container's
-# memory limit (cgroup v2 memory.max), else half of the machine's MemTotal: the other half is the
-# room the AOF rewrite's fork needs for the pages written meanwhile. The policy is noeviction,
-# always: an evicted key is a lost job, result or lease (docs/deploy.md). Extra arguments go to
-# redis-server.
+# maxmemory is WIKICRAWL_REDIS_MAX_MEMORY (bytes, or Redis's units: 512mb) when set and not 0,
+# else half of the container's memory limit (cgroup v2 memory.max), else half of the machine's
+# MemTotal: the other half is the room the AOF rewrite's fork needs for the pages written
+# meanwhile. The policy is noeviction, always: an evicted key is a lost job, result or lease
+# (docs/deploy.md). Extra arguments go to redis-server.
 set -eu
 max=${WIKICRAWL_REDIS_MAX_MEMORY:-0}
 if [ "$max" = 0 ]; then
