@@ -88,7 +88,7 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
     if (store_admission_shut(srv, redis))
-        return respond_store_full(c);
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     struct submit_options opts = default_submit_options(cfg, req->owner, 0);
     struct submit_summary sum;
     struct retry_admission admission = {srv->auth ? req->owner : NULL, cfg->max_jobs_per_key, 0};

@@ -34,10 +34,7 @@ enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct 
         return respond_redis_down(c, cc, &err);
     /* A full Redis stops the workers' heartbeats too: say so, not that there are no workers. */
     if (store_admission_shut(srv, redis))
-        return respond_static(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                              "{\"error\":{\"code\":\"store_full\",\"message\":\"Redis is at its "
-                              "memory limit: new jobs are refused until memory is freed\"}}",
-                              MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);
+        return respond_store_full(c, MHD_HTTP_SERVICE_UNAVAILABLE);
     if (workers == 0)
         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_workers",
                              "Redis is reachable but no worker has reported in the last %d s",

@@ -97,17 +97,22 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
         MHD_HTTP_HEADER_ALLOW, allow);
 }
 
-/* The body of every 507: one constant, so a deferred answer (route.c) says the same. */
-#define STORE_FULL_BODY                                                                            \
-    "{\"error\":{\"code\":\"store_full\",\"message\":\"Redis is full (at its memory limit): no "   \
-    "new "                                                                                         \
-    "jobs are taken until running jobs finish or finished ones are purged or expire; try again "   \
-    "later\"}}"
-
-enum MHD_Result respond_store_full(struct MHD_Connection *c)
+enum MHD_Result respond_store_full(struct MHD_Connection *c, unsigned status)
 {
-    return respond_static(c, MHD_HTTP_INSUFFICIENT_STORAGE, STORE_FULL_BODY,
-                          MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);
+    struct wc_buf body = WC_BUF_INIT;
+    error_body(&body, "store_full",
+               "Redis is full (at its memory limit): no new job is taken until running jobs "
+               "finish and finished ones are purged or expire");
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_COPY);
+    wc_buf_free(&body);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 int store_admission_shut(struct api_server *srv, redisContext *redis)
@@ -120,7 +125,7 @@ enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc
 {
     if (rconn_full(err)) {
         log_event(LOG_WARN, "store_full", "msg=\"%s\"", err->message);
-        return respond_store_full(c);
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     }
     log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
     if (cc->redis) {

@@ -88,8 +88,9 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
 enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
                                    const struct wc_error *err);
 
-/* 507 store_full with Retry-After: Redis is at its memory limit, no new work is taken. */
-enum MHD_Result respond_store_full(struct MHD_Connection *c);
+/* store_full with Retry-After: Redis is at its memory limit, no new job is taken. status is 507
+ * (MHD_HTTP_INSUFFICIENT_STORAGE) for a refused job, 503 for /readyz. */
+enum MHD_Result respond_store_full(struct MHD_Connection *c, unsigned status);
 /* Is admission shut (Redis above the high-water mark, lib/mem_watermark.h)? Reads the cached
  * level, asking Redis when it is stale. */
 int store_admission_shut(struct api_server *srv, redisContext *redis);

@@ -35,7 +35,7 @@ static enum MHD_Result upload_error(struct MHD_Connection *c, struct conn_ctx *c
             return defer_error(req, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full", "%s",
                                err->message);
         req->answered = 1;
-        return respond_store_full(c);
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     }
     unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
     const char *code = "internal";
@@ -227,7 +227,7 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     /* Above the high-water mark a new job would take the room the running ones need to finish:
      * refused before a byte of it is stored. An idempotent repeat (above) costs nothing. */
     if (store_admission_shut(srv, redis))
-        return respond_store_full(c);
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     if (gzip) {
         req->gunzip = gzip_reader_new();
         if (req->gunzip == NULL)
@@ -258,8 +258,8 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
 /* Count len more bytes of the body; 0, or 1 when it is now over the limit (answered: 413) or
  * Redis has crossed the high-water mark meanwhile (answered: 507). Either way the upload is undone.
  */
-static int body_over_limit(struct api_server *srv, struct conn_ctx *cc, struct request *req,
-                           size_t len)
+static int body_refused(struct api_server *srv, struct conn_ctx *cc, struct request *req,
+                        size_t len)
 {
     req->body_bytes += (long long)len;
     int too_large = req->body_bytes > srv->cfg->max_body_bytes;
@@ -295,7 +295,7 @@ static enum MHD_Result upload_inflate(struct api_server *srv, struct MHD_Connect
         len -= used;
         if (produced == 0)
             break; /* everything taken: the rest of the stream is still to come */
-        if (body_over_limit(srv, cc, req, produced))
+        if (body_refused(srv, cc, req, produced))
             return MHD_YES;
         rc = submit_feed(req->submission, out, produced, &err);
         if (rc != 0)
@@ -309,7 +309,7 @@ enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, st
 {
     if (req->gunzip)
         return upload_inflate(srv, c, cc, req, data, len);
-    if (body_over_limit(srv, cc, req, len))
+    if (body_refused(srv, cc, req, len))
         return MHD_YES;
     struct wc_error err = {0};
     int rc = submit_feed(req->submission, data, len, &err);
