@@ -234,3 +234,27 @@ def test_the_commit_marks_a_job_committed_and_refuses_one_not_receiving(redis_se
     redis_server.cli("HSET", job, "status", "running")
     assert evalsha(redis_server, "jobs_committed", keys, ["3600"]) == "running"
     assert redis_server.cli("HGET", job, "committed") == "1"
+
+
+def test_what_ends_work_or_frees_memory_runs_on_a_full_redis(redis_server):
+    """With used memory over maxmemory (noeviction), Redis refuses any script that would write,
+    but those flagged allow-oom: a chunk finishes, a job is cancelled and purged, a worker beats
+    its heart. The record script, which only grows memory, stays refused (the worker keeps its
+    outcomes and tries again)."""
+    done, running = [JOB + p for p in PARTS], ["wikicrawl:{%s}:%s" % ("b" * 32, p) for p in PARTS]
+    redis_server.cli("HSET", done[0], "status", "running", "chunks", "1", "chunks_done", "0")
+    redis_server.cli("HSET", running[0], "status", "running", "chunks", "2", "chunks_done", "0")
+    redis_server.cli("CONFIG", "SET", "maxmemory", "1")
+    try:
+        assert redis_server.cli("SET", "x", "y").startswith("OOM")
+        record_keys = [running[0], running[3], running[4], running[5]]  # job outcome results errors
+        record = redis_server.cli("EVAL", script("jobs_record"), "4", *record_keys, "Some title",
+                                  "ok", "line")
+        assert record.startswith("OOM"), record
+        assert evalsha(redis_server, "jobs_finish_chunk", done, ["1", "1000", "600"]) == "finished"
+        assert evalsha(redis_server, "jobs_cancel", running, ["1000", "600"]) == "cancelled"
+        assert evalsha(redis_server, "jobs_heartbeat", [Q + "workers"], ["host:1"]) == "0"
+        assert evalsha(redis_server, "jobs_purge", done, []) == ""
+        assert redis_server.cli("EXISTS", done[0]) == "0"
+    finally:
+        redis_server.cli("CONFIG", "SET", "maxmemory", "0")
