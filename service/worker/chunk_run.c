@@ -253,8 +253,6 @@ static int claim_ref(struct worker *w, int block, char *ref, size_t size, size_t
     return got;
 }
 
-/* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
- * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 /* Above the stop mark, the chunks in hand are finished and no more is claimed until Redis is
  * back under the resume mark (lib/mem_watermark.h): the records of what is claimed need room.
  * INFO memory is read at most every MEM_PROBE_EVERY_MS. True when claims are stopped. */
@@ -269,6 +267,8 @@ static int claims_stopped(struct worker *w)
     return stopped;
 }
 
+/* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
+ * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block)
 {
     if (claims_stopped(w)) {
