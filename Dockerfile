@@ -34,15 +34,14 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data && chown redis:redis /data
+COPY scripts/redis-start.sh /usr/local/bin/redis-start
 USER redis
 WORKDIR /data
 EXPOSE 6379
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["redis-cli", "ping"]
-# AOF (fsync every second) in /data; no RDB snapshots. Reachable only on the compose network.
-# stream-node-max-bytes 65536: results streams take ~15% less memory (docs/redis.md).
-CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data", \
-     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", \
-     "--stream-node-max-bytes", "65536"]
+# AOF in /data, a maxmemory (half the container's memory unless WIKICRAWL_REDIS_MAX_MEMORY says)
+# and noeviction: scripts/redis-start.sh.
+CMD ["redis-start"]
 
 # ---- runtime: the wikicrawl binary and its shared libraries ------------------------------------
 FROM ${BASE} AS runtime

@@ -17,4 +17,10 @@ int num_parse_long_n(const char *text, size_t len, long min, long max, long *out
 /* The same for long long, for counters and stream cursors. */
 int num_parse_ll(const char *text, long long min, long long max, long long *out);
 
+/* A size in bytes as Redis writes one: digits, then nothing or one of Redis's units (k, m, g:
+ * powers of 1000; kb, mb, gb: powers of 1024; any case), so that a memory setting is spelled the
+ * same for wikicrawl and for redis-server ("512mb"). Within [min, max] once multiplied. 0, or
+ * WC_EINVAL (*out unchanged) for anything else, a product that overflows included. */
+int num_parse_bytes(const char *text, long long min, long long max, long long *out);
+
 #endif

@@ -37,6 +37,8 @@ const char *wc_strerror(int code)
         return "remote error";
     case WC_EDENIED:
         return "not allowed";
+    case WC_EFULL:
+        return "store full";
     default:
         return "unknown error";
     }

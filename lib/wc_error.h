@@ -14,6 +14,7 @@ enum wc_error_code {
     WC_ESTOP = -6,   /* a caller's callback asked to stop */
     WC_EREMOTE = -7, /* a peer (Redis, the wiki) failed or answered something unusable */
     WC_EDENIED = -8, /* the caller may not ask for this (a priority its API key is not allowed) */
+    WC_EFULL = -9,   /* a store answered but refused a write: it is out of memory */
 };
 
 struct wc_error {

@@ -8,7 +8,9 @@
 # JOBS_SCRIPT_RECORD), declared in service/common/scripts.h. Comment lines (`--` first) are left
 # out of the string: Redis is sent only code. Every name of the form JOB_X or JOBS_X that a script
 # uses is a C macro of common/jobs.h; SCRIPT_CONST() in scripts.h makes it a Lua local with the
-# macro's value, so a job state is spelled in one place for C and Lua alike.
+# macro's value, so a job state is spelled in one place for C and Lua alike. A script whose header
+# has `-- FLAGS: allow-oom` (Redis 7 script flags, comma-separated) is sent with the shebang
+# `#!lua flags=allow-oom` as its first line: Redis then runs it even at its maxmemory.
 set -eu
 out=$1
 shift
@@ -23,6 +25,11 @@ tmp=$out.tmp
         name=$(echo "${base#*_}" | tr a-z A-Z)
         echo
         echo "const char ${module}_SCRIPT_${name}[] ="
+        # "-- FLAGS: allow-oom" in the header becomes Redis's shebang, which must be the first line
+        flags=$(sed -n 's/^-- FLAGS: *\([a-z,-]*\).*/\1/p' "$f")
+        if [ -n "$flags" ]; then
+            printf '    "#!lua flags=%s\\n"\n' "$flags"
+        fi
         # the constants the script uses, each once
         grep -v '^[[:space:]]*--' "$f" | grep -o '\bJOBS\?_[A-Z_]*\b' | sort -u |
             sed 's/.*/    SCRIPT_CONST(&)/'

@@ -11,7 +11,7 @@
 
 #include "num.h"
 
-enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
+enum option_type { OPT_STRING, OPT_INT, OPT_LONG, OPT_BYTES /* a long, in Redis's units too */ };
 
 /* Roles a setting applies to. */
 #define FOR_API 1
@@ -36,6 +36,7 @@ struct option_spec {
     OPT_STRING, offsetof(struct wc_config, field), sizeof(((struct wc_config *)0)->field)
 #define INT(field) OPT_INT, offsetof(struct wc_config, field), 0
 #define LONG(field) OPT_LONG, offsetof(struct wc_config, field), 0
+#define BYTES(field) OPT_BYTES, offsetof(struct wc_config, field), 0
 
 static const struct option_spec specs[] = {
     {"listen", "WIKICRAWL_LISTEN", STR(listen), "127.0.0.1:8080", 0, 0, FOR_API | FOR_SERVE,
@@ -88,6 +89,12 @@ static const struct option_spec specs[] = {
      FOR_WORKER | FOR_SERVE,
      "titles resolved per action=query request before parsing (missing and unchanged pages "
      "then cost no parse); above 50 needs the apihighlimits right; 0: parse every title"},
+    {"redis-max-memory", "WIKICRAWL_REDIS_MAX_MEMORY", BYTES(redis_max_memory), "0", 0, LONG_MAX,
+     FOR_ALL,
+     "bytes (or 512mb, 4gb) of Redis memory to respect when Redis has no maxmemory of its own "
+     "(new jobs get 507 above 85%, workers stop claiming above 92%); 0: Redis's maxmemory only. "
+     "serve gives its "
+     "embedded Redis this maxmemory, or by default half of the machine's (or container's) memory"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line, \"high\" after a key lets it submit priority=high; when "
      "set every /v1 request needs Authorization: Bearer KEY (/healthz, /readyz, /metrics and "
@@ -167,6 +174,16 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
             return wc_error_set(err, WC_EINVAL, "%s is too long (at most %zu bytes)", source,
                                 s->size - 1);
         memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    if (s->type == OPT_BYTES) {
+        long long bytes = 0;
+        if (num_parse_bytes(value, s->min, s->max, &bytes) != 0)
+            return wc_error_set(err, WC_EINVAL,
+                                "%s must be a size in bytes, or with a unit (kb, mb, gb; k, m, g "
+                                "count in thousands), not '%s'",
+                                source, value);
+        *(long *)field = (long)bytes;
         return 0;
     }
     long n = 0;

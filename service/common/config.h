@@ -46,6 +46,8 @@ struct wc_config {
     int max_jobs_per_key;       /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
     long cache_ttl;             /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */
     int resolve_batch;          /* --resolve-batch titles per action=query request (50; 0 = off) */
+    long redis_max_memory;      /* --redis-max-memory bytes, "512mb" too (0: Redis's own; serve: a
+                                 * share) */
 };
 
 /* Which command reads the settings: the flags that apply differ. */

@@ -16,7 +16,9 @@ static redisReply *checked(redisContext *c, redisReply *reply, struct wc_error *
         return NULL;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        wc_error_set(err, WC_EREMOTE, "redis: %s", reply->str);
+        /* "OOM command not allowed when used memory > 'maxmemory'": Redis answers, but full. */
+        int full = strncmp(reply->str, "OOM ", 4) == 0;
+        wc_error_set(err, full ? WC_EFULL : WC_EREMOTE, "redis: %s", reply->str);
         freeReplyObject(reply);
         return NULL;
     }
@@ -35,6 +37,11 @@ redisReply *rconn_reply(redisContext *c, struct wc_error *err)
     if (redisGetReply(c, &reply) != REDIS_OK)
         reply = NULL;
     return checked(c, reply, err);
+}
+
+int rconn_full(const struct wc_error *err)
+{
+    return err != NULL && err->code == WC_EFULL;
 }
 
 /* Lay out EVAL script numkeys keys... args... in argv/lens (both with room for 3+n_keys+n_args). */

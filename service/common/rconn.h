@@ -23,7 +23,10 @@ char *rconn_redact(const char *spec, char *out, size_t size);
 
 /* Run a command given as an argument vector; NULL argv_len means NUL-terminated strings. Returns
  * the reply (caller frees with freeReplyObject()) or NULL with err filled: WC_EREMOTE when the
- * connection failed (the context is then unusable) or Redis answered an error. */
+ * connection failed (the context is then unusable) or Redis answered an error, WC_EFULL in
+ * err->code when that error is Redis refusing a write at its maxmemory (-OOM). Callers that
+ * return WC_EREMOTE for any failure leave err->code as it is, so WC_EFULL reaches whoever
+ * answers the client (rconn_full()). */
 redisReply *rconn_run(redisContext *c, int argc, const char **argv, const size_t *argv_len,
                       struct wc_error *err);
 
@@ -45,5 +48,9 @@ int rconn_append_eval(redisContext *c, const char *script, int n_keys, const cha
 
 /* Read the next pipelined reply. Same contract as rconn_run(). */
 redisReply *rconn_reply(redisContext *c, struct wc_error *err);
+
+/* True when err is Redis refusing a write because it is full (WC_EFULL): Redis answers, so the
+ * connection is fine and the answer is "try later", not "unreachable". */
+int rconn_full(const struct wc_error *err);
 
 #endif

@@ -214,6 +214,17 @@ static int format_gauges(struct wc_buf *out, const struct stats_gauges *g)
         rc = format_family(out, "workers_alive", "gauge", "Workers with a recent heartbeat.");
     if (rc == 0)
         rc = wc_buf_printf(out, METRIC_PREFIX "workers_alive %lld\n", g->workers_alive);
+    if (rc == 0)
+        rc = format_family(out, "redis_memory_bytes", "gauge", "Memory Redis uses (used_memory).");
+    if (rc == 0)
+        rc = wc_buf_printf(out, METRIC_PREFIX "redis_memory_bytes %lld\n", g->redis_memory_bytes);
+    if (rc == 0)
+        rc = format_family(out, "redis_memory_limit_bytes", "gauge",
+                           "Redis memory limit respected: maxmemory, else --redis-max-memory; "
+                           "0: none.");
+    if (rc == 0)
+        rc = wc_buf_printf(out, METRIC_PREFIX "redis_memory_limit_bytes %lld\n",
+                           g->redis_memory_limit_bytes);
     return rc;
 }
 

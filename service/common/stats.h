@@ -62,7 +62,9 @@ enum stats_counter {
 struct stats_gauges {
     long long queue_chunks;                            /* chunks queued, every priority */
     long long queue_priority_chunks[QUEUE_PRIORITIES]; /* by priority (queue_priority_name()) */
-    long long workers_alive; /* workers with a heartbeat younger than WORKER_DEAD_AFTER_MS */
+    long long workers_alive;      /* workers with a heartbeat younger than WORKER_DEAD_AFTER_MS */
+    long long redis_memory_bytes; /* Redis's used_memory */
+    long long redis_memory_limit_bytes; /* the limit respected (common/mem_probe.h); 0: none */
 };
 
 /* Prototypes */

@@ -21,6 +21,38 @@
 /* How often a loading Redis's progress is logged. */
 #define LOADING_REPORT_MS 2000
 
+/* The first number in the file at path after the text key ("" for the file's first number); -1
+ * when the file is missing or says something else ("max" in memory.max: no limit). */
+static long long number_in_file(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    char line[256];
+    long long n = -1;
+    while (n < 0 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        char *end;
+        long long v = strtoll(line + strlen(key), &end, 10);
+        if (end != line + strlen(key) && v > 0)
+            n = v;
+        break;
+    }
+    fclose(f);
+    return n;
+}
+
+long long embedded_redis_default_maxmemory(void)
+{
+    long long kib = number_in_file("/proc/meminfo", "MemTotal:");
+    long long total = kib > 0 ? kib * 1024 : -1;
+    long long cgroup = number_in_file("/sys/fs/cgroup/memory.max", "");
+    if (cgroup > 0 && (total < 0 || cgroup < total))
+        total = cgroup;
+    return total > 0 ? total / 100 * EMBEDDED_REDIS_MEMORY_SHARE_PERCENT : 0;
+}
+
 static int mkdir_p(const char *path)
 {
     char tmp[PATH_MAX];
@@ -85,9 +117,11 @@ static int answers_ping(const char *socket_path)
     return probe(socket_path, perc, bytes, sizeof perc) != REDIS_SILENT;
 }
 
-int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, pid_t *pid,
-                         const volatile sig_atomic_t *stop, struct wc_error *err)
+int embedded_redis_start(const char *data_dir, long long maxmemory, char *socket_path, size_t size,
+                         pid_t *pid, const volatile sig_atomic_t *stop, struct wc_error *err)
 {
+    char maxmemory_arg[32];
+    snprintf(maxmemory_arg, sizeof maxmemory_arg, "%lld", maxmemory > 0 ? maxmemory : 0);
     char dir[PATH_MAX];
     if (mkdir_p(data_dir) != 0 || realpath(data_dir, dir) == NULL)
         return wc_error_set(err, WC_EIO, "cannot create data dir %s: %s", data_dir,
@@ -117,7 +151,8 @@ int embedded_redis_start(const char *data_dir, char *socket_path, size_t size, p
         execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_path,
                "--unixsocketperm", "700", "--dir", dir, "--appendonly", "yes", "--appendfsync",
                "everysec", "--save", "", "--stream-node-max-bytes", "65536", "--daemonize", "no",
-               "--logfile", logfile, "--protected-mode", "no", (char *)NULL);
+               "--logfile", logfile, "--protected-mode", "no", "--maxmemory", maxmemory_arg,
+               "--maxmemory-policy", "noeviction", (char *)NULL);
         fprintf(stderr, "wikicrawl: cannot run redis-server: %s (install redis-server)\n",
                 strerror(errno));
         _exit(127);

@@ -204,8 +204,11 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
 
     if (cfg.redis[0] == '\0') {
         struct wc_error err = {0};
-        int started = embedded_redis_start(cfg.data_dir, cfg.redis, sizeof cfg.redis, &redis_pid,
-                                           &stop_requested, &err);
+        long long maxmemory =
+            cfg.redis_max_memory > 0 ? cfg.redis_max_memory : embedded_redis_default_maxmemory();
+        log_event(LOG_INFO, "embedded_redis", "maxmemory_bytes=%lld", maxmemory);
+        int started = embedded_redis_start(cfg.data_dir, maxmemory, cfg.redis, sizeof cfg.redis,
+                                           &redis_pid, &stop_requested, &err);
         if (started == WC_ESTOP) {
             rc = 0; /* asked to stop while Redis was loading: nothing else was started */
             goto out;

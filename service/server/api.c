@@ -40,6 +40,11 @@ struct api_server *api_start(const struct wc_config *cfg, int with_listen_socket
         return NULL;
     srv->cfg = cfg;
     mhd_log_init(&srv->mhd_log);
+    if (mem_probe_init(&srv->mem, cfg->redis_max_memory) != 0) {
+        mhd_log_destroy(&srv->mhd_log);
+        free(srv);
+        return NULL;
+    }
     if (cfg->api_keys[0]) {
         struct wc_error err = {0};
         srv->auth = auth_load(cfg->api_keys, &err);
@@ -111,6 +116,7 @@ void api_stop(struct api_server *srv)
     addr_limit_free(srv->addr_limit);
     auth_free(srv->auth);
     mhd_log_destroy(&srv->mhd_log);
+    mem_probe_destroy(&srv->mem);
     free(srv);
 }
 

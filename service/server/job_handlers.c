@@ -88,6 +88,8 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
     redisContext *redis = conn_redis(srv, cc, &err);
     if (redis == NULL)
         return respond_redis_down(c, cc, &err);
+    if (store_admission_shut(srv, redis))
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     struct submit_options opts = default_submit_options(cfg, req, 0);
     struct submit_summary sum;
     struct retry_admission admission = {srv->auth ? req->owner : NULL, cfg->max_jobs_per_key, 0};
@@ -107,7 +109,8 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
                              "no title of job %s failed", id);
     case WC_EREMOTE:
-        return respond_redis_down(c, cc, &err);
+    case WC_EFULL:
+        return respond_redis_down(c, cc, &err); /* 507 when Redis refused with -OOM */
     default:
         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal", "%s", err.message);
     }

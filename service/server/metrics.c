@@ -32,6 +32,9 @@ enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct 
     long long workers = redis ? count_live_workers(redis, &err) : -1;
     if (workers < 0)
         return respond_redis_down(c, cc, &err);
+    /* A full Redis stops the workers' heartbeats too: say so, not that there are no workers. */
+    if (store_admission_shut(srv, redis))
+        return respond_store_full(c, MHD_HTTP_SERVICE_UNAVAILABLE);
     if (workers == 0)
         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_workers",
                              "Redis is reachable but no worker has reported in the last %d s",
@@ -68,6 +71,10 @@ enum MHD_Result metrics(struct api_server *srv, struct MHD_Connection *c, struct
     }
     for (int i = 0; i < QUEUE_PRIORITIES; i++)
         gauges.queue_chunks += gauges.queue_priority_chunks[i];
+    struct mem_reading mem;
+    mem_probe_level(&srv->mem, redis, 0, &mem);
+    gauges.redis_memory_bytes = mem.used;
+    gauges.redis_memory_limit_bytes = mem.limit;
 
     /* A field or value that is not a string cannot be a counter: as "", stats_format() skips it. */
     kv = calloc(h->elements ? h->elements : 1, sizeof *kv);

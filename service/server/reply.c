@@ -2,6 +2,7 @@
 #include "server.h"
 #include "json_write.h"
 #include "common/log.h"
+#include "common/rconn.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,11 +75,13 @@ enum MHD_Result defer_error(struct request *req, unsigned status, const char *co
     return MHD_YES;
 }
 
-enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
-                               const char *header, const char *value)
+/* A JSON body (len bytes, copied or kept as mode says) with one extra header. */
+static enum MHD_Result respond_with_header(struct MHD_Connection *c, unsigned status,
+                                           const char *body, size_t len,
+                                           enum MHD_ResponseMemoryMode mode, const char *header,
+                                           const char *value)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
     if (r == NULL)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -86,6 +89,13 @@ enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const 
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
+                               const char *header, const char *value)
+{
+    return respond_with_header(c, status, body, strlen(body), MHD_RESPMEM_PERSISTENT, header,
+                               value);
 }
 
 enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow)
@@ -96,9 +106,31 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
         MHD_HTTP_HEADER_ALLOW, allow);
 }
 
+enum MHD_Result respond_store_full(struct MHD_Connection *c, unsigned status)
+{
+    struct wc_buf body = WC_BUF_INIT;
+    error_body(&body, "store_full",
+               "Redis is full (at its memory limit): no new job is taken until running jobs "
+               "finish and finished ones are purged or expire");
+    enum MHD_Result ret = respond_with_header(c, status, body.data ? body.data : "{}",
+                                              body.data ? body.len : 2, MHD_RESPMEM_MUST_COPY,
+                                              MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);
+    wc_buf_free(&body);
+    return ret;
+}
+
+int store_admission_shut(struct api_server *srv, redisContext *redis)
+{
+    return mem_probe_level(&srv->mem, redis, 0, NULL) >= MEM_ADMISSION_SHUT;
+}
+
 enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
                                    const struct wc_error *err)
 {
+    if (rconn_full(err)) {
+        log_event(LOG_WARN, "store_full", "msg=\"%s\"", err->message);
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
+    }
     log_event(LOG_WARN, "redis_unavailable", "msg=\"%s\"", err->message);
     if (cc->redis) {
         redisFree(cc->redis);

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "common/config.h"
+#include "common/mem_probe.h"
 #include "header_deadline.h"
 #include "submit.h"
 #include "wc_error.h"
@@ -39,7 +40,12 @@ struct api_server {
     struct MHD_Daemon *daemon;
     struct addr_limit *addr_limit;           /* NULL: no per-address limit */
     struct header_deadline *header_deadline; /* NULL only while the daemon starts or stops */
+    struct mem_probe mem; /* Redis's memory, shared by the connections' threads */
 };
+
+/* Seconds a client is told to wait when the store is full: memory comes back as jobs finish and
+ * are purged or expire, not within a second. */
+#define STORE_FULL_RETRY_AFTER "30"
 
 /* One per TCP connection: its thread's Redis connection, made on first use, and its place in
  * the front end's connection bookkeeping (connection.c). */
@@ -95,7 +101,8 @@ enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const 
                                const char *header, const char *value);
 enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char *allow);
 /* 503 redis_unavailable: logs err and drops the connection's Redis link so the next request
- * makes a new one. */
+ * makes a new one. When err is Redis refusing a write at its memory limit (rconn_full()), 507
+ * store_full instead, and the link is kept: Redis answered. */
 enum MHD_Result respond_redis_down(struct MHD_Connection *c, struct conn_ctx *cc,
                                    const struct wc_error *err);
 
@@ -110,6 +117,13 @@ void connection_headers_done(struct api_server *srv, struct conn_ctx *cc);
 /* A request ended (MHD_OPTION_NOTIFY_COMPLETED): a keep-alive connection's next request has
  * --header-timeout-ms from now for its headers. */
 void connection_request_done(struct api_server *srv, struct MHD_Connection *c);
+
+/* store_full with Retry-After: Redis is at its memory limit, no new job is taken. status is 507
+ * (MHD_HTTP_INSUFFICIENT_STORAGE) for a refused job, 503 for /readyz. */
+enum MHD_Result respond_store_full(struct MHD_Connection *c, unsigned status);
+/* Is admission shut (Redis above the high-water mark, lib/mem_watermark.h)? Reads the cached
+ * level, asking Redis when it is stale. */
+int store_admission_shut(struct api_server *srv, redisContext *redis);
 
 /* route.c - the libmicrohttpd callbacks (srv is their closure), and what handlers share. */
 enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,

@@ -77,15 +77,23 @@ const char *submit_job_id(const struct submission *s)
 static int add_entry(struct submission *s, const char *text, size_t len, uint64_t position,
                      enum titles_invalid_reason reason);
 
+/* What a callback hands the titles reader back: WC_EFULL rather than WC_EREMOTE when Redis refused
+ * a write for lack of memory, so that the reader keeps err as it is (it keeps a callback's message
+ * only under the code returned) and the front end answers 507, not 503. */
+static int callback_result(struct submission *s, int rc)
+{
+    return rc == WC_EREMOTE && rconn_full(s->err) ? WC_EFULL : rc;
+}
+
 static int on_title(void *ctx, const char *title, size_t len, uint64_t position)
 {
-    return add_entry(ctx, title, len, position, 0);
+    return callback_result(ctx, add_entry(ctx, title, len, position, 0));
 }
 
 static int on_invalid(void *ctx, const char *raw, size_t len, uint64_t position,
                       enum titles_invalid_reason reason)
 {
-    return add_entry(ctx, raw, len, position, reason);
+    return callback_result(ctx, add_entry(ctx, raw, len, position, reason));
 }
 
 static int on_option(void *ctx, const char *key, const char *value, size_t value_len)

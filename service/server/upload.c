@@ -29,6 +29,14 @@ static enum MHD_Result upload_error(struct MHD_Connection *c, struct conn_ctx *c
     submit_abort(req->submission);
     submit_free(req->submission);
     req->submission = NULL;
+    if (rconn_full(err)) { /* Redis answered -OOM: the job is undone, the link is fine */
+        log_event(LOG_WARN, "store_full", "msg=\"%s\"", err->message);
+        if (mid_upload)
+            return defer_error(req, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full", "%s",
+                               err->message);
+        req->answered = 1;
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
+    }
     unsigned status = MHD_HTTP_SERVICE_UNAVAILABLE;
     const char *code = "internal";
     const char *message = err->message;
@@ -223,6 +231,10 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
             return respond_existing(c, redis, existing);
         opts.idempotency_key = req->idempotency_key;
     }
+    /* Above the high-water mark a new job would take the room the running ones need to finish:
+     * refused before a byte of it is stored. An idempotent repeat (above) costs nothing. */
+    if (store_admission_shut(srv, redis))
+        return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     if (gzip) {
         req->gunzip = gzip_reader_new();
         if (req->gunzip == NULL)
@@ -250,17 +262,24 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     return MHD_YES;
 }
 
-/* Count len more bytes of the body; 0, or 1 when it is now over the limit (answered: 413). */
-static int body_over_limit(struct api_server *srv, struct request *req, size_t len)
+/* Count len more bytes of the body; 0, or 1 when it is now over the limit (answered: 413) or
+ * Redis has crossed the high-water mark meanwhile (answered: 507). Either way the upload is undone.
+ */
+static int body_refused(struct api_server *srv, struct conn_ctx *cc, struct request *req,
+                        size_t len)
 {
     req->body_bytes += (long long)len;
-    if (req->body_bytes <= srv->cfg->max_body_bytes)
+    int too_large = req->body_bytes > srv->cfg->max_body_bytes;
+    if (!too_large && !(cc->redis && store_admission_shut(srv, cc->redis)))
         return 0;
     submit_abort(req->submission);
     submit_free(req->submission);
     req->submission = NULL;
-    defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
-                "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
+    if (too_large)
+        defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                    "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
+    else
+        defer_error(req, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full", "Redis is full");
     return 1;
 }
 
@@ -283,7 +302,7 @@ static enum MHD_Result upload_inflate(struct api_server *srv, struct MHD_Connect
         len -= used;
         if (produced == 0)
             break; /* everything taken: the rest of the stream is still to come */
-        if (body_over_limit(srv, req, produced))
+        if (body_refused(srv, cc, req, produced))
             return MHD_YES;
         rc = submit_feed(req->submission, out, produced, &err);
         if (rc != 0)
@@ -297,7 +316,7 @@ enum MHD_Result upload_body(struct api_server *srv, struct MHD_Connection *c, st
 {
     if (req->gunzip)
         return upload_inflate(srv, c, cc, req, data, len);
-    if (body_over_limit(srv, req, len))
+    if (body_refused(srv, cc, req, len))
         return MHD_YES;
     struct wc_error err = {0};
     int rc = submit_feed(req->submission, data, len, &err);

@@ -74,8 +74,9 @@ void chunk_run_refused(struct worker *w)
 void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how)
 {
     int hand_back = 0;
-    if (outcome_flush(run) != 0 && !run->cancelled)
-        how = CHUNK_HAND_BACK; /* Redis failed */
+    /* run->failed: an earlier flush of this chunk failed and dropped its outcomes */
+    if ((outcome_flush(run) != 0 || run->failed) && !run->cancelled)
+        how = CHUNK_HAND_BACK; /* Redis failed (or is full, and we must stop now) */
     /* Before the chunk finishes: a client that sees the job done sees its counts. A failure
      * costs only these counts (or is a dropped connection, which the loop sees). */
     if (w->redis->err == 0) {
@@ -283,11 +284,29 @@ static struct queue_ask new_job_ask(const struct worker *w, const char **held)
     return ask;
 }
 
+/* Above the stop mark, the chunks in hand are finished and no more is claimed until Redis is
+ * back under the resume mark (lib/mem_watermark.h): the records of what is claimed need room.
+ * INFO memory is read at most every MEM_PROBE_EVERY_MS. True when claims are stopped. */
+static int claims_stopped(struct worker *w)
+{
+    struct mem_reading mem;
+    int was = w->mem.wm.level >= MEM_CLAIMS_STOPPED;
+    int stopped = mem_probe_level(&w->mem, w->redis, 0, &mem) >= MEM_CLAIMS_STOPPED;
+    if (stopped != was)
+        log_event(stopped ? LOG_WARN : LOG_INFO, stopped ? "claims_stopped" : "claims_resumed",
+                  "used_bytes=%lld limit_bytes=%lld", mem.used, mem.limit);
+    return stopped;
+}
+
 /* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
  * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
 {
     const char *held[MAX_ACTIVE_CHUNKS];
+    if (claims_stopped(w)) {
+        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+        return NULL;
+    }
     for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
         if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
             clock_monotonic_ms() < w->refused_until ||

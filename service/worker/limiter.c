@@ -173,7 +173,7 @@ int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, l
         r->element[2]->type != REDIS_REPLY_INTEGER) {
         freeReplyObject(r);
         *retry_in_ms = REDIS_FAILED_RETRY_MS;
-        return WC_EREMOTE;
+        return rconn_full(&err) ? WC_EFULL : WC_EREMOTE;
     }
     int g_reuse = (int)r->element[0]->integer;
     int g_new = (int)r->element[1]->integer;

@@ -42,7 +42,8 @@ struct limiter *limiter_new(const struct limiter_options *opts);
 
 /* Ask for up to want (>= 1) requests. Returns how many may start now, n in 0..want, and writes a
  * lease handle for each into leases[0..n): each is owed one limiter_release(). When n < want,
- * *retry_in_ms says when to ask again. WC_EREMOTE when Redis failed (*retry_in_ms is set too). Idle
+ * *retry_in_ms says when to ask again. WC_EREMOTE when Redis failed, WC_EFULL when it refused
+ * the lease because it is full (*retry_in_ms is set too). Idle
  * leases young enough are used first; then, with no rate limit, no Redis call is made. */
 int limiter_acquire(struct limiter *l, redisContext *c, int want, int *leases, long *retry_in_ms);
 

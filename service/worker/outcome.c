@@ -43,12 +43,42 @@ int outcome_add_member(struct chunk_run *run, const char *title, size_t title_le
                                    member_len);
 }
 
+/* The first wait after a refused write, and the longest: Redis frees memory when a job is purged
+ * or expires, which a worker cannot see coming; a write a second late costs nothing. */
+#define STORE_RETRY_FIRST_MS 100
+#define STORE_RETRY_MAX_MS 2000
+
+int outcome_store_refused(const struct worker *w)
+{
+    return w->store_retry_at != 0;
+}
+
+/* Redis refused the write with -OOM: keep the outcomes, and try again after a backoff. */
+static int store_refused(struct chunk_run *run, const struct wc_error *err)
+{
+    struct worker *w = run->w;
+    if (w->store_retry_at == 0) {
+        log_event(LOG_WARN, "store_full", "job=%s msg=\"%s; outcomes kept, fetching paused\"",
+                  run->job_id, err->message);
+        w->store_backoff_ms = STORE_RETRY_FIRST_MS;
+    } else {
+        w->store_backoff_ms = w->store_backoff_ms * 2 > STORE_RETRY_MAX_MS
+                                  ? STORE_RETRY_MAX_MS
+                                  : w->store_backoff_ms * 2;
+    }
+    w->store_retry_at = clock_monotonic_ms() + w->store_backoff_ms;
+    return WC_EFULL;
+}
+
 int outcome_flush(struct chunk_run *run)
 {
     run->last_flush = clock_monotonic_ms();
     struct record_batch *b = &run->pending;
     if (b->n_args == 0)
         return 0;
+    struct worker *w = run->w;
+    if (w->store_retry_at != 0 && run->last_flush < w->store_retry_at)
+        return WC_EFULL; /* not due yet: keep them */
     int rc = 0;
     struct wc_error err = {0};
     long long answer = 0;
@@ -62,6 +92,17 @@ int outcome_flush(struct chunk_run *run)
         }
     }
     rc = record_batch_write(run->w->redis, &run->keys, b, &answer, ordinals, &err);
+    /* An -OOM reply means the script wrote nothing (Redis refuses a script at its first write,
+     * before any), so the same batch can be written again as it is. */
+    if (rc != 0 && rconn_full(&err) && w->redis->err == 0) {
+        free(ordinals);
+        return store_refused(run, &err);
+    }
+    if (rc == 0 && w->store_retry_at != 0) {
+        log_event(LOG_INFO, "store_writable", "job=%s msg=\"outcomes written, fetching resumes\"",
+                  run->job_id);
+        w->store_retry_at = 0;
+    }
     if (rc != 0) {
         log_event(LOG_ERROR, "record_failed", "job=%s msg=\"%s\"", run->job_id, err.message);
         run->failed = 1;

@@ -95,14 +95,39 @@ static int on_result(void *ctx, const struct crawl_result *res)
 int worker_title_done(struct worker *w, struct chunk_run *run)
 {
     if (--run->n_left == 0) {
-        chunk_run_close(w, run, CHUNK_FINISHED);
+        /* A full Redis keeps the outcomes: the chunk stays open until on_tick has written
+         * them (or the run's end waits for Redis, drain_kept_outcomes). */
+        if (outcome_flush(run) != WC_EFULL)
+            chunk_run_close(w, run, CHUNK_FINISHED);
         return w->stop_run;
     }
     if (record_batch_count(&run->pending) >= FLUSH_AT_RESULTS ||
-        clock_monotonic_ms() - run->last_flush >= FLUSH_EVERY_MS)
-        if (outcome_flush(run) != 0)
+        clock_monotonic_ms() - run->last_flush >= FLUSH_EVERY_MS) {
+        int rc = outcome_flush(run);
+        if (rc != 0 && rc != WC_EFULL)
             w->stop_run = 1; /* cancelled, or Redis failed: the run stops, the rest is settled */
+    }
     return w->stop_run;
+}
+
+/* Write what the open chunks keep (a full Redis refused it before) when it is due (every chunk's
+ * when !due_only), and close the chunks whose every title is now written. */
+static void flush_kept_outcomes(struct worker *w, long long now, int due_only)
+{
+    for (int i = 0; i < w->n_active && !w->stop_run;) {
+        struct chunk_run *run = w->active[i];
+        int rc = 0;
+        if (record_batch_count(&run->pending) > 0 &&
+            (!due_only || now - run->last_flush >= FLUSH_EVERY_MS))
+            rc = outcome_flush(run);
+        if (rc != 0 && rc != WC_EFULL) {
+            w->stop_run = 1;
+        } else if (rc == 0 && run->n_left == 0 && record_batch_count(&run->pending) == 0) {
+            chunk_run_close(w, run, CHUNK_FINISHED); /* takes it out of w->active */
+            continue;
+        }
+        i++;
+    }
 }
 
 static int on_tick(void *ctx)
@@ -110,12 +135,10 @@ static int on_tick(void *ctx)
     struct worker *w = ctx;
     worker_heartbeat(w, 0);
     long long now = clock_monotonic_ms();
+    flush_kept_outcomes(w, now, 1);
     for (int i = 0; i < w->n_active && !w->stop_run; i++) {
         struct chunk_run *run = w->active[i];
-        if (record_batch_count(&run->pending) > 0 && now - run->last_flush >= FLUSH_EVERY_MS &&
-            outcome_flush(run) != 0)
-            w->stop_run = 1;
-        if (w->stop_run || now - run->last_cancel_check < CANCEL_CHECK_EVERY_MS)
+        if (now - run->last_cancel_check < CANCEL_CHECK_EVERY_MS)
             continue;
         run->last_cancel_check = now;
         redisReply *r = redisCommand(w->redis, "HGET %s status", run->keys.key[KEYS_JOB]);
@@ -144,7 +167,16 @@ static int on_tick(void *ctx)
 static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
 {
     struct worker *w = ctx;
+    /* Redis is full: no page is fetched whose record could not be stored. The requests in flight
+     * end, their outcomes are kept, and requests start again once Redis takes them. */
+    if (outcome_store_refused(w)) {
+        long wait = (long)(w->store_retry_at - clock_monotonic_ms());
+        *retry_in_ms = wait > 0 ? wait : WORKER_REFUSED_BACKOFF_MS;
+        return 0;
+    }
     int granted = limiter_acquire(w->limiter, w->redis, want, leases, retry_in_ms);
+    if (granted == WC_EFULL) /* the lease itself could not be written: the same wait */
+        return 0;
     if (granted < 0) {
         /* Redis is gone or refused: on_tick stops the run and the chunks go back; a refusal
          * also backs the next claim off */
@@ -201,7 +233,8 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
 static size_t more_titles(void *ctx, const char *const **titles, int starved)
 {
     struct worker *w = ctx;
-    if (w->stop_run || w->redis->err || w->next_index >= WORKER_RUN_MAX_TITLES)
+    if (w->stop_run || w->redis->err || w->next_index >= WORKER_RUN_MAX_TITLES ||
+        outcome_store_refused(w))
         return 0;
     struct chunk_run *run = chunk_run_claim(w, 0, !starved);
     if (run == NULL)
@@ -210,15 +243,49 @@ static size_t more_titles(void *ctx, const char *const **titles, int starved)
     return run->n_todo;
 }
 
-/* A title's turn: its chunk's first tag on, one per title (chunk_run.c gives each chunk its
- * place). */
+/* A title's turn: its job's priority level first, so that the titles of a high job a worker
+ * holds start before any normal or low title it holds (a chunk claimed by ageing, or ahead,
+ * waits for them); then its chunk's first tag on, one per title (chunk_run.c gives each chunk
+ * its place), so jobs of one level take turns. */
+#define TAG_LEVEL_SHIFT 56
 static unsigned long long tag_of(void *ctx, size_t index)
 {
     struct chunk_run *run = chunk_run_of(ctx, index);
-    return run ? run->first_tag + (index - run->first_index) : 0;
+    if (run == NULL)
+        return 0;
+    return ((unsigned long long)run->level << TAG_LEVEL_SHIFT) + run->first_tag +
+           (index - run->first_index);
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
+
+/* The run is over, and a full Redis still refuses outcomes the chunks keep: wait for it (beating
+ * the heart, so that the chunks are not reaped from under us) rather than hand the chunks back
+ * and fetch their pages again. A stop request waits STOP_GRACE_MS at most, a dropped connection
+ * not at all: the chunks are then handed back (or reaped) and the kept outcomes lost. */
+static void drain_kept_outcomes(struct worker *w)
+{
+    long long stop_at = w->stop_deadline; /* a grace already counted by on_tick is not renewed */
+    while (outcome_store_refused(w) && w->redis->err == 0) {
+        long long now = clock_monotonic_ms();
+        if (*w->stop && stop_at == 0)
+            stop_at = now + STOP_GRACE_MS;
+        if (stop_at != 0 && now >= stop_at)
+            return;
+        int kept = 0;
+        for (int i = 0; i < w->n_active; i++)
+            kept += record_batch_count(&w->active[i]->pending) > 0;
+        if (kept == 0)
+            return;
+        if (w->store_retry_at > now)
+            usleep((useconds_t)(w->store_retry_at - now) * 1000);
+        worker_heartbeat(w, 0);
+        w->stop_run = 0;
+        flush_kept_outcomes(w, clock_monotonic_ms(), 0);
+        if (w->stop_run)
+            return; /* cancelled, or Redis failed: the caller settles the chunks */
+    }
+}
 
 static int connect_redis(struct worker *w)
 {
@@ -284,6 +351,8 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     mallopt(M_MMAP_THRESHOLD, WORKER_KEEP_FREED_BYTES);
     mallopt(M_TRIM_THRESHOLD, WORKER_KEEP_FREED_BYTES);
     worker_id_for(w.id, sizeof w.id, (int)getpid());
+    if (mem_probe_init(&w.mem, cfg->redis_max_memory) != 0)
+        return 1;
     keys_processing(w.processing, sizeof w.processing, w.id);
     keys_queue(w.workers, sizeof w.workers, "workers");
     keys_queue(w.stats, sizeof w.stats, "stats");
@@ -307,6 +376,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         log_event(LOG_ERROR, "crawler_failed", "msg=\"%s\"", err.message);
         gzip_writer_free(w.gz);
         limiter_free(w.limiter);
+        mem_probe_destroy(&w.mem);
         curl_global_cleanup();
         return 1;
     }
@@ -360,11 +430,13 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         }
         int rc = crawl_run(w.crawler, first->todo, first->n_todo, &cb, &err);
         limiter_release_all(w.limiter, w.redis);
+        drain_kept_outcomes(&w);
         /* Chunks still open were stopped midway (cancel, stop, Redis): settle or hand back. */
         while (w.n_active > 0) {
             struct chunk_run *run = w.active[w.n_active - 1];
             chunk_run_close(&w, run, run->n_left == 0 ? CHUNK_FINISHED : CHUNK_HAND_BACK);
         }
+        w.store_retry_at = 0; /* nothing is kept now: the next claim finds out if Redis has room */
         if (rc != 0 && rc != WC_ESTOP)
             log_event(LOG_ERROR, "crawl_failed", "msg=\"%s\"", err.message);
     }
@@ -377,6 +449,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     crawl_free(w.crawler);
     gzip_writer_free(w.gz);
     limiter_free(w.limiter);
+    mem_probe_destroy(&w.mem);
     curl_global_cleanup();
     log_event(LOG_INFO, "worker_stopped", "chunks=%ld", w.handled);
     return 0;

@@ -15,6 +15,7 @@
 #include "chunk.h"
 #include "common/config.h"
 #include "common/jobs.h"
+#include "common/mem_probe.h"
 #include "common/record_batch.h"
 #include "common/stats.h"
 #include "common/sweep.h"
@@ -56,7 +57,14 @@ struct worker {
     /* Redis answered an error (LOADING, BUSY, READONLY, OOM...): nothing is claimed before this
      * (clock_monotonic_ms()), so a refusing Redis is not asked in a tight loop. */
     long long refused_until;
-    int reconciled; /* this connection has taken back what a previous one held (worker.c) */
+    int reconciled;       /* this connection has taken back what a previous one held (worker.c) */
+    struct mem_probe mem; /* Redis's memory: above the stop mark, no chunk is claimed */
+    /* Redis refused to store outcomes (-OOM, it is full): they stay buffered in their chunks and
+     * are written again from this time on (clock_monotonic_ms()); until they are, no request
+     * starts and no chunk is claimed, so no page is fetched whose record cannot be stored.
+     * 0: writes go through. */
+    long long store_retry_at;
+    long store_backoff_ms; /* the wait before the next attempt, doubling up to a cap */
     struct chunk_run *active[MAX_ACTIVE_CHUNKS]; /* chunks open in the current crawl run */
     int n_active;
     size_t next_index; /* the crawl run's index of the next title handed to it */
@@ -139,8 +147,13 @@ int outcome_add_member(struct chunk_run *run, const char *title, size_t title_le
 /* outcome.c: write the buffered outcomes in one script call (and into the cache when
  * run->write_cache). Returns 0; WC_ESTOP when the job is gone, cancelled or done (run->cancelled:
  * the chunk is then abandoned); WC_EREMOTE when Redis failed (run->failed, logged); WC_ENOMEM.
- * The buffer is empty afterwards. */
+ * The buffer is empty afterwards, but for WC_EFULL: Redis is full (it refused the write with
+ * -OOM, or refused one lately and the retry is not due, w->store_retry_at). The outcomes are
+ * then kept for a later call, and the chunk goes on. */
 int outcome_flush(struct chunk_run *run);
+
+/* outcome.c: true while Redis refuses to store outcomes (w->store_retry_at). */
+int outcome_store_refused(const struct worker *w);
 
 /* cache.c: true when the chunk's job asked for the cross-job cache. */
 int cache_job_uses(struct worker *w, struct chunk_run *run);

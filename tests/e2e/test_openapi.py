@@ -242,6 +242,7 @@ HTTP_STATUS = {
     "MHD_HTTP_CONTENT_TOO_LARGE": 413, "MHD_HTTP_UNSUPPORTED_MEDIA_TYPE": 415,
     "MHD_HTTP_UNPROCESSABLE_CONTENT": 422, "MHD_HTTP_TOO_MANY_REQUESTS": 429,
     "MHD_HTTP_INTERNAL_SERVER_ERROR": 500, "MHD_HTTP_SERVICE_UNAVAILABLE": 503,
+    "MHD_HTTP_INSUFFICIENT_STORAGE": 507,
 }
 
 
@@ -249,8 +250,8 @@ def error_codes_in_file(src):
     """(status constant or None, code) of every error one source file can answer, in the shapes
     the front end uses: respond_error/defer_error(x, STATUS, "code", ...), `status = STATUS, code =
     "code"`, bodies written out whole ("{\\"error\\":{\\"code\\":\\"code\\"..." then
-    respond_static or MHD_queue_response), and bare `code = "code"` assignments (status not known
-    from the text: None)."""
+    respond_static or MHD_queue_response), respond_store_full(x, STATUS), and bare `code = "code"`
+    assignments (status not known from the text: None)."""
     pairs = set(re.findall(r'(?:respond_error|defer_error)\(\s*\w+,\s*(MHD_HTTP_\w+),\s*"(\w+)"',
                            src))
     pairs |= set(re.findall(r'\bstatus\s*=\s*(MHD_HTTP_\w+)\s*[,;][^";]{0,40}?\bcode\s*=\s*"(\w+)"',
@@ -263,6 +264,8 @@ def error_codes_in_file(src):
         assert queued, "no response sent with the body with code %s" % m.group(1)
         pairs.add((queued.group(1), m.group(1)))
     pairs |= {(None, code) for code in re.findall(r'\bcode\s*=\s*"(\w+)"', src)}
+    pairs |= {(status, "store_full")
+              for status in re.findall(r"respond_store_full\(\s*\w+,\s*(MHD_HTTP_\w+)\)", src)}
     return pairs
 
 

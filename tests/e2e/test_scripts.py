@@ -22,10 +22,13 @@ def script(name):
         with open(header) as f:
             macros.update(re.findall(r'#define (JOBS?_[A-Z_]+) "([^"]*)"', f.read()))
     with open(os.path.join(SCRIPTS, name + ".lua")) as f:
-        code = [line for line in f if not line.lstrip().startswith("--")]
+        lines = f.readlines()
+    code = [line for line in lines if not line.lstrip().startswith("--")]
+    flags = [m.group(1) for m in (re.match(r"-- FLAGS: *([a-z,-]*)", l) for l in lines) if m]
+    shebang = "#!lua flags=%s\n" % flags[0] if flags else ""
     body = "".join(code)
     names = sorted(set(re.findall(r"\bJOBS?_[A-Z_]+\b", body)))
-    return "".join("local %s = '%s'\n" % (n, macros[n]) for n in names) + body
+    return shebang + "".join("local %s = '%s'\n" % (n, macros[n]) for n in names) + body
 
 
 def evalsha(redis, name, keys, args):
@@ -318,3 +321,27 @@ def test_the_commit_marks_a_job_committed_and_refuses_one_not_receiving(redis_se
     redis_server.cli("HSET", job, "status", "running")
     assert evalsha(redis_server, "jobs_committed", keys, ["3600"]) == "running"
     assert redis_server.cli("HGET", job, "committed") == "1"
+
+
+def test_what_ends_work_or_frees_memory_runs_on_a_full_redis(redis_server):
+    """With used memory over maxmemory (noeviction), Redis refuses any script that would write,
+    but those flagged allow-oom: a chunk finishes, a job is cancelled and purged, a worker beats
+    its heart. The record script, which only grows memory, stays refused (the worker keeps its
+    outcomes and tries again)."""
+    done, running = [JOB + p for p in PARTS], ["wikicrawl:{%s}:%s" % ("b" * 32, p) for p in PARTS]
+    redis_server.cli("HSET", done[0], "status", "running", "chunks", "1", "chunks_done", "0")
+    redis_server.cli("HSET", running[0], "status", "running", "chunks", "2", "chunks_done", "0")
+    redis_server.cli("CONFIG", "SET", "maxmemory", "1")
+    try:
+        assert redis_server.cli("SET", "x", "y").startswith("OOM")
+        record_keys = [running[0], running[3], running[4], running[5]]  # job outcome results errors
+        record = redis_server.cli("EVAL", script("jobs_record"), "4", *record_keys, "Some title",
+                                  "ok", "line")
+        assert record.startswith("OOM"), record
+        assert evalsha(redis_server, "jobs_finish_chunk", done, ["1", "1000", "600"]) == "finished"
+        assert evalsha(redis_server, "jobs_cancel", running, ["1000", "600"]) == "cancelled"
+        assert evalsha(redis_server, "jobs_heartbeat", [Q + "workers"], ["host:1"]) == "0"
+        assert evalsha(redis_server, "jobs_purge", done, []) == ""
+        assert redis_server.cli("EXISTS", done[0]) == "0"
+    finally:
+        redis_server.cli("CONFIG", "SET", "maxmemory", "0")

@@ -223,9 +223,26 @@ static void help_is_asked_for_and_lists_the_roles_options(void **state)
     free(fetch);
 }
 
+static void sizes_take_redis_units(void **state)
+{
+    (void)state;
+    struct wc_config cfg;
+    struct wc_error err = {0};
+    char *mb[] = {"worker", "--redis-max-memory", "512mb"};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(mb), mb, &err), 0);
+    assert_int_equal(cfg.redis_max_memory, 512L << 20);
+    char *bytes[] = {"api", "--redis-max-memory", "1000000"};
+    assert_int_equal(config_parse(&cfg, CONFIG_API, N_ARGS(bytes), bytes, &err), 0);
+    assert_int_equal(cfg.redis_max_memory, 1000000);
+    char *bad[] = {"worker", "--redis-max-memory", "1tb"};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(bad), bad, &err), WC_EINVAL);
+    assert_non_null(strstr(err.message, "--redis-max-memory must be a size"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(sizes_take_redis_units, clear_env),
         cmocka_unit_test_setup(defaults_depend_on_the_role, clear_env),
         cmocka_unit_test_setup(the_flag_wins_over_the_environment, clear_env),
         cmocka_unit_test_setup(numbers_out_of_range_or_malformed_are_refused, clear_env),

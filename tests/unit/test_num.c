@@ -56,9 +56,35 @@ static void reads_only_len_bytes(void **state)
     assert_int_equal(num_parse_long_n(many, sizeof many, 0, LONG_MAX, &v), WC_EINVAL);
 }
 
+static void parses_sizes_in_redis_units(void **state)
+{
+    (void)state;
+    long long v = 0;
+    assert_int_equal(num_parse_bytes("1048576", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 1048576);
+    assert_int_equal(num_parse_bytes("512mb", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 512LL << 20);
+    assert_int_equal(num_parse_bytes("2GB", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 2LL << 30);
+    assert_int_equal(num_parse_bytes("3k", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 3000);
+    assert_int_equal(num_parse_bytes("1g", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 1000000000LL);
+    assert_int_equal(num_parse_bytes("0", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(v, 0);
+    const char *bad[] = {"", "mb", "-1", "1.5gb", "1 mb", "1tb", "1mbb", "+1", "10000000000gb"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 77;
+        assert_int_equal(num_parse_bytes(bad[i], 0, LLONG_MAX, &v), WC_EINVAL);
+        assert_int_equal(v, 77);
+    }
+    assert_int_equal(num_parse_bytes("2kb", 0, 2047, &v), WC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parses_sizes_in_redis_units),
         cmocka_unit_test(accepts_whole_numbers_in_range),
         cmocka_unit_test(refuses_anything_else_and_leaves_out_alone),
         cmocka_unit_test(refuses_overflow),

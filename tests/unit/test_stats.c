@@ -145,6 +145,13 @@ static const char empty_exposition[] =
     "# HELP wikicrawl_workers_alive Workers with a recent heartbeat.\n"
     "# TYPE wikicrawl_workers_alive gauge\n"
     "wikicrawl_workers_alive 2\n"
+    "# HELP wikicrawl_redis_memory_bytes Memory Redis uses (used_memory).\n"
+    "# TYPE wikicrawl_redis_memory_bytes gauge\n"
+    "wikicrawl_redis_memory_bytes 1048576\n"
+    "# HELP wikicrawl_redis_memory_limit_bytes Redis memory limit respected: maxmemory, else "
+    "--redis-max-memory; 0: none.\n"
+    "# TYPE wikicrawl_redis_memory_limit_bytes gauge\n"
+    "wikicrawl_redis_memory_limit_bytes 4194304\n"
     "# HELP wikicrawl_jobs_submitted_total Jobs accepted (uploads and retries).\n"
     "# TYPE wikicrawl_jobs_submitted_total counter\n"
     "wikicrawl_jobs_submitted_total 0\n"
@@ -215,8 +222,11 @@ static const char empty_exposition[] =
     "wikicrawl_fetch_seconds_sum 0\n"
     "wikicrawl_fetch_seconds_count 0\n";
 
-static const struct stats_gauges gauges = {
-    .queue_chunks = 4, .queue_priority_chunks = {1, 3, 0}, .workers_alive = 2};
+static const struct stats_gauges gauges = {.queue_chunks = 4,
+                                           .queue_priority_chunks = {1, 3, 0},
+                                           .workers_alive = 2,
+                                           .redis_memory_bytes = 1048576,
+                                           .redis_memory_limit_bytes = 4194304};
 
 static void formats_every_family_in_a_fixed_order_even_before_counting(void **state)
 {
@@ -281,8 +291,8 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
     assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
     const char *t = out.data;
     /* HELP and TYPE once per family, the family's samples right after them. */
-    assert_int_equal(occurrences(t, "# TYPE "), 21);
-    assert_int_equal(occurrences(t, "# HELP "), 21);
+    assert_int_equal(occurrences(t, "# TYPE "), 23);
+    assert_int_equal(occurrences(t, "# HELP "), 23);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
     assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"

@@ -2,6 +2,7 @@
 -- result_ttl seconds (the submitting front end's --result-ttl), or ttl for a job without one
 -- KEYS: every key of the job (enum keys_job_part order)
 -- ARGV: now_ms ttl
+-- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- Running chunks stop at their next title (the record script refuses a cancelled job).
 -- Returns the status after the call (nil: the job is gone).
 local st = redis.call('HGET', KEYS[1], 'status')

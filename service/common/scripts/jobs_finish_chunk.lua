@@ -2,6 +2,7 @@
 -- KEYS: every key of the job, in enum keys_job_part order (job chunks seen outcome results errors
 --       done seen_invalid)
 -- ARGV: seq now_ms ttl
+-- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- Finishes the job when this was its last chunk: status done, the outcome hash (the
 -- exactly-once guard, KEYS[4]) deleted, every key expires after the job's result_ttl (the
 -- submitting front end's --result-ttl), or after ttl (the worker's) for a job without one.

@@ -1,6 +1,7 @@
 -- jobs_reap.lua - give the chunks of dead workers (or one handed back) back to their jobs' queues
 -- KEYS: workers pending jobmeta bell
 -- ARGV: dead_after_ms processing_prefix jobq_prefix turns_prefix [worker_id [ref]]
+-- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- With worker_id, that worker's chunks go back at once (with ref too: only that one, if still in
 -- its processing list; one the reaper already moved is not queued twice); without, those of every
 -- worker whose last heartbeat is older than dead_after_ms. Heartbeats and this cutoff are both

@@ -1,6 +1,7 @@
 -- limiter_forget.lua - a worker that (re)connects drops every lease Redis still holds for it
 -- KEYS: inflight waiting waiting_until
 -- ARGV: owner
+-- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- A worker's leases are named OWNER#N. After a Redis restart the AOF brings back the leases of
 -- requests that died with the old connection; they would fill the cap until they expire
 -- (timeout + 6 s) while nothing runs on them. The worker holds none when it calls this (its

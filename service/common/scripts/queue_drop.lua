@@ -1,6 +1,7 @@
 -- queue_drop.lua - a cancelled job leaves the queue: its list and its turn, at once
 -- KEYS: jobq jobmeta turn_titles
 -- ARGV: job_id turns_prefix
+-- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- Run right after jobs_cancel.lua (another slot: {JOBID}). A crash between the two only leaves
 -- references whose chunk bodies are gone: each is claimed and settled as a no-op. The titles the
 -- job (and, if it was its owner's last, the owner) had taken of its turn are forgotten with it
