@@ -42,6 +42,9 @@
  *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON, one gzip member)
  *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (likewise)
  *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
+ *   wikicrawl:{JOBID}:export               HASH   the exporter's progress: the parts made
+ *                                                 durable, their sizes and digests
+ *   wikicrawl:{queue}:exports              SET    ids of jobs whose export is not over yet
  */
 
 #define KEYS_JOB_ID_LEN 32 /* lower-case hex */
@@ -75,8 +78,13 @@ enum keys_limiter_part {
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
-/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, bell, workers, stats). Returns the length, or
+/* "wikicrawl:{JOBID}:export", the exporter's progress on one job (service/exporter/). Not one of
+ * enum keys_job_part: the job's scripts neither read nor expire it. Returns the length, or
  * WC_ELIMIT. */
+int keys_job_export(char *out, size_t size, const char *job_id);
+
+/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, bell, workers, stats, exports). Returns the
+ * length, or WC_ELIMIT. */
 int keys_queue(char *out, size_t size, const char *name);
 
 /* "wikicrawl:{queue}:processing:WORKER". Returns the length, or WC_ELIMIT. */

@@ -17,7 +17,9 @@ enum option_type { OPT_STRING, OPT_INT, OPT_LONG };
 #define FOR_WORKER 2
 #define FOR_SERVE 4
 #define FOR_FETCH 8
-#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE) /* the service's processes, not fetch */
+#define FOR_EXPORTER 16
+/* the service's processes, not fetch */
+#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE | FOR_EXPORTER)
 
 struct option_spec {
     const char *flag;
@@ -86,6 +88,12 @@ static const struct option_spec specs[] = {
      FOR_WORKER | FOR_SERVE,
      "titles resolved per action=query request before parsing (missing and unchanged pages "
      "then cost no parse); above 50 needs the apihighlimits right; 0: parse every title"},
+    {"export-dir", "WIKICRAWL_EXPORT_DIR", STR(export_dir), "", 0, 0,
+     FOR_API | FOR_SERVE | FOR_EXPORTER,
+     "directory that enables the export sink dir: jobs asking for it get their results written "
+     "there as parts (docs/export.md); empty: no dir sink"},
+    {"export-part-records", "WIKICRAWL_EXPORT_PART_RECORDS", LONG(export_part_records), "32768", 1,
+     10000000, FOR_SERVE | FOR_EXPORTER, "records per exported part file"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
      "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},
@@ -116,6 +124,8 @@ static int role_bit(enum config_role role)
         return FOR_WORKER;
     case CONFIG_FETCH:
         return FOR_FETCH;
+    case CONFIG_EXPORTER:
+        return FOR_EXPORTER;
     default:
         return FOR_SERVE;
     }
@@ -223,12 +233,13 @@ void config_print_options(FILE *out, enum config_role role)
 
 void config_print_help(FILE *out, enum config_role role)
 {
-    static const char *const names[] = {"serve", "api", "worker", "fetch"};
+    static const char *const names[] = {"serve", "api", "worker", "fetch", "exporter"};
     static const char *const what[] = {
         "front end and worker pool in one supervised process tree",
         "HTTP front end only",
         "worker pool only (more machines on the same Redis)",
         "crawl titles straight from a wiki, without Redis",
+        "export the results of jobs that ask for it to the configured sink",
     };
     fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\n", names[role], what[role]);
     config_print_options(out, role);

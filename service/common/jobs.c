@@ -43,14 +43,35 @@ struct job_field {
 
 static const struct job_field job_fields[] = {
     STRING_FIELD(status), /* first: a job without it does not exist */
-    LL_FIELD(titles),         LL_FIELD(duplicates), LL_FIELD(chunks),
-    LL_FIELD(chunks_done),    LL_FIELD(pages),      LL_FIELD(disambiguation),
-    LL_FIELD(missing),        LL_FIELD(invalid),    LL_FIELD(failed),
-    LL_FIELD(cache_hits),     LL_FIELD(created),    LL_FIELD(started),
-    LL_FIELD(finished),       LL_FIELD(chunk_size), STRING_FIELD(owner),
-    LL_FIELD(n_results),      LL_FIELD(n_errors),   STRING_FIELD(labels),
-    STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
+    LL_FIELD(titles),
+    LL_FIELD(duplicates),
+    LL_FIELD(chunks),
+    LL_FIELD(chunks_done),
+    LL_FIELD(pages),
+    LL_FIELD(disambiguation),
+    LL_FIELD(missing),
+    LL_FIELD(invalid),
+    LL_FIELD(failed),
+    LL_FIELD(cache_hits),
+    LL_FIELD(created),
+    LL_FIELD(started),
+    LL_FIELD(finished),
+    LL_FIELD(chunk_size),
+    STRING_FIELD(owner),
+    LL_FIELD(n_results),
+    LL_FIELD(n_errors),
+    STRING_FIELD(labels),
+    STRING_FIELD(priority),
+    LL_FIELD(committed),
+    LL_FIELD(requests_parse),
     LL_FIELD(requests_query),
+    STRING_FIELD(export_to),
+    STRING_FIELD(export_folder),
+    STRING_FIELD(export_location),
+    STRING_FIELD(export_state),
+    LL_FIELD(export_parts),
+    LL_FIELD(export_records),
+    STRING_FIELD(export_error),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 
@@ -120,6 +141,23 @@ static int write_time(struct wc_buf *out, long long ms)
                          (int)(ms % 1000));
 }
 
+/* ,"export":{...}: the location and the error are the only free text (paths, a sink's answer). */
+static int write_export(struct wc_buf *out, const struct job_status *s)
+{
+    int rc = wc_buf_printf(out, ",\"export\":{\"to\":\"%s\",\"location\":", s->export_to);
+    if (rc == 0)
+        rc = json_write_cstring(out, s->export_location);
+    if (rc == 0)
+        rc = wc_buf_printf(out, ",\"state\":\"%s\",\"parts\":%lld,\"records\":%lld,\"error\":",
+                           s->export_state[0] ? s->export_state : JOB_EXPORT_EXPORTING,
+                           s->export_parts, s->export_records);
+    if (rc == 0)
+        rc = json_write_cstring(out, s->export_error[0] ? s->export_error : NULL);
+    if (rc == 0)
+        rc = wc_buf_putc(out, '}');
+    return rc;
+}
+
 int jobs_status_json(const struct job_status *s, struct wc_buf *out)
 {
     const char *status = s->status;
@@ -150,9 +188,13 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
         rc = write_time(out, s->expires);
     /* labels is job_labels_json()'s output, written by the front end: JSON already. */
     if (rc == 0)
-        rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"}",
+        rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"",
                            s->labels[0] ? s->labels : "[]",
                            s->priority[0] ? s->priority : JOB_PRIORITY_NORMAL);
+    if (rc == 0 && s->export_to[0])
+        rc = write_export(out, s);
+    if (rc == 0)
+        rc = wc_buf_putc(out, '}');
     return rc;
 }
 

@@ -105,6 +105,8 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
         .result_ttl = cfg->result_ttl,
         .owner = owner,
         .use_cache = use_cache,
+        .export_sinks = cfg->export_dir[0] ? EXPORT_SINK_BIT(EXPORT_SINK_DIR) : 0,
+        .export_dir = cfg->export_dir,
     };
     return opts;
 }
@@ -197,6 +199,22 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     if (labels.failed)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", labels.err.message);
     opts.labels = &labels.labels;
+    /* ?export=SINK&export_prefix=P, for every upload format; refused like the JSON form (422) */
+    const char *export_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "export");
+    const char *export_prefix =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "export_prefix");
+    struct export_request export = {0};
+    if (export_to || export_prefix) {
+        struct wc_error bad = {0};
+        if (export_to == NULL || export_prefix == NULL)
+            return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option",
+                                 "export and export_prefix go together");
+        if (export_request_set(&export, export_to, strlen(export_to), export_prefix,
+                               strlen(export_prefix), opts.export_sinks, &bad) != 0)
+            return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                                 bad.message);
+        opts.export = &export;
+    }
 
     struct wc_error err = {0};
     redisContext *redis = conn_redis(srv, cc, &err);

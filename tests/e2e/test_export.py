@@ -1,0 +1,162 @@
+"""Exports (issue 22): a job's results written to the dir sink as parts of stored gzip members,
+with a manifest and _SUCCESS, exactly once through a kill -9 of the exporter."""
+import glob
+import gzip
+import json
+import os
+import shutil
+import signal
+import tempfile
+
+import pytest
+import requests
+
+from conftest import check_exactly_once, numbered_titles as titles, serve, wait_for
+
+
+@pytest.fixture
+def export_dir():
+    d = tempfile.mkdtemp(prefix="wc-export-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def export_done(svc, job, timeout=120):
+    """The job's status once its export is over (done or failed)."""
+    holder = {}
+
+    def over():
+        holder["st"] = svc.status(job)
+        return holder["st"]["export"]["state"] in ("done", "failed")
+    wait_for(over, timeout, "the export of " + job, svc.proc)
+    return holder["st"]
+
+
+def inflated(paths):
+    out = b""
+    for p in paths:
+        with open(p, "rb") as f:
+            out += gzip.decompress(f.read())
+    return out
+
+
+def check_export(svc, job, folder, per_part):
+    """The folder holds the job's results and errors byte for byte, the manifest adds up to the
+    status, and _SUCCESS is there."""
+    st = export_done(svc, job)
+    exp = st["export"]
+    assert exp["state"] == "done", exp
+    assert exp["error"] is None
+    assert exp["to"] == "dir"
+    assert os.path.realpath(exp["location"]) == os.path.realpath(folder)
+    assert os.path.exists(os.path.join(folder, "_SUCCESS"))
+    assert os.path.getsize(os.path.join(folder, "_SUCCESS")) == 0
+    parts = sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))
+    errors = sorted(glob.glob(os.path.join(folder, "errors-*.ndjson.gz")))
+    assert not glob.glob(os.path.join(folder, ".*")), "a temporary file was left"
+    results = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"limit": 10000},
+                           timeout=60).content
+    error_lines = requests.get(svc.url("/v1/jobs/%s/errors" % job), params={"limit": 10000},
+                               timeout=60).content
+    assert inflated(parts) == results
+    assert inflated(errors) == error_lines
+    with open(os.path.join(folder, "_manifest.json")) as f:
+        manifest = json.load(f)
+    assert manifest["job"] == job
+    assert manifest["fields"] == ["page_id", "page_title", "page_text", "category", "links",
+                                  "external_links", "sections", "redirects_page"]
+    assert [p["name"] for p in manifest["parts"]] == [os.path.basename(p) for p in parts]
+    assert [p["name"] for p in manifest["errors"]] == [os.path.basename(p) for p in errors]
+    for entry in manifest["parts"] + manifest["errors"]:
+        with open(os.path.join(folder, entry["name"]), "rb") as f:
+            data = f.read()
+        import hashlib
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["records"] == len(gzip.decompress(data).splitlines())
+        assert entry["records"] <= per_part
+    assert manifest["records"] == st["pages"] + st["disambiguation"] == exp["records"]
+    assert manifest["error_records"] == st["missing"] + st["invalid"] + st["failed"]
+    assert exp["parts"] == len(parts)
+    return st, manifest
+
+
+def test_dir_export_equals_the_results(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic", "--latency-ms", "30")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "7")
+    names = titles("Export", 60) + ["Bad|title"]
+    r = svc.submit({"titles": names, "chunk_size": 5,
+                    "export": {"to": "dir", "prefix": "enwiki/2026-12"}})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    folder = os.path.join(export_dir, "enwiki", "2026-12", job)
+    # _SUCCESS only at the end: never while the job runs
+    st = svc.status(job)
+    while st["status"] != "done":
+        assert not os.path.exists(os.path.join(folder, "_SUCCESS"))
+        assert st["export"]["state"] in ("exporting", "stalled")
+        st = svc.status(job, wait=1)
+    st, manifest = check_export(svc, job, folder, 7)
+    assert manifest["records"] == 60 and len(manifest["parts"]) == 9  # 8 full parts and 4 records
+    assert manifest["error_records"] == 1
+
+
+def test_query_string_form_for_text_uploads(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir)
+    r = svc.submit("\n".join(titles("Plain", 12)), content_type="text/plain",
+                   params={"export": "dir", "export_prefix": "p"})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    svc.wait_done(job)
+    check_export(svc, job, os.path.join(export_dir, "p", job), 32768)
+
+
+def test_bad_prefixes_and_unconfigured_sinks_get_422(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir)
+    for prefix in ["", "/abs", "a//b", "a/../b", "..", "a b", "x" * 201, "a/"]:
+        r = svc.submit({"titles": ["A"], "export": {"to": "dir", "prefix": prefix}})
+        assert r.status_code == 422, (prefix, r.text)
+        assert r.json()["error"]["code"] == "invalid_option"
+        r = svc.submit("A\n", content_type="text/plain",
+                       params={"export": "dir", "export_prefix": prefix})
+        assert r.status_code == 422, (prefix, r.text)
+    for export in [{"to": "s3", "prefix": "p"}, {"to": "ftp", "prefix": "p"}, "dir",
+                   {"to": "dir"}]:
+        r = svc.submit({"titles": ["A"], "export": export})
+        assert r.status_code == 422, (export, r.text)
+    r = svc.submit("A\n", content_type="text/plain", params={"export": "dir"})
+    assert r.status_code == 422
+    # a job without an export shows none
+    r = svc.submit({"titles": ["A"]})
+    assert r.status_code == 202 and "export" not in svc.status(r.json()["id"])
+
+
+def test_dir_sink_not_configured(service, redis_server, fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    r = svc.submit({"titles": ["A"], "export": {"to": "dir", "prefix": "p"}})
+    assert r.status_code == 422 and "not configured" in r.json()["error"]["message"]
+    assert svc.children("wc-exporter") == []
+
+
+def test_kill9_exporter_mid_job_exports_every_record_once(service, redis_server, fakewiki,
+                                                          export_dir):
+    wiki = fakewiki("--synthetic", "--latency-ms", "40")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "10")
+    n = 300
+    job = svc.submit({"titles": titles("Kill", n), "chunk_size": 10,
+                      "export": {"to": "dir", "prefix": "k"}}).json()["id"]
+    wait_for(lambda: svc.status(job)["export"]["parts"] >= 3, 120, "some parts", svc.proc)
+    for pid in svc.children("wc-exporter"):
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: svc.children("wc-exporter"), 60, "the exporter's restart", svc.proc)
+    check_exactly_once(svc, job, n)
+    folder = os.path.join(export_dir, "k", job)
+    st, manifest = check_export(svc, job, folder, 10)
+    seen = [json.loads(line)["page_title"] for line in
+            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert len(seen) == len(set(seen)) == n
