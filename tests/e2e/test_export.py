@@ -160,3 +160,54 @@ def test_kill9_exporter_mid_job_exports_every_record_once(service, redis_server,
     seen = [json.loads(line)["page_title"] for line in
             inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
     assert len(seen) == len(set(seen)) == n
+
+
+def test_api_keys_export_to_folders_of_their_own(service, redis_server, fakewiki, export_dir,
+                                                 tmp_path):
+    import hashlib
+    wiki = fakewiki("--synthetic")
+    keys = tmp_path / "keys"
+    keys.write_text("key-one\nkey-two\n")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir, "--api-keys", str(keys))
+    jobs = {}
+    for key in ("key-one", "key-two"):
+        r = requests.post(svc.url("/v1/jobs"), timeout=60,
+                          data=json.dumps({"titles": titles(key, 5),
+                                           "export": {"to": "dir", "prefix": "same"}}),
+                          headers={"Content-Type": "application/json",
+                                   "Authorization": "Bearer " + key})
+        assert r.status_code == 202, r.text
+        jobs[key] = r.json()["id"]
+    for key, job in jobs.items():
+        owner = hashlib.sha256(key.encode()).hexdigest()[:16]
+        folder = os.path.join(export_dir, owner, "same", job)
+
+        def export_over(job=job, key=key):
+            st = requests.get(svc.url("/v1/jobs/" + job), timeout=60,
+                              headers={"Authorization": "Bearer " + key}).json()
+            return st["status"] == "done" and st["export"]["state"] == "done" and st
+        wait_for(export_over, 120, "the export of " + job, svc.proc)
+        st = export_over()
+        assert os.path.realpath(st["export"]["location"]) == os.path.realpath(folder)
+        assert os.path.exists(os.path.join(folder, "_SUCCESS"))
+        assert len(inflated(glob.glob(os.path.join(folder, "part-*"))).splitlines()) == 5
+
+
+def test_failing_sink_stalls_then_catches_up(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "4")
+    # the prefix's first folder is a file: every object's mkdir fails until it is removed
+    blocker = os.path.join(export_dir, "blocked")
+    with open(blocker, "w") as f:
+        f.write("in the way")
+    job = svc.submit({"titles": titles("Stall", 10),
+                      "export": {"to": "dir", "prefix": "blocked/x"}}).json()["id"]
+    svc.wait_done(job)
+    wait_for(lambda: svc.status(job)["export"]["state"] == "stalled", 60, "a stalled export",
+             svc.proc)
+    st = svc.status(job)
+    assert "Not a directory" in st["export"]["error"], st["export"]
+    assert st["export"]["parts"] == 0
+    os.unlink(blocker)
+    check_export(svc, job, os.path.join(export_dir, "blocked", "x", job), 4)
