@@ -21,6 +21,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 REL_FLAGS  := -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYTHON    := /usr/bin/python3
+S3RVER    := build/npm/node_modules/@20minutes/s3rver/package.json
 
 LIB_SRC   := $(wildcard lib/*.c)
 SVC_SRC   := $(wildcard service/*.c service/*/*.c)
@@ -98,8 +99,13 @@ check: lint unit e2e
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 
-e2e: build/asan/wikicrawl build/wikicrawl
+e2e: build/asan/wikicrawl build/wikicrawl $(S3RVER)
 	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e tests/fakewiki
+
+# The S3 server of the export tests (tests/e2e/s3rver.js checks SigV4 signatures as S3 does):
+# from the npm registry, pinned, into build/npm; Node comes from scripts/deps.sh.
+$(S3RVER):
+	npm install --prefix build/npm --no-audit --no-fund @20minutes/s3rver@4.0.4
 
 lint:
 	@echo "lint: clang-format, luac -p and cppcheck over lib/ service/ tests/ bench/"

@@ -91,8 +91,8 @@ static const struct command service_commands[] = {
     {"api", cmd_api, "the HTTP front end only"},
     {"worker", cmd_worker, "the worker pool only (more machines on the same Redis)"},
     {"exporter", cmd_exporter,
-     "write the results of jobs that ask for an export to --export-dir\n"
-     "(serve starts one when --export-dir is set)"},
+     "write the results of jobs that ask for an export to --export-dir or\n"
+     "--s3-bucket (serve starts one when either is set)"},
 };
 
 static const struct command tool_commands[] = {

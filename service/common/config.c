@@ -94,6 +94,15 @@ static const struct option_spec specs[] = {
      "there as parts (docs/export.md); empty: no dir sink"},
     {"export-part-records", "WIKICRAWL_EXPORT_PART_RECORDS", LONG(export_part_records), "32768", 1,
      10000000, FOR_SERVE | FOR_EXPORTER, "records per exported part file"},
+    {"s3-bucket", "WIKICRAWL_S3_BUCKET", STR(s3_bucket), "", 0, 0,
+     FOR_API | FOR_SERVE | FOR_EXPORTER,
+     "bucket that enables the export sink s3 (credentials from AWS_ACCESS_KEY_ID, "
+     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN); empty: no s3 sink"},
+    {"s3-endpoint", "WIKICRAWL_S3_ENDPOINT", STR(s3_endpoint), "", 0, 0, FOR_SERVE | FOR_EXPORTER,
+     "S3 endpoint URL for another S3 server (addressed path style); empty: AWS, "
+     "https://s3.REGION.amazonaws.com"},
+    {"s3-region", "WIKICRAWL_S3_REGION", STR(s3_region), "us-east-1", 0, 0,
+     FOR_SERVE | FOR_EXPORTER, "S3 region the requests are signed for"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line; when set every /v1 request needs Authorization: Bearer "
      "KEY (/healthz, /readyz, /metrics and /openapi.yaml stay open)"},

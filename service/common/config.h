@@ -46,6 +46,9 @@ struct wc_config {
     int resolve_batch;        /* --resolve-batch titles per action=query request (50; 0 = off) */
     char export_dir[1024];    /* --export-dir: enables the export sink "dir" ("" = off) */
     long export_part_records; /* --export-part-records records per exported part (32768) */
+    char s3_bucket[256];      /* --s3-bucket: enables the export sink "s3" ("" = off) */
+    char s3_endpoint[1024];   /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
+    char s3_region[64];       /* --s3-region (us-east-1) */
 };
 
 /* Which command reads the settings: the flags that apply differ. */

@@ -40,4 +40,21 @@ struct export_sink {
  * Free with s->free(s). */
 struct export_sink *export_dir_sink_new(const char *root);
 
+/* What the sink "s3" needs: the bucket, the endpoint ("" = AWS's for the region, addressed
+ * virtual-host style; any other is addressed path style) and the region, and the credentials
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: session_token may be ""). */
+struct export_s3_config {
+    const char *bucket, *endpoint, *region;
+    const char *access_key, *secret_key, *session_token;
+    long timeout_ms, connect_timeout_ms;
+};
+
+/* The sink "s3": each object is spooled to an anonymous temporary file, then sent in one PUT
+ * signed with SigV4 (libcurl's CURLOPT_AWS_SIGV4) whose x-amz-content-sha256 is the digest of its
+ * bytes: S3 stores the whole object or nothing. 5xx answers, 429, timeouts and connection
+ * failures are WC_EIO (retried); 403 (refused credentials) and 404 (no such bucket) and other
+ * 4xx are WC_EINVAL, with S3's error code in err. The credentials are copied, and never put in
+ * an error message. NULL when out of memory. Free with s->free(s). */
+struct export_sink *export_s3_sink_new(const struct export_s3_config *cfg);
+
 #endif

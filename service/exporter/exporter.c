@@ -20,12 +20,16 @@
 #define IDLE_MS 200
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+/* One PUT of a part (about 128 MB at the default size) may take this long. */
+#define S3_TIMEOUT_MS 600000
+#define S3_CONNECT_TIMEOUT_MS 10000
 
 struct exporter {
     const struct wc_config *cfg;
     volatile sig_atomic_t *stop;
     redisContext *redis;
     struct export_sink *dir; /* NULL when --export-dir is not set */
+    struct export_sink *s3;  /* NULL when --s3-bucket is not set */
     char exports_key[KEYS_MAX];
 };
 
@@ -266,7 +270,9 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     }
     if (strcmp(j.st.status, JOB_RECEIVING) == 0 || strcmp(j.st.status, JOB_COMMITTING) == 0)
         return 0;
-    j.sink = strcmp(j.st.export_to, "dir") == 0 ? ex->dir : NULL;
+    j.sink = strcmp(j.st.export_to, "dir") == 0  ? ex->dir
+             : strcmp(j.st.export_to, "s3") == 0 ? ex->s3
+                                                 : NULL;
     if (j.sink == NULL) {
         char why[128];
         snprintf(why, sizeof why, "the sink %s is not configured on the exporter", j.st.export_to);
@@ -301,16 +307,23 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     return rc == 0 ? 1 : rc;
 }
 
-/* The sink failed for job id: its status says so (stalled) while the exporter backs off. */
-static void mark_stalled(struct exporter *ex, const char *id, const struct wc_error *why)
+/* The sink failed for job id. A failure that may pass (WC_EIO) shows as stalled while the
+ * exporter backs off; a refusal (WC_EINVAL: credentials, a missing bucket) ends the export as
+ * failed, its records left in Redis. */
+static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
+                              const struct wc_error *why)
 {
     struct export_job j;
     memset(&j, 0, sizeof j);
     jobs_keys(&j.keys, id);
     keys_job_export(j.export_key, sizeof j.export_key, id);
     snprintf(j.st.id, sizeof j.st.id, "%s", id);
-    const char *jobf[] = {"export_state", JOB_EXPORT_STALLED, "export_error", why->message};
     struct wc_error err = {0};
+    if (rc == WC_EINVAL) {
+        finish_export(ex, &j, JOB_EXPORT_FAILED, why->message, &err);
+        return;
+    }
+    const char *jobf[] = {"export_state", JOB_EXPORT_STALLED, "export_error", why->message};
     record_progress(ex, &j, jobf, 2, NULL, 0, &err);
 }
 
@@ -345,7 +358,9 @@ static int export_pass(struct exporter *ex)
             continue;
         log_event(LOG_WARN, "export_failed", "job=%s msg=\"%s\"", id, err.message);
         if (rc != WC_EREMOTE)
-            mark_stalled(ex, id, &err);
+            mark_sink_failure(ex, id, rc, &err);
+        if (rc == WC_EINVAL)
+            continue; /* this job's export is over; the others go on */
         wrote = -1;
         break;
     }
@@ -362,8 +377,21 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         if (ex.dir == NULL)
             return 1;
     }
-    log_event(LOG_INFO, "exporter_started", "dir=\"%s\" part_records=%ld", cfg->export_dir,
-              cfg->export_part_records);
+    if (cfg->s3_bucket[0]) {
+        const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+        const char *token = getenv("AWS_SESSION_TOKEN");
+        struct export_s3_config s3 = {
+            cfg->s3_bucket,       cfg->s3_endpoint,   cfg->s3_region, access ? access : "",
+            secret ? secret : "", token ? token : "", S3_TIMEOUT_MS,  S3_CONNECT_TIMEOUT_MS};
+        if (access == NULL || secret == NULL)
+            log_event(LOG_WARN, "s3_no_credentials",
+                      "msg=\"AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not set\"");
+        ex.s3 = export_s3_sink_new(&s3);
+        if (ex.s3 == NULL)
+            return 1;
+    }
+    log_event(LOG_INFO, "exporter_started", "dir=\"%s\" s3_bucket=\"%s\" part_records=%ld",
+              cfg->export_dir, cfg->s3_bucket, cfg->export_part_records);
     long backoff_ms = BACKOFF_MIN_MS;
     while (!*stop) {
         if (ex.redis == NULL || ex.redis->err) {
@@ -394,6 +422,8 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         redisFree(ex.redis);
     if (ex.dir)
         ex.dir->free(ex.dir);
+    if (ex.s3)
+        ex.s3->free(ex.s3);
     log_event(LOG_INFO, "exporter_stopped", "msg=\"signal\"");
     return 0;
 }

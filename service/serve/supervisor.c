@@ -204,7 +204,7 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
     pid_t redis_pid = 0;
     redisContext *redis = NULL;
     /* serve runs an exporter when a sink is configured; `wikicrawl worker` never does */
-    int with_exporter = with_api && cfg.export_dir[0] != '\0';
+    int with_exporter = with_api && (cfg.export_dir[0] != '\0' || cfg.s3_bucket[0] != '\0');
     size_t n =
         (with_api ? 1 : 0) + (with_workers ? (size_t)cfg.workers : 0) + (with_exporter ? 1 : 0);
     struct child *children = calloc(n ? n : 1, sizeof *children);

@@ -543,8 +543,12 @@ static size_t append_export(struct submission *s)
     char folder[EXPORT_FOLDER_MAX], location[sizeof((struct job_status *)0)->export_location];
     if (export_folder(folder, sizeof folder, s->opts.owner, s->export.prefix, s->id) < 0)
         return 0; /* the prefix was checked, the owner tag and id are hex: not expected */
-    snprintf(location, sizeof location, "%s/%s/", s->opts.export_dir ? s->opts.export_dir : "",
-             folder);
+    if (s->export.to == EXPORT_SINK_S3)
+        snprintf(location, sizeof location, "s3://%s/%s/",
+                 s->opts.s3_bucket ? s->opts.s3_bucket : "", folder);
+    else
+        snprintf(location, sizeof location, "%s/%s/", s->opts.export_dir ? s->opts.export_dir : "",
+                 folder);
     const char *hset[] = {"HSET",
                           s->keys.key[KEYS_JOB],
                           "export_to",

@@ -105,8 +105,10 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
         .result_ttl = cfg->result_ttl,
         .owner = owner,
         .use_cache = use_cache,
-        .export_sinks = cfg->export_dir[0] ? EXPORT_SINK_BIT(EXPORT_SINK_DIR) : 0,
+        .export_sinks = (cfg->export_dir[0] ? EXPORT_SINK_BIT(EXPORT_SINK_DIR) : 0) |
+                        (cfg->s3_bucket[0] ? EXPORT_SINK_BIT(EXPORT_SINK_S3) : 0),
         .export_dir = cfg->export_dir,
+        .s3_bucket = cfg->s3_bucket,
     };
     return opts;
 }

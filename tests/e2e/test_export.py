@@ -2,6 +2,7 @@
 with a manifest and _SUCCESS, exactly once through a kill -9 of the exporter."""
 import glob
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -40,44 +41,56 @@ def inflated(paths):
     return out
 
 
-def check_export(svc, job, folder, per_part):
-    """The folder holds the job's results and errors byte for byte, the manifest adds up to the
-    status, and _SUCCESS is there."""
+def check_manifest(svc, job, fetch, per_part):
+    """The objects fetch(name) -> bytes (None when absent) of the job's folder hold its results
+    and errors byte for byte, the manifest adds up to the status, and _SUCCESS is there."""
     st = export_done(svc, job)
     exp = st["export"]
     assert exp["state"] == "done", exp
     assert exp["error"] is None
-    assert exp["to"] == "dir"
-    assert os.path.realpath(exp["location"]) == os.path.realpath(folder)
-    assert os.path.exists(os.path.join(folder, "_SUCCESS"))
-    assert os.path.getsize(os.path.join(folder, "_SUCCESS")) == 0
-    parts = sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))
-    errors = sorted(glob.glob(os.path.join(folder, "errors-*.ndjson.gz")))
-    assert not glob.glob(os.path.join(folder, ".*")), "a temporary file was left"
-    results = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"limit": 10000},
-                           timeout=60).content
-    error_lines = requests.get(svc.url("/v1/jobs/%s/errors" % job), params={"limit": 10000},
-                               timeout=60).content
-    assert inflated(parts) == results
-    assert inflated(errors) == error_lines
-    with open(os.path.join(folder, "_manifest.json")) as f:
-        manifest = json.load(f)
+    assert fetch("_SUCCESS") == b""
+    manifest = json.loads(fetch("_manifest.json"))
     assert manifest["job"] == job
     assert manifest["fields"] == ["page_id", "page_title", "page_text", "category", "links",
                                   "external_links", "sections", "redirects_page"]
-    assert [p["name"] for p in manifest["parts"]] == [os.path.basename(p) for p in parts]
-    assert [p["name"] for p in manifest["errors"]] == [os.path.basename(p) for p in errors]
+    objects = {}
     for entry in manifest["parts"] + manifest["errors"]:
-        with open(os.path.join(folder, entry["name"]), "rb") as f:
-            data = f.read()
-        import hashlib
+        data = objects[entry["name"]] = fetch(entry["name"])
         assert entry["bytes"] == len(data)
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["records"] == len(gzip.decompress(data).splitlines())
         assert entry["records"] <= per_part
+    results = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"limit": 10000},
+                           timeout=60).content
+    error_lines = requests.get(svc.url("/v1/jobs/%s/errors" % job), params={"limit": 10000},
+                               timeout=60).content
+    assert b"".join(gzip.decompress(objects[p["name"]]) for p in manifest["parts"]) == results
+    assert b"".join(gzip.decompress(objects[p["name"]]) for p in manifest["errors"]) == error_lines
+    assert [p["name"] for p in manifest["parts"]] == ["part-%06d.ndjson.gz" % i
+                                                      for i in range(len(manifest["parts"]))]
+    # the next part's name is not there: nothing beyond the manifest was written
+    assert fetch("part-%06d.ndjson.gz" % len(manifest["parts"])) is None
     assert manifest["records"] == st["pages"] + st["disambiguation"] == exp["records"]
     assert manifest["error_records"] == st["missing"] + st["invalid"] + st["failed"]
-    assert exp["parts"] == len(parts)
+    assert exp["parts"] == len(manifest["parts"])
+    return st, manifest
+
+
+def check_export(svc, job, folder, per_part):
+    """check_manifest() for a folder of the dir sink, where every file is listed too."""
+    def fetch(name):
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    st, manifest = check_manifest(svc, job, fetch, per_part)
+    assert st["export"]["to"] == "dir"
+    assert os.path.realpath(st["export"]["location"]) == os.path.realpath(folder)
+    assert not glob.glob(os.path.join(folder, ".*")), "a temporary file was left"
+    listed = sorted(os.listdir(folder))
+    assert listed == sorted([p["name"] for p in manifest["parts"] + manifest["errors"]] +
+                            ["_SUCCESS", "_manifest.json"])
     return st, manifest
 
 
@@ -164,7 +177,6 @@ def test_kill9_exporter_mid_job_exports_every_record_once(service, redis_server,
 
 def test_api_keys_export_to_folders_of_their_own(service, redis_server, fakewiki, export_dir,
                                                  tmp_path):
-    import hashlib
     wiki = fakewiki("--synthetic")
     keys = tmp_path / "keys"
     keys.write_text("key-one\nkey-two\n")
