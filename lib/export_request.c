@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-const char *export_sink_name(enum export_sink sink)
+const char *export_sink_name(enum export_sink_kind sink)
 {
     switch (sink) {
     case EXPORT_SINK_DIR:
@@ -20,7 +20,7 @@ const char *export_sink_name(enum export_sink sink)
 int export_request_set(struct export_request *r, const char *to, size_t to_len, const char *prefix,
                        size_t prefix_len, unsigned configured, struct wc_error *err)
 {
-    enum export_sink sink = EXPORT_SINK_NONE;
+    enum export_sink_kind sink = EXPORT_SINK_NONE;
     if (to_len == 3 && memcmp(to, "dir", 3) == 0)
         sink = EXPORT_SINK_DIR;
     else if (to_len == 2 && memcmp(to, "s3", 2) == 0)
@@ -33,7 +33,7 @@ int export_request_set(struct export_request *r, const char *to, size_t to_len, 
     int rc = export_prefix_check(prefix, prefix_len, err);
     if (rc != 0)
         return rc;
-    r->to = sink;
+    r->to = sink; /* keep_export is its own member: left as it is */
     memcpy(r->prefix, prefix, prefix_len);
     r->prefix[prefix_len] = '\0';
     return 0;
@@ -56,4 +56,23 @@ int export_request_parse_json(struct export_request *r, const char *json, size_t
 out:
     json_decref(v);
     return rc;
+}
+
+int export_keep_set(struct export_request *r, const char *s, size_t len, struct wc_error *err)
+{
+    if (len == strlen(EXPORT_KEEP_REDIS) && memcmp(s, EXPORT_KEEP_REDIS, len) == 0)
+        r->keep_export = 0;
+    else if (len == strlen(EXPORT_KEEP_EXPORT) && memcmp(s, EXPORT_KEEP_EXPORT, len) == 0)
+        r->keep_export = 1;
+    else
+        return wc_error_set(err, WC_EINVAL, "keep must be redis or export");
+    return 0;
+}
+
+int export_request_check(const struct export_request *r, struct wc_error *err)
+{
+    if (r->keep_export && r->to == EXPORT_SINK_NONE)
+        return wc_error_set(err, WC_EINVAL,
+                            "keep export needs an export (export and export_prefix)");
+    return 0;
 }

@@ -1,6 +1,7 @@
 /* jobs.c - a job's life in Redis: status, the scripts that move it, the queue of chunks */
 #include "jobs.h"
 #include "clock.h"
+#include "export_request.h"
 #include "json_write.h"
 #include "queue.h"
 #include "rconn.h"
@@ -72,6 +73,7 @@ static const struct job_field job_fields[] = {
     LL_FIELD(export_parts),
     LL_FIELD(export_records),
     STRING_FIELD(export_error),
+    STRING_FIELD(export_keep),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
 
@@ -144,7 +146,9 @@ static int write_time(struct wc_buf *out, long long ms)
 /* ,"export":{...}: the location and the error are the only free text (paths, a sink's answer). */
 static int write_export(struct wc_buf *out, const struct job_status *s)
 {
-    int rc = wc_buf_printf(out, ",\"export\":{\"to\":\"%s\",\"location\":", s->export_to);
+    int rc =
+        wc_buf_printf(out, ",\"export\":{\"to\":\"%s\",\"keep\":\"%s\",\"location\":", s->export_to,
+                      s->export_keep[0] ? s->export_keep : EXPORT_KEEP_REDIS);
     if (rc == 0)
         rc = json_write_cstring(out, s->export_location);
     if (rc == 0)

@@ -62,6 +62,7 @@ struct job_status {
     /* The export a job asked for (docs/export.md): written by the front end (to, folder,
      * location), then kept by the exporter (state, parts, records, error). to is "" for none. */
     char export_to[8];
+    char export_keep[8]; /* EXPORT_KEEP_REDIS or EXPORT_KEEP_EXPORT */
     char export_folder[EXPORT_FOLDER_MAX];
     char export_location[1024 + EXPORT_FOLDER_MAX + 16];
     char export_state[16];

@@ -1,6 +1,7 @@
 /* exporter.c - the exporter process: follows exporting jobs and writes their parts to the sink */
 #include "exporter.h"
 #include "export_manifest.h"
+#include "export_request.h"
 #include "export_sink.h"
 #include "clock.h"
 #include "common/jobs.h"
@@ -162,6 +163,31 @@ static int write_object(struct exporter *ex, struct export_job *j, enum export_o
     return j->sink->commit(o, info->sha256, err);
 }
 
+/* keep=export: the entries of the parts made durable leave Redis (XTRIM MINID drops the ids
+ * below the first one not exported). Called after each part and at each step, so a trim lost to
+ * a crash between the record and the trim is made at the next step. 0 or WC_EREMOTE. */
+static int trim_exported(struct exporter *ex, struct export_job *j, long long parts,
+                         long long error_parts, struct wc_error *err)
+{
+    if (strcmp(j->st.export_keep, EXPORT_KEEP_EXPORT) != 0)
+        return 0;
+    long long per_part = ex->cfg->export_part_records;
+    char results_min[32], errors_min[32];
+    snprintf(results_min, sizeof results_min, "0-%lld", parts * per_part + 1);
+    snprintf(errors_min, sizeof errors_min, "0-%lld", error_parts * per_part + 1);
+    const char *trim_results[] = {"XTRIM", j->keys.key[KEYS_RESULTS], "MINID", results_min};
+    const char *trim_errors[] = {"XTRIM", j->keys.key[KEYS_ERRORS], "MINID", errors_min};
+    redisReply *r = rconn_run(ex->redis, 4, trim_results, NULL, err);
+    freeReplyObject(r);
+    if (r == NULL)
+        return WC_EREMOTE;
+    if (error_parts == 0)
+        return 0;
+    r = rconn_run(ex->redis, 4, trim_errors, NULL, err);
+    freeReplyObject(r);
+    return r ? 0 : WC_EREMOTE;
+}
+
 /* Part k of the results (kind PART) or of the errors (kind ERRORS), n_total entries so far: write
  * it and record it. 0, 1 (the job is gone), or an error. */
 static int export_part(struct exporter *ex, struct export_job *j, enum export_object kind,
@@ -191,6 +217,10 @@ static int export_part(struct exporter *ex, struct export_job *j, enum export_ob
     /* the job hash's counters speak of the results' parts only */
     rc = record_progress(ex, j, jobf, results ? 4 : 2, expf, 2, err);
     wc_buf_free(&entry);
+    if (rc == 0)
+        rc = results
+                 ? trim_exported(ex, j, k + 1, 0, err)
+                 : trim_exported(ex, j, (j->st.n_results + per_part - 1) / per_part, k + 1, err);
     if (rc == 0)
         log_event(LOG_DEBUG, "export_part", "job=%s object=%s records=%lld bytes=%lld", j->st.id,
                   info.name, info.records, info.bytes);
@@ -293,7 +323,9 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     freeReplyObject(r);
     long long per_part = ex->cfg->export_part_records;
     int done = strcmp(j.st.status, JOB_DONE) == 0;
-    int rc;
+    int rc = trim_exported(ex, &j, parts, error_parts, err);
+    if (rc != 0)
+        return rc;
     /* A part is written once it is full, the last one once the job is done: part k always holds
      * the same records, so writing it again after a crash writes the same bytes. */
     if ((parts + 1) * per_part <= j.st.n_results || (done && parts * per_part < j.st.n_results))

@@ -106,6 +106,12 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
     if (strcmp(key, "export") == 0)
         return export_request_parse_json(&s->export, value, value_len, s->opts.export_sinks,
                                          s->err);
+    if (strcmp(key, "keep") == 0) {
+        /* a JSON string of one of the names: no escape can spell one differently */
+        if (value_len < 2 || value[0] != '"' || value[value_len - 1] != '"')
+            return wc_error_set(s->err, WC_EINVAL, "keep must be redis or export");
+        return export_keep_set(&s->export, value + 1, value_len - 2, s->err);
+    }
     if (strcmp(key, "priority") == 0) {
         /* a JSON string of one of the names: no escape can spell one differently */
         const char *p = NULL;
@@ -551,6 +557,8 @@ static size_t append_export(struct submission *s)
                  folder);
     const char *hset[] = {"HSET",
                           s->keys.key[KEYS_JOB],
+                          "export_keep",
+                          s->export.keep_export ? EXPORT_KEEP_EXPORT : EXPORT_KEEP_REDIS,
                           "export_to",
                           export_sink_name(s->export.to),
                           "export_folder",
@@ -563,7 +571,7 @@ static size_t append_export(struct submission *s)
     keys_queue(exports, sizeof exports, "exports");
     const char *sadd[] = {"SADD", exports, s->id};
     size_t n = 0;
-    if (redisAppendCommandArgv(s->redis, 10, hset, NULL) == REDIS_OK)
+    if (redisAppendCommandArgv(s->redis, 12, hset, NULL) == REDIS_OK)
         n++;
     if (redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
         n++;
@@ -576,6 +584,9 @@ static size_t append_export(struct submission *s)
  * that dies after this leaves an entry whose job expires, which listing prunes. */
 static int store_meta(struct submission *s)
 {
+    int bad = export_request_check(&s->export, s->err);
+    if (bad != 0)
+        return bad;
     size_t n_pending = 0;
     struct wc_buf labels = WC_BUF_INIT;
     if (s->late_meta) {

@@ -206,6 +206,13 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     const char *export_prefix =
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "export_prefix");
     struct export_request export = {0};
+    const char *keep = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "keep");
+    struct wc_error bad_keep = {0};
+    if (keep && export_keep_set(&export, keep, strlen(keep), &bad_keep) != 0)
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                             bad_keep.message);
+    if (keep)
+        opts.export = &export; /* checked with the body's export at its end */
     if (export_to || export_prefix) {
         struct wc_error bad = {0};
         if (export_to == NULL || export_prefix == NULL)

@@ -223,3 +223,60 @@ def test_failing_sink_stalls_then_catches_up(service, redis_server, fakewiki, ex
     assert st["export"]["parts"] == 0
     os.unlink(blocker)
     check_export(svc, job, os.path.join(export_dir, "blocked", "x", job), 4)
+
+
+def test_keep_export_trims_redis_and_answers_410(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic", "--latency-ms", "20")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "5")
+    n = 40
+    r = svc.submit({"keep": "export", "titles": titles("Keep", n) + ["Bad|title"],
+                    "chunk_size": 5, "export": {"to": "dir", "prefix": "trim"}})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    svc.wait_done(job)
+    st = export_done(svc, job)
+    exp = st["export"]
+    assert exp["state"] == "done" and exp["keep"] == "export" and exp["records"] == n
+    folder = os.path.join(export_dir, "trim", job)
+    assert os.path.exists(os.path.join(folder, "_SUCCESS"))
+    # every record left Redis once its part was durable
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:errors" % job) == "0"
+    for what in ("results", "errors"):
+        r = requests.get(svc.url("/v1/jobs/%s/%s" % (job, what)), timeout=60)
+        assert r.status_code == 410, r.text
+        assert r.json()["error"]["code"] == "exported"
+        assert exp["location"] in r.json()["error"]["message"]
+        assert r.headers["Link"] == '<%s_manifest.json>; rel="describedby"' % exp["location"]
+    # the API still serves past the exported range: nothing there once all is exported
+    r = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"cursor": n}, timeout=60)
+    assert r.status_code == 200 and r.content == b""
+    with open(os.path.join(folder, "_manifest.json")) as f:
+        manifest = json.load(f)
+    assert manifest["records"] == n and manifest["error_records"] == 1
+    lines = inflated(os.path.join(folder, p["name"]) for p in manifest["parts"]).splitlines()
+    seen = [json.loads(line)["page_title"] for line in lines]
+    assert sorted(seen) == sorted(titles("Keep", n))
+
+
+def test_keep_is_checked(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir)
+    r = svc.submit({"keep": "export", "titles": ["A"]})
+    assert r.status_code == 422 and "needs an export" in r.json()["error"]["message"]
+    r = svc.submit({"keep": "disk", "titles": ["A"],
+                    "export": {"to": "dir", "prefix": "p"}})
+    assert r.status_code == 422
+    r = svc.submit("A\n", content_type="text/plain", params={"keep": "export"})
+    assert r.status_code == 422
+    r = svc.submit("A\n", content_type="text/plain", params={"keep": "sometimes"})
+    assert r.status_code == 422
+    r = svc.submit("A\nB\n", content_type="text/plain",
+                   params={"keep": "export", "export": "dir", "export_prefix": "q"})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    svc.wait_done(job)
+    st = export_done(svc, job)
+    assert st["export"]["keep"] == "export" and st["export"]["records"] == 2
+    assert requests.get(svc.url("/v1/jobs/%s/results" % job), timeout=60).status_code == 410

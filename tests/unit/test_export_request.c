@@ -50,11 +50,28 @@ static void test_query_form(void **state)
     assert_int_equal(export_request_set(&r, "dir", 3, "x", 1, 0, NULL), WC_EINVAL);
 }
 
+static void test_keep(void **state)
+{
+    (void)state;
+    struct export_request r = {0};
+    assert_int_equal(export_keep_set(&r, "export", 6, NULL), 0);
+    assert_int_equal(r.keep_export, 1);
+    assert_int_equal(export_request_check(&r, NULL), WC_EINVAL); /* no export to keep them in */
+    assert_int_equal(export_request_set(&r, "dir", 3, "p", 1, DIR_ONLY, NULL), 0);
+    assert_int_equal(r.keep_export, 1); /* the order of the members does not matter */
+    assert_int_equal(export_request_check(&r, NULL), 0);
+    assert_int_equal(export_keep_set(&r, "redis", 5, NULL), 0);
+    assert_int_equal(r.keep_export, 0);
+    assert_int_equal(export_keep_set(&r, "disk", 4, NULL), WC_EINVAL);
+    assert_int_equal(export_keep_set(&r, "\"export\"", 8, NULL), WC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_form),
         cmocka_unit_test(test_query_form),
+        cmocka_unit_test(test_keep),
     };
     return cmocka_run_group_tests_name("export_request", tests, NULL, NULL);
 }
