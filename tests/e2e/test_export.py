@@ -280,3 +280,27 @@ def test_keep_is_checked(service, redis_server, fakewiki, export_dir):
     st = export_done(svc, job)
     assert st["export"]["keep"] == "export" and st["export"]["records"] == 2
     assert requests.get(svc.url("/v1/jobs/%s/results" % job), timeout=60).status_code == 410
+
+
+def test_cli_submit_export_prints_the_location(service, redis_server, fakewiki, export_dir,
+                                               tmp_path):
+    from test_client import expect, server_of, wc
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "3")
+    src = tmp_path / "titles.txt"
+    src.write_text("\n".join(titles("Cli", 10)) + "\n")
+    p = expect(wc("submit", str(src), "--wait", "--export", "dir", "--export-prefix", "cli",
+                  "--keep", "export", server=server_of(svc)), 0, svc)
+    job = p.stdout.decode().strip()
+    folder = os.path.join(export_dir, "cli", job)
+    err = p.stderr.decode()
+    assert "wikicrawl: export done: %s/" % folder in err, err
+    assert os.path.exists(os.path.join(folder, "_SUCCESS"))
+    # refused by the server, said by the client
+    p = expect(wc("submit", str(src), "--export", "dir", "--export-prefix", "../up",
+                  server=server_of(svc)), 2, svc)
+    assert "prefix" in p.stderr.decode()
+    expect(wc("submit", str(src), "--export", "dir", server=server_of(svc)), 1)
+    expect(wc("submit", str(src), "-o", str(tmp_path / "x"), "--keep", "export", "--export",
+              "dir", "--export-prefix", "p", server=server_of(svc)), 1)
