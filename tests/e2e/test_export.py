@@ -304,3 +304,26 @@ def test_cli_submit_export_prints_the_location(service, redis_server, fakewiki, 
     expect(wc("submit", str(src), "--export", "dir", server=server_of(svc)), 1)
     expect(wc("submit", str(src), "-o", str(tmp_path / "x"), "--keep", "export", "--export",
               "dir", "--export-prefix", "p", server=server_of(svc)), 1)
+
+
+def test_spark_example_verifies_the_export(service, redis_server, fakewiki, export_dir):
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "spark"))
+    import read_export
+    wiki = fakewiki("--synthetic", "--latency-ms", "20")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "4")
+    job = svc.submit({"titles": titles("Spark", 9),
+                      "export": {"to": "dir", "prefix": "s"}}).json()["id"]
+    folder = os.path.join(export_dir, "s", job)
+    st = svc.status(job)
+    while st["status"] != "done" or st["export"]["state"] != "done":
+        if not os.path.exists(os.path.join(folder, "_SUCCESS")):
+            with pytest.raises(read_export.IncompleteExport):
+                read_export.verify(folder)
+        st = svc.status(job, wait=1)
+    assert read_export.verify(folder)["records"] == 9
+    with open(os.path.join(folder, "part-000001.ndjson.gz"), "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(read_export.IncompleteExport):
+        read_export.verify(folder)
