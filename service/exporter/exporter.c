@@ -40,6 +40,9 @@ struct export_job {
     struct job_keys keys;
     char export_key[KEYS_MAX];
     struct export_sink *sink;
+    /* Records per part, fixed for the job at its first step (its export hash's part_records):
+     * an exporter restarted with another --export-part-records must cut the same parts. */
+    long long per_part;
 };
 
 /* Run the progress script: jobf (n_jobf field/value pairs) into the job hash, expf (n_expf pairs)
@@ -171,7 +174,7 @@ static int trim_exported(struct exporter *ex, struct export_job *j, long long pa
 {
     if (strcmp(j->st.export_keep, EXPORT_KEEP_EXPORT) != 0)
         return 0;
-    long long per_part = ex->cfg->export_part_records;
+    long long per_part = j->per_part;
     char results_min[32], errors_min[32];
     snprintf(results_min, sizeof results_min, "0-%lld", parts * per_part + 1);
     snprintf(errors_min, sizeof errors_min, "0-%lld", error_parts * per_part + 1);
@@ -193,7 +196,7 @@ static int trim_exported(struct exporter *ex, struct export_job *j, long long pa
 static int export_part(struct exporter *ex, struct export_job *j, enum export_object kind,
                        long long k, long long n_total, struct wc_error *err)
 {
-    long long per_part = ex->cfg->export_part_records;
+    long long per_part = j->per_part;
     long long first = k * per_part + 1;
     long long last = first + per_part - 1 < n_total ? first + per_part - 1 : n_total;
     int results = kind == EXPORT_OBJECT_PART;
@@ -311,17 +314,27 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     if (strcmp(j.st.status, JOB_CANCELLED) == 0)
         return finish_export(ex, &j, JOB_EXPORT_FAILED,
                              "the job was cancelled: its export is left unfinished", err);
-    const char *argv[] = {"HMGET", j.export_key, "parts", "error_parts"};
-    redisReply *r = rconn_run(ex->redis, 4, argv, NULL, err);
+    const char *argv[] = {"HMGET", j.export_key, "parts", "error_parts", "part_records"};
+    redisReply *r = rconn_run(ex->redis, 5, argv, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
     long long parts = 0, error_parts = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
         parts = hash_ll(r->element[0]);
         error_parts = hash_ll(r->element[1]);
+        j.per_part = hash_ll(r->element[2]);
     }
     freeReplyObject(r);
-    long long per_part = ex->cfg->export_part_records;
+    if (j.per_part <= 0) {
+        char n[32];
+        j.per_part = ex->cfg->export_part_records;
+        snprintf(n, sizeof n, "%lld", j.per_part);
+        const char *expf[] = {"part_records", n};
+        int fixed = record_progress(ex, &j, NULL, 0, expf, 1, err);
+        if (fixed != 0)
+            return fixed < 0 ? fixed : 0; /* the job is gone: the next pass drops it */
+    }
+    long long per_part = j.per_part;
     int done = strcmp(j.st.status, JOB_DONE) == 0;
     int rc = trim_exported(ex, &j, parts, error_parts, err);
     if (rc != 0)

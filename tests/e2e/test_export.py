@@ -358,3 +358,20 @@ def test_corpus_export_read_by_duckdb_equals_the_results(service, redis_server, 
     assert len(rows) == len(api) == manifest["records"]
     for row, record in zip(rows, api):
         assert row == record
+
+
+def test_part_size_is_fixed_per_job_across_restarts(service, redis_server, fakewiki, export_dir):
+    wiki = fakewiki("--synthetic", "--latency-ms", "30")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "5")
+    n = 150
+    job = svc.submit({"titles": titles("Fixed", n), "chunk_size": 5,
+                      "export": {"to": "dir", "prefix": "f"}}).json()["id"]
+    wait_for(lambda: svc.status(job)["export"]["parts"] >= 2, 120, "some parts", svc.proc)
+    assert svc.stop() == 0
+    # the operator changes the part size: this job's parts keep the size they started with
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "7")
+    check_exactly_once(svc, job, n)
+    st, manifest = check_export(svc, job, os.path.join(export_dir, "f", job), 5)
+    assert [p["records"] for p in manifest["parts"]] == [5] * (n // 5)
