@@ -375,3 +375,22 @@ def test_part_size_is_fixed_per_job_across_restarts(service, redis_server, fakew
     check_exactly_once(svc, job, n)
     st, manifest = check_export(svc, job, os.path.join(export_dir, "f", job), 5)
     assert [p["records"] for p in manifest["parts"]] == [5] * (n // 5)
+
+
+def test_kill9_worker_mid_part_exports_every_record_once(service, redis_server, fakewiki,
+                                                         export_dir):
+    wiki = fakewiki("--synthetic", "--latency-ms", "40")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "7", "--concurrency", "4")
+    n = 200
+    job = svc.submit({"titles": titles("Worker", n), "chunk_size": 5,
+                      "export": {"to": "dir", "prefix": "w"}}).json()["id"]
+    wait_for(lambda: svc.status(job)["export"]["parts"] >= 2, 120, "some parts", svc.proc)
+    for pid in svc.children("wc-worker"):
+        os.kill(pid, signal.SIGKILL)
+    check_exactly_once(svc, job, n)
+    folder = os.path.join(export_dir, "w", job)
+    check_export(svc, job, folder, 7)
+    seen = [json.loads(line)["page_title"] for line in
+            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert sorted(seen) == sorted(titles("Worker", n))

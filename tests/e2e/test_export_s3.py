@@ -1,10 +1,13 @@
 """Exports to S3 (issue 22): a real S3 server that checks SigV4 signatures (@20minutes/s3rver,
 installed into build/npm by `make test`), wrong credentials, a missing bucket, and the server
 killed and restarted mid-job."""
+import http.client
+import http.server
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -54,6 +57,62 @@ class S3rver:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(30)
+
+
+class FaultProxy:
+    """Forwards requests to an S3 server as they are (the Host header too: SigV4 signs it), but
+    answers 503 SlowDown to every PUT while `failing`."""
+
+    def __init__(self, upstream_port):
+        proxy = self
+        self.failing = True
+        self.refused = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == "PUT" and proxy.failing:
+                    proxy.refused += 1
+                    answer = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown"
+                              b"</Code><Message>Please reduce your request rate.</Message></Error>")
+                    self.send_response(503)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+                conn.putrequest(self.command, self.path, skip_host=True,
+                                skip_accept_encoding=True)
+                for name, value in self.headers.items():
+                    conn.putheader(name, value)
+                conn.endheaders(body)
+                r = conn.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for name, value in r.getheaders():
+                    if name.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_PUT = do_HEAD = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
@@ -150,3 +209,27 @@ def test_s3_server_down_mid_job_stalls_then_catches_up(service, redis_server, fa
     finally:
         s3b.stop()
     assert manifest["records"] == n
+
+
+def test_s3_answering_503_stalls_then_catches_up(service, redis_server, fakewiki, s3rver):
+    s3 = s3rver()
+    proxy = FaultProxy(s3.port)
+    try:
+        wiki = fakewiki("--synthetic")
+        svc = service("serve", ["--redis", redis_server.socket, "--wiki", wiki.url,
+                                "--workers", "2", "--s3-bucket", BUCKET, "--s3-endpoint",
+                                proxy.endpoint, "--export-part-records", "4"], env=GOOD)
+        job = svc.submit({"titles": titles("Slow", 18),
+                          "export": {"to": "s3", "prefix": "slow"}}).json()["id"]
+        wait_for(lambda: svc.status(job)["export"]["state"] == "stalled", 120,
+                 "a stalled export", svc.proc)
+        err = svc.status(job)["export"]["error"]
+        assert "503" in err and "SlowDown" in err, err
+        svc.wait_done(job)
+        assert svc.status(job)["export"]["parts"] == 0
+        proxy.failing = False
+        folder = "slow/" + job
+        st, manifest = check_manifest(svc, job, lambda name: s3.get(folder + "/" + name), 4)
+        assert manifest["records"] == 18 and proxy.refused >= 1
+    finally:
+        proxy.close()
