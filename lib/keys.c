@@ -35,6 +35,11 @@ int keys_job_export(char *out, size_t size, const char *job_id)
     return fit(snprintf(out, size, "wikicrawl:{%s}:export", job_id), size);
 }
 
+int keys_export_parked(char *out, size_t size, const char *job_id)
+{
+    return fit(snprintf(out, size, "wikicrawl:{queue}:parked:%s", job_id), size);
+}
+
 int keys_queue(char *out, size_t size, const char *name)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:%s", name), size);

@@ -45,6 +45,8 @@
  *   wikicrawl:{JOBID}:export               HASH   the exporter's progress: the parts made
  *                                                 durable, their sizes and digests
  *   wikicrawl:{queue}:exports              SET    ids of jobs whose export is not over yet
+ *   wikicrawl:{queue}:parked:JOBID         LIST   chunk references of a keep=export job whose
+ *                                                 export lags, set aside until it catches up
  */
 
 #define KEYS_JOB_ID_LEN 32 /* lower-case hex */
@@ -82,6 +84,10 @@ int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part
  * enum keys_job_part: the job's scripts neither read nor expire it. Returns the length, or
  * WC_ELIMIT. */
 int keys_job_export(char *out, size_t size, const char *job_id);
+
+/* "wikicrawl:{queue}:parked:JOBID": the chunk references of a job whose crawl is paused until
+ * its export catches up (service/exporter/export_buffer.c). Returns the length, or WC_ELIMIT. */
+int keys_export_parked(char *out, size_t size, const char *job_id);
 
 /* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, bell, workers, stats, exports). Returns the
  * length, or WC_ELIMIT. */

@@ -24,6 +24,7 @@ extern const char JOBS_SCRIPT_IDEMPOTENCY_TAKEOVER[]; /* jobs_idempotency_takeov
 extern const char JOBS_SCRIPT_LIVE_WORKERS[];         /* jobs_live_workers.lua */
 extern const char JOBS_SCRIPT_ADD_COUNTS[];           /* jobs_add_counts.lua */
 
+extern const char EXPORT_SCRIPT_PARK[];     /* export_park.lua */
 extern const char EXPORT_SCRIPT_PROGRESS[]; /* export_progress.lua */
 
 extern const char LIMITER_SCRIPT_ACQUIRE[];  /* limiter_acquire.lua */

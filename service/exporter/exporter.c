@@ -1,5 +1,6 @@
 /* exporter.c - the exporter process: follows exporting jobs and writes their parts to the sink */
 #include "exporter.h"
+#include "export_buffer.h"
 #include "export_manifest.h"
 #include "export_request.h"
 #include "export_sink.h"
@@ -70,10 +71,14 @@ static int record_progress(struct exporter *ex, struct export_job *j, const char
     return written == 1 ? 0 : 1;
 }
 
-/* The job's export ends (done or failed): its state, and the job leaves the exports set. */
+/* The job's export ends (done or failed): its state, and the job leaves the exports set. A
+ * failed export no longer holds the crawl back: its parked chunks are queued again. */
 static int finish_export(struct exporter *ex, struct export_job *j, const char *state,
                          const char *error, struct wc_error *err)
 {
+    if (strcmp(state, JOB_EXPORT_FAILED) == 0 && j->st.status[0] &&
+        export_buffer_release(ex->redis, &j->st, err) < 0)
+        return WC_EREMOTE;
     const char *jobf[] = {"export_state", state, "export_error", error ? error : ""};
     int rc = record_progress(ex, j, jobf, 2, NULL, 0, err);
     if (rc < 0)
@@ -311,9 +316,13 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
         snprintf(why, sizeof why, "the sink %s is not configured on the exporter", j.st.export_to);
         return finish_export(ex, &j, JOB_EXPORT_FAILED, why, err);
     }
-    if (strcmp(j.st.status, JOB_CANCELLED) == 0)
+    if (strcmp(j.st.status, JOB_CANCELLED) == 0) {
+        j.st.status[0] = '\0'; /* nothing to release: the parked chunks go with the job */
+        if (export_buffer_drop(ex->redis, id, err) != 0)
+            return WC_EREMOTE;
         return finish_export(ex, &j, JOB_EXPORT_FAILED,
                              "the job was cancelled: its export is left unfinished", err);
+    }
     const char *argv[] = {"HMGET", j.export_key, "parts", "error_parts", "part_records"};
     redisReply *r = rconn_run(ex->redis, 5, argv, NULL, err);
     if (r == NULL)
@@ -339,6 +348,11 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     int rc = trim_exported(ex, &j, parts, error_parts, err);
     if (rc != 0)
         return rc;
+    /* keep=export: Redis is the buffer; the crawl waits while the export lags too far behind */
+    if (!done && strcmp(j.st.export_keep, EXPORT_KEEP_EXPORT) == 0 &&
+        export_buffer_regulate(ex->redis, &j.st, j.st.n_results - parts * per_part, per_part, err) <
+            0)
+        return WC_EREMOTE;
     /* A part is written once it is full, the last one once the job is done: part k always holds
      * the same records, so writing it again after a crash writes the same bytes. */
     if ((parts + 1) * per_part <= j.st.n_results || (done && parts * per_part < j.st.n_results))
@@ -365,6 +379,8 @@ static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
     snprintf(j.st.id, sizeof j.st.id, "%s", id);
     struct wc_error err = {0};
     if (rc == WC_EINVAL) {
+        if (jobs_get(ex->redis, id, &j.st, &err) != 0)
+            return; /* gone, or Redis failed: the next pass sees to it */
         finish_export(ex, &j, JOB_EXPORT_FAILED, why->message, &err);
         return;
     }

@@ -7,15 +7,14 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 
 import pytest
 import requests
 
-import subprocess
-
-from conftest import (ROOT, check_exactly_once, expected_records, numbered_titles as titles, serve,
-                      wait_for)
+from conftest import (ROOT, accounted, check_exactly_once, expected_records,
+                      numbered_titles as titles, serve, wait_for)
 
 
 @pytest.fixture
@@ -379,3 +378,44 @@ def test_part_size_is_fixed_per_job_across_restarts(service, redis_server, fakew
     check_exactly_once(svc, job, n)
     st, manifest = check_export(svc, job, os.path.join(export_dir, "f", job), 5)
     assert [p["records"] for p in manifest["parts"]] == [5] * (n // 5)
+
+
+def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_server, fakewiki,
+                                                            export_dir):
+    """Redis as a bounded buffer: a keep=export job whose sink fails stops being crawled once 3
+    parts wait in Redis (the chunks in hand run to their end), stays running, and goes on to the
+    end, exactly once, when the sink is back."""
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "5", "--concurrency", "1")
+    blocker = os.path.join(export_dir, "held")
+    with open(blocker, "w") as f:
+        f.write("in the way")
+    n = 300
+    job = svc.submit({"titles": titles("Held", n), "chunk_size": 5, "keep": "export",
+                      "export": {"to": "dir", "prefix": "held/x"}}).json()["id"]
+    parked = "wikicrawl:{queue}:parked:" + job
+
+    def in_hand():
+        lists = redis_server.cli("KEYS", "wikicrawl:{queue}:processing:*").split()
+        return [ref for key in lists for ref in redis_server.cli("LRANGE", key, "0", "-1").split()
+                if ref.startswith(job)]
+    wait_for(lambda: int(redis_server.cli("LLEN", parked)) > 0, 120, "parked chunks", svc.proc)
+    wait_for(lambda: not in_hand(), 120, "the chunks in hand to end", svc.proc)
+    st = svc.status(job)
+    assert st["status"] == "running" and st["export"]["state"] == "stalled"
+    held = accounted(st)
+    assert held < n
+    # nothing is crawled while the export cannot catch up: a later look sees the same counts
+    assert accounted(svc.status(job, wait=1)) == held
+    assert int(redis_server.cli("LLEN", "wikicrawl:{queue}:jobq:" + job)) == 0
+    os.unlink(blocker)
+    svc.wait_done(job, timeout=240)
+    st = export_done(svc, job)
+    assert st["export"]["state"] == "done" and st["export"]["records"] == n
+    folder = os.path.join(export_dir, "held", "x", job)
+    seen = [json.loads(line)["page_title"] for line in
+            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert sorted(seen) == sorted(titles("Held", n))
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
+    assert int(redis_server.cli("LLEN", parked)) == 0
