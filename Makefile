@@ -141,7 +141,7 @@ run:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build $(BENCH_BIN)
+	@$(MAKE) --no-print-directory build $(BENCH_BIN) $(S3RVER)
 	@$(PYTHON) bench/run.py
 
 build/bench/%: bench/%.c $(REL_LIB_OBJ)
