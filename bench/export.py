@@ -20,7 +20,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 
 import svc
@@ -37,13 +36,13 @@ TARGET_SLOWDOWN = 0.02
 TARGET_PARTS = 3
 
 
-class MemorySampler:
-    """INFO memory used_memory of a Redis unix socket every 0.25 s, in a thread: its peak."""
+class MemorySampler(svc.Poller):
+    """INFO memory used_memory of a Redis unix socket every 0.25 s: its peak."""
 
     def __init__(self, socket_path):
+        super().__init__(0.25)
         self.path = socket_path
         self.peak = 0
-        self._stop = threading.Event()
 
     def used(self):
         out = subprocess.run(["redis-cli", "-s", self.path, "INFO", "memory"],
@@ -53,20 +52,8 @@ class MemorySampler:
                 return int(line.split(":")[1])
         return 0
 
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.used())
-            self._stop.wait(0.25)
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self.thread.join(10)
-        return self.peak
+    def sample(self):
+        self.peak = max(self.peak, self.used())
 
 
 class S3rver:
@@ -126,7 +113,7 @@ def run(wiki, export=None, keep="export", s3=None):
                                 for root, _, names in os.walk(s3.dir) for name in names
                                 if job["id"] in root and "part-" in name
                                 and not name.endswith("._S3rver_metadata.json"))
-        peak = memory.stop() - before
+        peak = memory.stop().peak - before
         return {"pps": TITLES / secs, "secs": secs, "peak_mb": peak / 1e6, "pages": st["pages"],
                 "export_mbps": bytes_out / 1e6 / export_secs if export_secs else 0.0,
                 "lag": lag, "bytes": bytes_out}
