@@ -419,3 +419,31 @@ def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_serve
     assert sorted(seen) == sorted(titles("Held", n))
     assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
     assert int(redis_server.cli("LLEN", parked)) == 0
+
+
+def test_export_scripts(redis_server):
+    """export_progress.lua never brings back a job that is gone; export_park.lua moves a job's
+    queued references aside, after any parked before."""
+    from test_scripts import evalsha
+    job = "wikicrawl:{%s}:job" % ("b" * 32)
+    export = "wikicrawl:{%s}:export" % ("b" * 32)
+    assert evalsha(redis_server, "export_progress", [job, export],
+                   ["60", "1", "export_state", "exporting", "parts", "1"]) == "0"
+    assert redis_server.cli("EXISTS", job) == "0" and redis_server.cli("EXISTS", export) == "0"
+    redis_server.cli("HSET", job, "status", "running")
+    assert evalsha(redis_server, "export_progress", [job, export],
+                   ["60", "1", "export_state", "stalled", "parts", "2", "part:1", "p 1 2 x"]) == "1"
+    assert redis_server.cli("HGET", job, "export_state") == "stalled"
+    assert redis_server.cli("HGET", export, "parts") == "2"
+    assert 0 < int(redis_server.cli("TTL", export)) <= 60
+    redis_server.cli("EXPIRE", job, "30")
+    evalsha(redis_server, "export_progress", [job, export], ["60", "0", "parts", "3"])
+    assert 0 < int(redis_server.cli("TTL", export)) <= 30  # as long as its job
+
+    jobq, parked = "wikicrawl:{queue}:jobq:j", "wikicrawl:{queue}:parked:j"
+    redis_server.cli("RPUSH", parked, "j/1")
+    redis_server.cli("RPUSH", jobq, "j/2", "j/3")
+    assert evalsha(redis_server, "export_park", [jobq, parked], []) == "2"
+    assert redis_server.cli("LRANGE", parked, "0", "-1").split() == ["j/1", "j/2", "j/3"]
+    assert redis_server.cli("EXISTS", jobq) == "0"
+    assert evalsha(redis_server, "export_park", [jobq, parked], []) == "0"

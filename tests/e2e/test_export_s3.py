@@ -1,8 +1,10 @@
 """Exports to S3 (issue 22): a real S3 server that checks SigV4 signatures (@20minutes/s3rver,
 installed into build/npm by `make test`), wrong credentials, a missing bucket, and the server
 killed and restarted mid-job."""
+import hashlib
 import http.client
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +12,7 @@ import tempfile
 import threading
 
 import pytest
+import requests
 
 from conftest import ROOT, numbered_titles as titles, serve, wait_for
 from test_export import check_manifest, export_done
@@ -233,3 +236,35 @@ def test_s3_answering_503_stalls_then_catches_up(service, redis_server, fakewiki
         assert manifest["records"] == 18 and proxy.refused >= 1
     finally:
         proxy.close()
+
+
+def test_s3_api_key_folders_and_410_after_trimming(service, redis_server, fakewiki, s3rver,
+                                                   tmp_path):
+    s3 = s3rver()
+    wiki = fakewiki("--synthetic")
+    keys = tmp_path / "keys"
+    keys.write_text("key-one\n")
+    svc = start(service, redis_server, wiki, s3, GOOD, "--api-keys", str(keys),
+                "--export-part-records", "3")
+    auth = {"Authorization": "Bearer key-one"}
+    r = requests.post(svc.url("/v1/jobs"), params={"keep": "export"}, timeout=60,
+                      data=json.dumps({"titles": titles("Keyed", 7),
+                                       "export": {"to": "s3", "prefix": "team"}}),
+                      headers={"Content-Type": "application/json", **auth})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    owner = hashlib.sha256(b"key-one").hexdigest()[:16]
+    folder = "%s/team/%s" % (owner, job)
+
+    def over():
+        st = requests.get(svc.url("/v1/jobs/" + job), headers=auth, timeout=60).json()
+        return st["status"] == "done" and st["export"]["state"] == "done" and st
+    wait_for(over, 120, "the export", svc.proc)
+    st = over()
+    assert st["export"]["location"] == "s3://%s/%s/" % (BUCKET, folder)
+    assert s3.get(folder + "/_SUCCESS") == b""
+    manifest = json.loads(s3.get(folder + "/_manifest.json"))
+    assert manifest["records"] == 7 and len(manifest["parts"]) == 3
+    r = requests.get(svc.url("/v1/jobs/%s/results" % job), headers=auth, timeout=60)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "exported"
+    assert r.headers["Link"] == '<s3://%s/%s/_manifest.json>; rel="describedby"' % (BUCKET, folder)

@@ -1,5 +1,6 @@
 -- export_park.lua - pause the crawl of a job whose export lags: its queued chunks step aside
--- KEYS[1] the job's queue (jobq:JOBID), KEYS[2] its parked list (parked:JOBID), both {queue}
+-- KEYS: jobq parked (the job's queue jobq:JOBID and its parked list parked:JOBID, both {queue})
+-- ARGV: none
 -- The references waiting in the job's list move to the tail of its parked list, so no worker
 -- claims them; the job's entry in its rotation is dropped by the next claim that finds its list
 -- empty (queue_claim.lua). Chunks already claimed run to their end, and a reference handed back

@@ -1,8 +1,9 @@
 -- export_progress.lua - record the exporter's progress on one job, in one step
--- KEYS[1] job hash, KEYS[2] the job's export hash (keys_job_export())
--- ARGV[1] seconds the export hash is kept while its job has no TTL (--result-ttl)
--- ARGV[2] N: the number of field/value pairs for the job hash that follow (export_state,
---         export_parts, ...), then the pairs for the export hash (part entries, counters)
+-- KEYS: job (the job hash) export (the job's export hash, keys_job_export())
+-- ARGV: ttl n field value ... field value ...
+--   ttl: seconds the export hash is kept while its job has no TTL (--result-ttl); n: the number
+--   of field/value pairs for the job hash that follow (export_state, export_parts, ...), then the
+--   pairs for the export hash (part entries, counters)
 -- Answers 1, or 0 when the job is gone (expired or purged): nothing is written then, so that a
 -- slow exporter never brings back a job hash holding only export fields.
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
