@@ -159,7 +159,11 @@ static void on_child_exit(struct child *ch, int status, redisContext **redis,
     else
         log_event(LOG_WARN, "child_died", "role=%s pid=%d status=%d restart_in_ms=%ld", role,
                   (int)pid, WEXITSTATUS(status), backoff);
-    count_restart(redis, cfg, ch->role == ROLE_API ? STATS_API_RESTARTS : STATS_WORKER_RESTARTS);
+    /* the restart counters are the front end's and the crawlers' (/metrics); an exporter's
+     * restarts are in the log above */
+    if (ch->role != ROLE_EXPORTER)
+        count_restart(redis, cfg,
+                      ch->role == ROLE_API ? STATS_API_RESTARTS : STATS_WORKER_RESTARTS);
 }
 
 static void stop_children(struct child *children, size_t n, redisContext **redis,

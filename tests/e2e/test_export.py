@@ -447,3 +447,19 @@ def test_export_scripts(redis_server):
     assert redis_server.cli("LRANGE", parked, "0", "-1").split() == ["j/1", "j/2", "j/3"]
     assert redis_server.cli("EXISTS", jobq) == "0"
     assert evalsha(redis_server, "export_park", [jobq, parked], []) == "0"
+
+
+def test_exporter_as_a_process_of_its_own(service, redis_server, fakewiki, export_dir):
+    """api, worker and exporter run apart (as in docker-compose.yml)."""
+    wiki = fakewiki("--synthetic")
+    redis = ["--redis", redis_server.socket]
+    svc = service("api", redis + ["--export-dir", export_dir])
+    service("worker", redis + ["--wiki", wiki.url, "--workers", "1"])
+    exporter = service("exporter", redis + ["--export-dir", export_dir,
+                                            "--export-part-records", "4"])
+    job = svc.submit({"titles": titles("Apart", 9),
+                      "export": {"to": "dir", "prefix": "apart"}}).json()["id"]
+    svc.wait_done(job)
+    check_export(svc, job, os.path.join(export_dir, "apart", job), 4)
+    assert exporter.proc.poll() is None
+    assert exporter.stop() == 0  # SIGTERM: a clean stop
