@@ -95,7 +95,9 @@ static int finish_export(struct exporter *ex, struct export_job *j, const char *
 }
 
 /* Copy entries first..last (ordinals, 1-based) of a stream (field) into o, hashed by b. Redis
- * failures are WC_EREMOTE, the sink's its own code. */
+ * failures are WC_EREMOTE; an entry missing from the stream WC_EPARSE (the record script writes
+ * an entry before it counts it, and only exported entries are trimmed, so it was lost: a Redis
+ * restarted without its AOF); the sink's failures its own code. */
 static int copy_range(struct exporter *ex, struct export_sink *sink, const char *stream,
                       long long first, long long last, struct export_sink_object *o,
                       struct export_part_builder *b, struct wc_error *err)
@@ -112,17 +114,18 @@ static int copy_range(struct exporter *ex, struct export_sink *sink, const char 
             return WC_EREMOTE;
         int rc = 0;
         if (r->type != REDIS_REPLY_ARRAY || r->elements == 0)
-            rc = wc_error_set(err, WC_EREMOTE, "%s holds no entry 0-%lld", stream, next);
+            rc = wc_error_set(err, WC_EPARSE, "%s has lost its entry 0-%lld", stream, next);
         for (size_t i = 0; rc == 0 && i < r->elements; i++) {
             redisReply *e = r->element[i];
             /* entries are [id, [field, value]]: ids are ordinals, one after the other */
             if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
                 e->element[0]->type != REDIS_REPLY_STRING ||
+                strncmp(e->element[0]->str, "0-", 2) != 0 ||
                 strtoll(e->element[0]->str + 2, NULL, 10) != next ||
                 e->element[1]->type != REDIS_REPLY_ARRAY || e->element[1]->elements != 2 ||
                 e->element[1]->element[1]->type != REDIS_REPLY_STRING) {
-                rc = wc_error_set(err, WC_EREMOTE, "%s: entry 0-%lld is missing or malformed",
-                                  stream, next);
+                rc = wc_error_set(err, WC_EPARSE, "%s: entry 0-%lld is lost or malformed", stream,
+                                  next);
                 break;
             }
             redisReply *v = e->element[1]->element[1];
@@ -250,7 +253,7 @@ static int read_parts(struct exporter *ex, struct export_job *j, const char *pre
                                                : WC_EPARSE;
         freeReplyObject(r);
         if (rc != 0)
-            return wc_error_set(err, WC_EREMOTE, "the export of %s lost its entry %s", j->st.id,
+            return wc_error_set(err, WC_EPARSE, "the export of %s lost its entry %s", j->st.id,
                                 field);
     }
     return 0;
@@ -367,8 +370,8 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
 }
 
 /* The sink failed for job id. A failure that may pass (WC_EIO) shows as stalled while the
- * exporter backs off; a refusal (WC_EINVAL: credentials, a missing bucket) ends the export as
- * failed, its records left in Redis. */
+ * exporter backs off; a refusal (WC_EINVAL: credentials, a missing bucket) or records Redis lost
+ * (WC_EPARSE) end the export as failed, the records left in Redis. */
 static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
                               const struct wc_error *why)
 {
@@ -378,7 +381,7 @@ static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
     keys_job_export(j.export_key, sizeof j.export_key, id);
     snprintf(j.st.id, sizeof j.st.id, "%s", id);
     struct wc_error err = {0};
-    if (rc == WC_EINVAL) {
+    if (rc == WC_EINVAL || rc == WC_EPARSE) {
         if (jobs_get(ex->redis, id, &j.st, &err) != 0)
             return; /* gone, or Redis failed: the next pass sees to it */
         finish_export(ex, &j, JOB_EXPORT_FAILED, why->message, &err);
@@ -420,7 +423,7 @@ static int export_pass(struct exporter *ex)
         log_event(LOG_WARN, "export_failed", "job=%s msg=\"%s\"", id, err.message);
         if (rc != WC_EREMOTE)
             mark_sink_failure(ex, id, rc, &err);
-        if (rc == WC_EINVAL)
+        if (rc == WC_EINVAL || rc == WC_EPARSE)
             continue; /* this job's export is over; the others go on */
         wrote = -1;
         break;

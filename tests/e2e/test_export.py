@@ -463,3 +463,28 @@ def test_exporter_as_a_process_of_its_own(service, redis_server, fakewiki, expor
     check_export(svc, job, os.path.join(export_dir, "apart", job), 4)
     assert exporter.proc.poll() is None
     assert exporter.stop() == 0  # SIGTERM: a clean stop
+
+
+def test_records_lost_by_redis_fail_that_export_only(service, redis_server, fakewiki, export_dir):
+    """An entry gone from a results stream (a Redis that lost data) ends that job's export as
+    failed, saying so; the other exports go on."""
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "3")
+    blocker = os.path.join(export_dir, "lossy")
+    with open(blocker, "w") as f:
+        f.write("in the way")
+    lossy = svc.submit({"titles": titles("Lossy", 8),
+                        "export": {"to": "dir", "prefix": "lossy/x"}}).json()["id"]
+    svc.wait_done(lossy)
+    wait_for(lambda: svc.status(lossy)["export"]["state"] == "stalled", 60, "a stalled export",
+             svc.proc)
+    assert redis_server.cli("XDEL", "wikicrawl:{%s}:results" % lossy, "0-5") == "1"
+    os.unlink(blocker)
+    st = export_done(svc, lossy)
+    assert st["export"]["state"] == "failed" and "lost" in st["export"]["error"], st["export"]
+    assert not os.path.exists(os.path.join(export_dir, "lossy", "x", lossy, "_SUCCESS"))
+    fine = svc.submit({"titles": titles("Fine", 5),
+                       "export": {"to": "dir", "prefix": "fine"}}).json()["id"]
+    svc.wait_done(fine)
+    check_export(svc, fine, os.path.join(export_dir, "fine", fine), 3)
