@@ -92,7 +92,7 @@ static const struct option_spec specs[] = {
      FOR_API | FOR_SERVE | FOR_EXPORTER,
      "directory that enables the export sink dir: jobs asking for it get their results written "
      "there as parts (docs/export.md); empty: no dir sink"},
-    {"export-part-records", "WIKICRAWL_EXPORT_PART_RECORDS", LONG(export_part_records), "32768", 1,
+    {"export-part-records", "WIKICRAWL_EXPORT_PART_RECORDS", LONG(export_part_size), "32768", 1,
      10000000, FOR_SERVE | FOR_EXPORTER, "records per exported part file"},
     {"s3-bucket", "WIKICRAWL_S3_BUCKET", STR(s3_bucket), "", 0, 0,
      FOR_API | FOR_SERVE | FOR_EXPORTER,

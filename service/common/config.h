@@ -16,39 +16,39 @@
  * the default. The table in config.c is the single source: --help and the README are written from
  * it. */
 struct wc_config {
-    char listen[256];         /* --listen host:port (127.0.0.1:8080) */
-    char redis[1024];         /* --redis URL or unix socket path; "" = embedded (serve only) */
-    int workers;              /* --workers (number of CPUs) */
-    char wiki[1024];          /* --wiki api.php URL */
-    int chunk_size;           /* --chunk-size (50) */
-    long result_ttl;          /* --result-ttl seconds (604800) */
-    char user_agent[512];     /* --user-agent */
-    char data_dir[1024];      /* --data-dir (./var) for the embedded Redis */
-    int concurrency;          /* --concurrency per worker (8) */
-    int max_attempts;         /* --max-attempts (5) */
-    long timeout_ms;          /* --timeout-ms per request (60000) */
-    long connect_timeout_ms;  /* --connect-timeout-ms (10000) */
-    long retry_base_ms;       /* --retry-base-ms (500) */
-    long retry_max_ms;        /* --retry-max-ms backoff cap (30000) */
-    int maxlag;               /* --maxlag (5) */
-    int recycle_after;        /* --recycle-after chunks per worker (1000) */
-    long max_body_bytes;      /* --max-body-bytes (1 GiB) */
-    long max_titles;          /* --max-titles per job (10,000,000) */
-    int max_title_bytes;      /* --max-title-bytes (255) */
-    int max_connections;      /* --max-connections (512) */
-    int connection_timeout;   /* --connection-timeout seconds (30) */
-    char log_level[16];       /* --log-level debug|info|warn|error (info) */
-    int rate;                 /* --rate fleet-wide requests/s (50; 0 = unlimited) */
-    int max_inflight;         /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
-    char api_keys[1024];      /* --api-keys FILE: one key per line; "" = no access control */
-    int max_jobs_per_key;     /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
-    long cache_ttl;           /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */
-    int resolve_batch;        /* --resolve-batch titles per action=query request (50; 0 = off) */
-    char export_dir[1024];    /* --export-dir: enables the export sink "dir" ("" = off) */
-    long export_part_records; /* --export-part-records records per exported part (32768) */
-    char s3_bucket[256];      /* --s3-bucket: enables the export sink "s3" ("" = off) */
-    char s3_endpoint[1024];   /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
-    char s3_region[64];       /* --s3-region (us-east-1) */
+    char listen[256];        /* --listen host:port (127.0.0.1:8080) */
+    char redis[1024];        /* --redis URL or unix socket path; "" = embedded (serve only) */
+    int workers;             /* --workers (number of CPUs) */
+    char wiki[1024];         /* --wiki api.php URL */
+    int chunk_size;          /* --chunk-size (50) */
+    long result_ttl;         /* --result-ttl seconds (604800) */
+    char user_agent[512];    /* --user-agent */
+    char data_dir[1024];     /* --data-dir (./var) for the embedded Redis */
+    int concurrency;         /* --concurrency per worker (8) */
+    int max_attempts;        /* --max-attempts (5) */
+    long timeout_ms;         /* --timeout-ms per request (60000) */
+    long connect_timeout_ms; /* --connect-timeout-ms (10000) */
+    long retry_base_ms;      /* --retry-base-ms (500) */
+    long retry_max_ms;       /* --retry-max-ms backoff cap (30000) */
+    int maxlag;              /* --maxlag (5) */
+    int recycle_after;       /* --recycle-after chunks per worker (1000) */
+    long max_body_bytes;     /* --max-body-bytes (1 GiB) */
+    long max_titles;         /* --max-titles per job (10,000,000) */
+    int max_title_bytes;     /* --max-title-bytes (255) */
+    int max_connections;     /* --max-connections (512) */
+    int connection_timeout;  /* --connection-timeout seconds (30) */
+    char log_level[16];      /* --log-level debug|info|warn|error (info) */
+    int rate;                /* --rate fleet-wide requests/s (50; 0 = unlimited) */
+    int max_inflight;        /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
+    char api_keys[1024];     /* --api-keys FILE: one key per line; "" = no access control */
+    int max_jobs_per_key;    /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
+    long cache_ttl;          /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */
+    int resolve_batch;       /* --resolve-batch titles per action=query request (50; 0 = off) */
+    char export_dir[1024];   /* --export-dir: enables the export sink "dir" ("" = off) */
+    long export_part_size;   /* --export-part-records records per exported part (32768) */
+    char s3_bucket[256];     /* --s3-bucket: enables the export sink "s3" ("" = off) */
+    char s3_endpoint[1024];  /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
+    char s3_region[64];      /* --s3-region (us-east-1) */
 };
 
 /* Which command reads the settings: the flags that apply differ. */

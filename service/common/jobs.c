@@ -44,38 +44,24 @@ struct job_field {
 
 static const struct job_field job_fields[] = {
     STRING_FIELD(status), /* first: a job without it does not exist */
-    LL_FIELD(titles),
-    LL_FIELD(duplicates),
-    LL_FIELD(chunks),
-    LL_FIELD(chunks_done),
-    LL_FIELD(pages),
-    LL_FIELD(disambiguation),
-    LL_FIELD(missing),
-    LL_FIELD(invalid),
-    LL_FIELD(failed),
-    LL_FIELD(cache_hits),
-    LL_FIELD(created),
-    LL_FIELD(started),
-    LL_FIELD(finished),
-    LL_FIELD(chunk_size),
-    STRING_FIELD(owner),
-    LL_FIELD(n_results),
-    LL_FIELD(n_errors),
-    STRING_FIELD(labels),
-    STRING_FIELD(priority),
-    LL_FIELD(committed),
-    LL_FIELD(requests_parse),
+    LL_FIELD(titles),         LL_FIELD(duplicates), LL_FIELD(chunks),
+    LL_FIELD(chunks_done),    LL_FIELD(pages),      LL_FIELD(disambiguation),
+    LL_FIELD(missing),        LL_FIELD(invalid),    LL_FIELD(failed),
+    LL_FIELD(cache_hits),     LL_FIELD(created),    LL_FIELD(started),
+    LL_FIELD(finished),       LL_FIELD(chunk_size), STRING_FIELD(owner),
+    LL_FIELD(n_results),      LL_FIELD(n_errors),   STRING_FIELD(labels),
+    STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
     LL_FIELD(requests_query),
-    STRING_FIELD(export_to),
-    STRING_FIELD(export_folder),
-    STRING_FIELD(export_location),
-    STRING_FIELD(export_state),
-    LL_FIELD(export_parts),
-    LL_FIELD(export_records),
-    STRING_FIELD(export_error),
-    STRING_FIELD(export_keep),
+};
+/* A job's export (docs/export.md): the front end's request, then the exporter's state. Read with
+ * the fields above, in the same HMGET. */
+static const struct job_field export_fields[] = {
+    STRING_FIELD(export_to),       STRING_FIELD(export_keep),  STRING_FIELD(export_folder),
+    STRING_FIELD(export_location), STRING_FIELD(export_state), LL_FIELD(export_parts),
+    LL_FIELD(export_records),      STRING_FIELD(export_error),
 };
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
+enum { N_EXPORT_FIELDS = sizeof export_fields / sizeof export_fields[0] };
 
 /* Store one HMGET value; a field not set (nil) leaves the zero that memset put there. */
 static void store_field(struct job_status *out, const struct job_field *f, const redisReply *v)
@@ -93,12 +79,14 @@ int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_
 {
     char key[KEYS_MAX];
     keys_job(key, sizeof key, id, KEYS_JOB);
-    const char *argv[2 + N_JOB_FIELDS] = {"HMGET", key};
+    const char *argv[2 + N_JOB_FIELDS + N_EXPORT_FIELDS] = {"HMGET", key};
     for (size_t i = 0; i < N_JOB_FIELDS; i++)
         argv[2 + i] = job_fields[i].name;
+    for (size_t i = 0; i < N_EXPORT_FIELDS; i++)
+        argv[2 + N_JOB_FIELDS + i] = export_fields[i].name;
     /* One round trip: the TTL comes with the fields (a job expires only once it is over, or
      * while its upload streams). */
-    if (redisAppendCommandArgv(c, 2 + N_JOB_FIELDS, argv, NULL) != REDIS_OK ||
+    if (redisAppendCommandArgv(c, 2 + N_JOB_FIELDS + N_EXPORT_FIELDS, argv, NULL) != REDIS_OK ||
         redisAppendCommand(c, "PTTL %s", key) != REDIS_OK)
         return wc_error_set(err, WC_EREMOTE, "out of memory");
     long long now = clock_wall_ms();
@@ -110,12 +98,14 @@ int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_
         return WC_EREMOTE;
     }
     int rc = 1;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == N_JOB_FIELDS &&
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == N_JOB_FIELDS + N_EXPORT_FIELDS &&
         r->element[0]->type == REDIS_REPLY_STRING) {
         memset(out, 0, sizeof *out);
         snprintf(out->id, sizeof out->id, "%s", id);
         for (size_t i = 0; i < N_JOB_FIELDS; i++)
             store_field(out, &job_fields[i], r->element[i]);
+        for (size_t i = 0; i < N_EXPORT_FIELDS; i++)
+            store_field(out, &export_fields[i], r->element[N_JOB_FIELDS + i]);
         if (jobs_is_final(out) && ttl->type == REDIS_REPLY_INTEGER && ttl->integer >= 0)
             out->expires = now + ttl->integer;
         rc = 0;

@@ -339,7 +339,7 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     freeReplyObject(r);
     if (j.per_part <= 0) {
         char n[32];
-        j.per_part = ex->cfg->export_part_records;
+        j.per_part = ex->cfg->export_part_size;
         snprintf(n, sizeof n, "%lld", j.per_part);
         const char *expf[] = {"part_records", n};
         int fixed = record_progress(ex, &j, NULL, 0, expf, 1, err);
@@ -455,7 +455,7 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
             return 1;
     }
     log_event(LOG_INFO, "exporter_started", "dir=\"%s\" s3_bucket=\"%s\" part_records=%ld",
-              cfg->export_dir, cfg->s3_bucket, cfg->export_part_records);
+              cfg->export_dir, cfg->s3_bucket, cfg->export_part_size);
     long backoff_ms = BACKOFF_MIN_MS;
     while (!*stop) {
         if (ex.redis == NULL || ex.redis->err) {

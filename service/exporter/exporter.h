@@ -9,7 +9,7 @@
 /* Prototypes */
 
 /* Follow every job in the exports set (keys.h) until *stop: write its results as parts of
- * cfg->export_part_records records (part k holds ordinals k*N+1 .. k*N+N of the results stream),
+ * cfg->export_part_size records (part k holds ordinals k*N+1 .. k*N+N of the results stream),
  * then, once the job is done, its errors, _manifest.json and _SUCCESS (docs/export.md). Progress
  * is kept in the job's export hash after each part is durable, so a restarted exporter goes on
  * from there, rewriting at most one part with the same bytes. A sink that fails is retried with
