@@ -34,9 +34,8 @@ struct submit_options {
     /* The job's labels (copied by submit_begin()), or NULL for none; a JSON body's "labels"
      * replaces them. */
     const struct job_labels *labels;
-    /* The sinks the server has (a set of EXPORT_SINK_BIT) and where they write: --export-dir,
-     * --s3-bucket.
-     * A job that names another sink is refused (WC_EINVAL). */
+    /* The sinks the server has (a set of EXPORT_SINK_BIT) and where they write (--export-dir,
+     * --s3-bucket). A job that names another sink is refused (WC_EINVAL). */
     unsigned export_sinks;
     const char *export_dir, *s3_bucket;
     /* The export of the query string (copied by submit_begin()), or NULL for none; a JSON body's

@@ -158,12 +158,12 @@ def test_dir_sink_not_configured(service, redis_server, fakewiki):
     assert svc.children("wc-exporter") == []
 
 
-@pytest.mark.parametrize("victim", ["wc-exporter", "wc-worker"])
+@pytest.mark.parametrize("victim", ["wc-exporter", "wc-worker", "wc-api"])
 def test_kill9_mid_part_exports_every_record_once(service, redis_server, fakewiki, export_dir,
                                                   victim):
     """kill -9 of the exporter (restarted by serve: it resumes from Redis, rewriting a part with
-    the same bytes) or of every worker (their chunks go back to the queue) while parts are being
-    written: the finished export still holds every title's record once."""
+    the same bytes), of every worker (their chunks go back to the queue) or of the front end while
+    parts are being written: the finished export still holds every title's record once."""
     wiki = fakewiki("--synthetic", "--latency-ms", "40")
     svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
                 "--export-part-records", "7", "--concurrency", "4")
@@ -174,6 +174,7 @@ def test_kill9_mid_part_exports_every_record_once(service, redis_server, fakewik
     for pid in svc.children(victim):
         os.kill(pid, signal.SIGKILL)
     wait_for(lambda: svc.children(victim), 60, "the restart of " + victim, svc.proc)
+    svc.wait_ok("/readyz")
     check_exactly_once(svc, job, n)
     folder = os.path.join(export_dir, "k", job)
     check_export(svc, job, folder, 7)
@@ -488,3 +489,26 @@ def test_records_lost_by_redis_fail_that_export_only(service, redis_server, fake
                        "export": {"to": "dir", "prefix": "fine"}}).json()["id"]
     svc.wait_done(fine)
     check_export(svc, fine, os.path.join(export_dir, "fine", fine), 3)
+
+
+def test_cache_recrawls_records_that_left_redis(service, redis_server, fakewiki, export_dir):
+    """A cache entry points at a line in its job's stream; once keep=export trimmed it, a later
+    job with the same titles crawls them again (docs/export.md) and gets the same records."""
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "2")
+    names = titles("Cached", 6)
+    first = svc.submit({"titles": names, "keep": "export",
+                        "export": {"to": "dir", "prefix": "c"}}).json()["id"]
+    svc.wait_done(first)
+    assert export_done(svc, first)["export"]["state"] == "done"
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % first) == "0"
+    second = svc.submit({"titles": names}).json()["id"]
+    st = svc.wait_done(second)
+    assert st["pages"] == 6 and st["cache_hits"] == 0
+    _, records = svc.lines(second)
+    folder = os.path.join(export_dir, "c", first)
+    exported = [json.loads(line) for line in
+                inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert sorted(records, key=lambda r: r["page_title"]) == \
+        sorted(exported, key=lambda r: r["page_title"])
