@@ -58,7 +58,8 @@ RUN if [ "$EMBEDDED_REDIS" = yes ]; then redis=redis-server; else redis=; fi \
  && groupadd --system --gid 10001 wikicrawl \
  && useradd --system --uid 10001 --gid wikicrawl --home-dir /var/lib/wikicrawl --no-create-home \
       --shell /usr/sbin/nologin wikicrawl \
- && install -d -o wikicrawl -g wikicrawl -m 0750 /var/lib/wikicrawl
+ && install -d -o wikicrawl -g wikicrawl -m 0750 /var/lib/wikicrawl \
+ && install -d -o wikicrawl -g wikicrawl -m 0755 /exports
 COPY --from=build /out/bin/wikicrawl /usr/local/bin/wikicrawl
 ENV WIKICRAWL_LISTEN=0.0.0.0:8080 \
     WIKICRAWL_DATA_DIR=/var/lib/wikicrawl

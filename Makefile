@@ -21,6 +21,8 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 REL_FLAGS  := -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYTHON    := /usr/bin/python3
+S3RVER    := build/npm/node_modules/@20minutes/s3rver/package.json
+DUCKDB    := build/npm/node_modules/@duckdb/node-api/package.json
 
 LIB_SRC   := $(wildcard lib/*.c)
 SVC_SRC   := $(wildcard service/*.c service/*/*.c)
@@ -106,8 +108,15 @@ check: lint unit e2e
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 
-e2e: build/asan/wikicrawl build/wikicrawl
+e2e: build/asan/wikicrawl build/wikicrawl $(S3RVER) $(DUCKDB)
 	@WIKICRAWL_BIN=$(CURDIR)/build/asan/wikicrawl $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e tests/fakewiki
+
+# What the export tests run on Node (from scripts/deps.sh): an S3 server that checks SigV4
+# signatures as S3 does (tests/e2e/s3rver.js) and DuckDB reading the parts (tests/e2e/
+# duckdb_read.js). From the npm registry, pinned, into build/npm, in one install.
+$(S3RVER) $(DUCKDB) &:
+	npm install --prefix build/npm --no-audit --no-fund @20minutes/s3rver@4.0.4 \
+	    @duckdb/node-api@1.5.6-r.1
 
 lint:
 	@echo "lint: clang-format, luac -p and cppcheck over lib/ service/ tests/ bench/"
@@ -140,7 +149,7 @@ run:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build $(BENCH_BIN)
+	@$(MAKE) --no-print-directory build $(BENCH_BIN) $(S3RVER)
 	@$(PYTHON) bench/run.py
 
 build/bench/%: bench/%.c $(REL_LIB_OBJ)

@@ -22,7 +22,6 @@ import http.client as httpclient
 import json
 import os
 import socket
-import threading
 import time
 
 import svc
@@ -80,17 +79,17 @@ class RedisInfo:
         self.sock.close()
 
 
-class Sampler:
+class Sampler(svc.Poller):
     """Every SAMPLE_S seconds: Redis used_memory, and VmHWM of every wc-api, wc-worker and
     redis-server process of the serve tree (pid -> (comm, largest kB seen)); a redis-server
     whose parent is a redis-server is an AOF rewrite child, kept as "redis-child"."""
 
     def __init__(self, serve):
+        super().__init__(SAMPLE_S)
         self.serve = serve
         self.redis = RedisInfo(serve.redis_socket)
         self.used_max = 0
         self.hwm = {}
-        self._stop = threading.Event()
 
     def sample(self):
         self.used_max = max(self.used_max, self.redis.memory().get("used_memory", 0))
@@ -103,24 +102,6 @@ class Sampler:
                 kb = svc.proc_status_kb(pid, "VmHWM")
                 if kb is not None:
                     self.hwm[pid] = (comm, max(kb, self.hwm.get(pid, (comm, 0))[1]))
-
-    def _run(self):
-        while not self._stop.wait(SAMPLE_S):
-            try:
-                self.sample()
-            except (OSError, ValueError):
-                pass
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self.thread.join(10)
-        self.sample()
-        return self
 
     def peaks_mb(self, comm):
         return [kb / 1024.0 for pid, (c, kb) in sorted(self.hwm.items()) if c == comm]

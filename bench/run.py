@@ -7,17 +7,18 @@ answer_record (bench/answer_bench.c, one-pass scan vs the jansson path), service
 (bench/fair_turns.py), turns_at_defaults (bench/fair_turns.py: the same at `serve`'s defaults),
 load (bench/load.py), million (bench/million.py: one run), result_memory
 (bench/result_memory.py: Redis memory of a finished job against its NDJSON), recrawl
-(bench/recrawl.py: wiki requests per title of a first crawl and a re-crawl, re-crawl time).
+(bench/recrawl.py: wiki requests per title of a first crawl and a re-crawl, re-crawl time),
+export (bench/export.py: Redis peak and crawl speed with exports to dir and s3rver).
 
     /usr/bin/python3 bench/run.py [SECTION...]   SECTION: page_text, answer_record, service_api,
                                                  crawl_throughput, fair_turns,
-                                                 turns_at_defaults, load,
-                                                 million, result_memory, recrawl (or
+                                                 turns_at_defaults, load, million,
+                                                 result_memory, recrawl, export (or
                                                  section_NAME);
                                                  none: all
 
 Environment: BENCH_RUNS (5); the long sections may run fewer: BENCH_CRAWL_RUNS, BENCH_LOAD_RUNS,
-BENCH_TURNS_RUNS, BENCH_RECRAWL_RUNS; BENCH_RECRAWL_TITLES (10000), BENCH_RECRAWL_REF_MEASURE=1
+BENCH_TURNS_RUNS, BENCH_RECRAWL_RUNS, BENCH_EXPORT_RUNS (1); BENCH_EXPORT_TITLES (200000); BENCH_RECRAWL_TITLES (10000), BENCH_RECRAWL_REF_MEASURE=1
 (measure the recrawl reference at --rate 50, ~200 s, instead of estimating it);
 WIKICRAWL_BENCH_TITLES (10000) titles per crawl run; BENCH_LOAD_SECONDS (60); BENCH_SUBMIT_TITLES
 (1000000); BENCH_RESULTS_RECORDS (20000); BENCH_MILLION_TITLES (1000000) titles of the million
@@ -165,9 +166,14 @@ def section_recrawl():
     return recrawl.section(RUNS)
 
 
+def section_export():
+    import export
+    return export.section(RUNS)
+
+
 SECTIONS = [section_page_text, section_answer_record, section_service_api, section_crawl_throughput,
             section_fair_turns, section_turns_at_defaults, section_load, section_million,
-            section_result_memory, section_recrawl]
+            section_result_memory, section_recrawl, section_export]
 
 
 def section_name(section):

@@ -192,17 +192,49 @@ class Usage:
         return self
 
 
-class RedisSampler:
+class Poller:
+    """Calls self.sample() every interval seconds in a thread until stop(), and once more then
+    (errors of one sample, such as a process gone meanwhile, are skipped)."""
+
+    def __init__(self, interval):
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def sample(self):
+        raise NotImplementedError
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            try:
+                self.sample()
+            except (OSError, ValueError, subprocess.SubprocessError):
+                pass
+
+    def start(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join(10)
+        self.last_sample()
+        return self
+
+    def last_sample(self):
+        self.sample()
+
+
+class RedisSampler(Poller):
     """Samples one integer command (e.g. ZCARD of the fleet's in-flight leases) on a Redis unix
     socket every interval seconds in a thread, over one raw RESP connection."""
 
     def __init__(self, socket_path, *command, interval=0.1):
+        super().__init__(interval)
         self.path = socket_path
         self.cmd = b"*%d\r\n" % len(command) + b"".join(
             b"$%d\r\n%s\r\n" % (len(c.encode()), c.encode()) for c in command)
-        self.interval = interval
         self.values = []
-        self._stop = threading.Event()
 
     def _run(self):
         try:
@@ -218,15 +250,8 @@ class RedisSampler:
         except OSError:
             pass
 
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self.thread.join(5)
-        return self
+    def last_sample(self):
+        pass  # the connection lives in the thread: its samples are all there is
 
     def mean(self):
         return sum(self.values) / len(self.values) if self.values else float("nan")

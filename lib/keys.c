@@ -30,6 +30,16 @@ int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part
     return fit(snprintf(out, size, "wikicrawl:{%s}:%s", job_id, job_part_names[part]), size);
 }
 
+int keys_job_export(char *out, size_t size, const char *job_id)
+{
+    return fit(snprintf(out, size, "wikicrawl:{%s}:export", job_id), size);
+}
+
+int keys_export_parked(char *out, size_t size, const char *job_id)
+{
+    return fit(snprintf(out, size, "wikicrawl:{queue}:parked:%s", job_id), size);
+}
+
 int keys_queue(char *out, size_t size, const char *name)
 {
     return fit(snprintf(out, size, "wikicrawl:{queue}:%s", name), size);

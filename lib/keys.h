@@ -49,6 +49,11 @@
  *   wikicrawl:{JOBID}:results              STREAM field "r": one record (JSON, one gzip member)
  *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (likewise)
  *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
+ *   wikicrawl:{JOBID}:export               HASH   the exporter's progress: the parts made
+ *                                                 durable, their sizes and digests
+ *   wikicrawl:{queue}:exports              SET    ids of jobs whose export is not over yet
+ *   wikicrawl:{queue}:parked:JOBID         LIST   chunk references of a keep=export job whose
+ *                                                 export lags, set aside until it catches up
  */
 
 #define KEYS_JOB_ID_LEN 32 /* lower-case hex */
@@ -82,7 +87,17 @@ enum keys_limiter_part {
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
 
-/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, turn_titles, bell, workers, stats). Returns the
+/* "wikicrawl:{JOBID}:export", the exporter's progress on one job (service/exporter/). Not one of
+ * enum keys_job_part: the job's scripts neither read nor expire it. Returns the length, or
+ * WC_ELIMIT. */
+int keys_job_export(char *out, size_t size, const char *job_id);
+
+/* "wikicrawl:{queue}:parked:JOBID": the chunk references of a job whose crawl is paused until
+ * its export catches up (service/exporter/export_buffer.c). Returns the length, or WC_ELIMIT. */
+int keys_export_parked(char *out, size_t size, const char *job_id);
+
+/* "wikicrawl:{queue}:NAME" (NAME: pending, jobmeta, turn_titles, bell, workers, stats,
+ * owners, exports). Returns the
  * length, or WC_ELIMIT. */
 int keys_queue(char *out, size_t size, const char *name);
 

@@ -79,6 +79,11 @@ static int write_text(struct wc_buf *out, const char *s, size_t len)
     return wc_buf_putc(out, '"');
 }
 
+/* The order record_json_append() writes them in. */
+const char *const record_json_fields[RECORD_JSON_N_FIELDS] = {
+    "page_id", "page_title",     "page_text", "category",
+    "links",   "external_links", "sections",  "redirects_page"};
+
 int record_json_append(struct wc_buf *out, const struct wc_record *r)
 {
     TRY(wc_buf_puts(out, "{\"page_id\":"));

@@ -10,6 +10,10 @@
  * with keys page_id, page_title, page_text, category, links, external_links, sections,
  * redirects_page, and redirects_page null when absent. Output is valid UTF-8 (see json_write.h). */
 
+/* The keys of every record, in the order they are written (an export's manifest lists them). */
+#define RECORD_JSON_N_FIELDS 8
+extern const char *const record_json_fields[RECORD_JSON_N_FIELDS];
+
 /* Prototypes */
 
 /* Append the object (no trailing newline) to out. 0 or WC_ENOMEM. */

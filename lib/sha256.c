@@ -42,30 +42,72 @@ static void compress(uint32_t state[8], const uint8_t block[64])
     state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
-void sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST_LEN])
+void sha256_init(struct sha256_ctx *ctx)
 {
-    uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    static const uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(ctx->state, initial, sizeof initial);
+    ctx->total = 0;
+    ctx->fill = 0;
+}
+
+void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
+{
     const uint8_t *p = data;
-    size_t left = len;
-    for (; left >= 64; p += 64, left -= 64)
-        compress(state, p);
+    ctx->total += len;
+    if (ctx->fill > 0) {
+        size_t take = 64 - ctx->fill < len ? 64 - ctx->fill : len;
+        memcpy(ctx->block + ctx->fill, p, take);
+        ctx->fill += take;
+        p += take;
+        len -= take;
+        if (ctx->fill < 64)
+            return;
+        compress(ctx->state, ctx->block);
+        ctx->fill = 0;
+    }
+    for (; len >= 64; p += 64, len -= 64)
+        compress(ctx->state, p);
+    memcpy(ctx->block, p, len);
+    ctx->fill = len;
+}
+
+void sha256_final(struct sha256_ctx *ctx, uint8_t digest[SHA256_DIGEST_LEN])
+{
     /* The tail, the 0x80 marker and the bit length fill one or two last blocks. */
     uint8_t tail[128] = {0};
-    memcpy(tail, p, left);
-    tail[left] = 0x80;
-    size_t tail_len = left < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
+    memcpy(tail, ctx->block, ctx->fill);
+    tail[ctx->fill] = 0x80;
+    size_t tail_len = ctx->fill < 56 ? 64 : 128;
+    uint64_t bits = ctx->total * 8;
     for (int i = 0; i < 8; i++)
         tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
     for (size_t off = 0; off < tail_len; off += 64)
-        compress(state, tail + off);
+        compress(ctx->state, tail + off);
     for (int i = 0; i < 8; i++) {
-        digest[4 * i] = (uint8_t)(state[i] >> 24);
-        digest[4 * i + 1] = (uint8_t)(state[i] >> 16);
-        digest[4 * i + 2] = (uint8_t)(state[i] >> 8);
-        digest[4 * i + 3] = (uint8_t)state[i];
+        digest[4 * i] = (uint8_t)(ctx->state[i] >> 24);
+        digest[4 * i + 1] = (uint8_t)(ctx->state[i] >> 16);
+        digest[4 * i + 2] = (uint8_t)(ctx->state[i] >> 8);
+        digest[4 * i + 3] = (uint8_t)ctx->state[i];
     }
+}
+
+void sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST_LEN])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, data, len);
+    sha256_final(&ctx, digest);
+}
+
+void sha256_hex(const uint8_t digest[SHA256_DIGEST_LEN], char hex[SHA256_HEX_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < SHA256_DIGEST_LEN; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[SHA256_HEX_LEN] = '\0';
 }
 
 int sha256_equal_ct(const uint8_t *a, const uint8_t *b, size_t n)

@@ -17,10 +17,11 @@ run="$build redis-server curl"
 # unit tests (cmocka), lint (luac5.1 -p: the Redis scripts parse as the Lua 5.1 Redis embeds),
 # end-to-end tests (python3 tooling, real MediaWiki behind php -S, faketime for a host whose clock
 # is off), prometheus for its promtool: test_metrics.py has `promtool check metrics` judge the
-# /metrics exposition
+# /metrics exposition; nodejs (Node 20, npm included) runs the S3 server of the export tests,
+# which `make e2e` installs from the npm registry into build/npm
 test="$run libcmocka-dev clang-format cppcheck python3 python3-pytest python3-requests
       python3-lxml python3-jsonschema python3-yaml mediawiki php-cli php-sqlite3 lua5.1 faketime
-      prometheus"
+      prometheus nodejs"
 bench="$test wrk"
 fuzz="$build clang libclang-rt-14-dev"
 

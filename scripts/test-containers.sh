@@ -232,6 +232,12 @@ services:
       WIKICRAWL_REDIS: redis://127.0.0.1:$REDIS_PORT/0
     healthcheck:
       interval: 2s
+  exporter:
+    network_mode: host
+    environment:
+      WIKICRAWL_REDIS: redis://127.0.0.1:$REDIS_PORT/0
+    healthcheck:
+      interval: 2s
   worker:
     network_mode: host
     # Worker ids are hostname:pid. With host networking every container has the host's name, so

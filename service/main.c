@@ -5,6 +5,7 @@
 
 #include "client/commands.h"
 #include "common/config.h"
+#include "exporter/exporter.h"
 #include "serve/supervisor.h"
 #include "server/api.h"
 #include "tools/cmd_fetch.h"
@@ -43,14 +44,21 @@ static int run_service(enum config_role role, int argc, char **argv)
         return supervisor_run(&cfg, 1, 1);
     if (role == CONFIG_WORKER)
         return supervisor_run(&cfg, 0, 1);
-    supervisor_name_process("wc-api", cfg.log_level);
+    supervisor_name_process(role == CONFIG_EXPORTER ? "wc-exporter" : "wc-api", cfg.log_level);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_api_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (role == CONFIG_EXPORTER)
+        return exporter_run(&cfg, &api_stop_requested);
     return api_run(&cfg, &api_stop_requested) == 0 ? 0 : 1;
+}
+
+static int cmd_exporter(int argc, char **argv)
+{
+    return run_service(CONFIG_EXPORTER, argc, argv);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -82,6 +90,9 @@ static const struct command service_commands[] = {
      "when no --redis is given)"},
     {"api", cmd_api, "the HTTP front end only"},
     {"worker", cmd_worker, "the worker pool only (more machines on the same Redis)"},
+    {"exporter", cmd_exporter,
+     "write the results of jobs that ask for an export to --export-dir or\n"
+     "--s3-bucket (serve starts one when either is set)"},
 };
 
 static const struct command tool_commands[] = {

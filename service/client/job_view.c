@@ -31,8 +31,21 @@ int job_view_parse(const struct client_reply *reply, struct job_view *v)
                   {"duplicates", &v->duplicates}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         *fields[i].value = (long long)json_integer_value(json_object_get(root, fields[i].name));
+    json_t *export = json_object_get(root, "export");
+    const char *state = json_string_value(json_object_get(export, "state"));
+    const char *location = json_string_value(json_object_get(export, "location"));
+    const char *error = json_string_value(json_object_get(export, "error"));
+    snprintf(v->export_state, sizeof v->export_state, "%s", state ? state : "");
+    snprintf(v->export_location, sizeof v->export_location, "%s", location ? location : "");
+    snprintf(v->export_error, sizeof v->export_error, "%s", error ? error : "");
     json_decref(root);
     return 0;
+}
+
+int job_view_export_over(const struct job_view *v)
+{
+    return v->export_state[0] == '\0' || strcmp(v->export_state, "done") == 0 ||
+           strcmp(v->export_state, "failed") == 0;
 }
 
 int job_view_final(const struct job_view *v)

@@ -12,6 +12,10 @@ struct job_view {
     char status[16];
     long long titles, chunks, chunks_done, pages, disambiguation, missing, invalid, failed;
     long long duplicates;
+    /* The job's export (all "" for a job without one): its state and where it goes. */
+    char export_state[16];
+    char export_location[1400];
+    char export_error[256];
 };
 
 /* Prototypes */
@@ -19,6 +23,9 @@ struct job_view {
 /* Read a status (or upload) answer's JSON body into v. Returns 0, or WC_EPARSE when the body has no
  * string id and status (it is not what the API sends). */
 int job_view_parse(const struct client_reply *reply, struct job_view *v);
+
+/* 1 when the job's export has ended (done or failed), or the job has none. */
+int job_view_export_over(const struct job_view *v);
 
 /* 1 when the job has ended (done or cancelled). */
 int job_view_final(const struct job_view *v);

@@ -16,6 +16,7 @@ enum client_exit {
     CLIENT_EXIT_REFUSED = 2,     /* the server refused the request (4xx); its message is printed */
     CLIENT_EXIT_UNREACHABLE = 3, /* the server could not be reached or failed (5xx) */
     CLIENT_EXIT_CANCELLED = 4,   /* the job was cancelled */
+    CLIENT_EXIT_EXPORT_FAILED = 5, /* submit --wait --export: the job ended, its export failed */
 };
 
 /* A long poll asks the server to hold the answer this long (s); the request may take longer. */

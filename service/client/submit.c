@@ -17,7 +17,8 @@
 
 static const struct client_usage submit_usage = {
     "usage: wikicrawl submit FILE|- [--format text|idtitle|json] [--wait] [-o FILE]\n"
-    "                        [--label L]... [--priority P] [--server URL]\n"
+    "                        [--label L]... [--priority P] [--export SINK --export-prefix P\n"
+    "                        [--keep redis|export]] [--server URL]\n"
     "\n"
     "Uploads the titles in FILE (- reads stdin) as a new job and prints its id on stdout. The\n"
     "file is streamed (chunked transfer encoding), never read whole, so it may be of any size.\n"
@@ -34,10 +35,15 @@ static const struct client_usage submit_usage = {
     "  --page-size N        records fetched per request with -o (default 1000)\n"
     "  --label L            a label for the job (repeat for more: at most 10 of 1 to 64 bytes);\n"
     "                       `wikicrawl list --label L` finds it\n"
-    "  --priority P         high, normal (default) or low\n",
+    "  --priority P         high, normal (default) or low\n"
+    "  --export SINK        write the job's records, as it runs, to the server's sink SINK (dir\n"
+    "                       or s3) under --export-prefix P/JOB_ID/ (docs/export.md); with --wait\n"
+    "                       the export is followed to its end too and its location printed\n"
+    "  --keep K             redis (default): records stay readable through the API too;\n"
+    "                       export: they leave Redis once exported (not with -o)\n",
     "Interrupting --wait leaves the job running: `wikicrawl results ID` fetches its records\n"
     "later, `wikicrawl cancel ID` stops it. With --wait the exit status tells how the job\n"
-    "ended: 0 done, 4 cancelled.\n"};
+    "ended: 0 done, 4 cancelled, 5 done but its export failed.\n"};
 
 /* The server takes at most 10 labels (job_options.h); more are refused here already. */
 #define SUBMIT_MAX_LABELS 10
@@ -51,6 +57,7 @@ struct submit_args {
     const char *server;
     const char *idempotency_key;
     const char *priority;
+    const char *export_to, *export_prefix, *keep;
     const char *labels[SUBMIT_MAX_LABELS];
     int n_labels;
     long chunk_size;
@@ -68,19 +75,26 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
         OPT_IDEM,
         OPT_PAGE,
         OPT_LABEL,
-        OPT_PRIORITY
+        OPT_PRIORITY,
+        OPT_EXPORT,
+        OPT_EXPORT_PREFIX,
+        OPT_KEEP
     };
-    static const struct option options[] = {{"format", required_argument, NULL, OPT_FORMAT},
-                                            {"wait", no_argument, NULL, OPT_WAIT},
-                                            {"output", required_argument, NULL, 'o'},
-                                            {"server", required_argument, NULL, OPT_SERVER},
-                                            {"chunk-size", required_argument, NULL, OPT_CHUNK},
-                                            {"idempotency-key", required_argument, NULL, OPT_IDEM},
-                                            {"page-size", required_argument, NULL, OPT_PAGE},
-                                            {"label", required_argument, NULL, OPT_LABEL},
-                                            {"priority", required_argument, NULL, OPT_PRIORITY},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"wait", no_argument, NULL, OPT_WAIT},
+        {"output", required_argument, NULL, 'o'},
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"chunk-size", required_argument, NULL, OPT_CHUNK},
+        {"idempotency-key", required_argument, NULL, OPT_IDEM},
+        {"page-size", required_argument, NULL, OPT_PAGE},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"priority", required_argument, NULL, OPT_PRIORITY},
+        {"export", required_argument, NULL, OPT_EXPORT},
+        {"export-prefix", required_argument, NULL, OPT_EXPORT_PREFIX},
+        {"keep", required_argument, NULL, OPT_KEEP},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = "text";
     o->page_size = CLIENT_DEFAULT_PAGE_SIZE;
@@ -121,6 +135,15 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
         case OPT_PRIORITY:
             o->priority = optarg;
             break;
+        case OPT_EXPORT:
+            o->export_to = optarg;
+            break;
+        case OPT_EXPORT_PREFIX:
+            o->export_prefix = optarg;
+            break;
+        case OPT_KEEP:
+            o->keep = optarg;
+            break;
         case 'h':
             client_usage_print(stdout, &submit_usage);
             return -1;
@@ -139,7 +162,38 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
                                strpbrk(o->idempotency_key, "\r\n")))
         return client_usage_error(&submit_usage, "submit",
                                   "--idempotency-key takes 1 to 128 bytes");
+    if (!o->export_to != !o->export_prefix)
+        return client_usage_error(&submit_usage, "submit",
+                                  "--export and --export-prefix go together");
+    /* the records of a keep=export job leave Redis: -o could not read them all */
+    if (o->output && o->keep && strcmp(o->keep, "export") == 0)
+        return client_usage_error(&submit_usage, "submit",
+                                  "-o reads the records through the API: not with --keep export");
     return 0;
+}
+
+/* Follow a job's export to its end (the job is over), then say where it is. Returns the exit
+ * code. */
+static int submit_follow_export(struct session *s, struct job_view *view)
+{
+    struct client_reply reply = {0};
+    int code = CLIENT_EXIT_OK;
+    while (!job_view_export_over(view)) {
+        sleep(1);
+        int rc = job_view_fetch(s, "submit", view->id, 0, &reply, view);
+        if (rc != 0) {
+            code = client_exit_for(rc);
+            goto out;
+        }
+    }
+    if (view->export_state[0])
+        fprintf(stderr, "wikicrawl: export %s: %s%s%s\n", view->export_state, view->export_location,
+                view->export_error[0] ? ": " : "", view->export_error);
+    if (strcmp(view->export_state, "failed") == 0)
+        code = CLIENT_EXIT_EXPORT_FAILED;
+out:
+    client_reply_free(&reply);
+    return code;
 }
 
 /* Follow a job to its end: progress on stderr, records to pg (when not NULL) as they come.
@@ -193,6 +247,8 @@ static int submit_follow(struct session *s, const struct job_view *accepted, str
             view.missing, view.invalid, view.failed);
     if (strcmp(view.status, "cancelled") == 0)
         code = CLIENT_EXIT_CANCELLED;
+    else
+        code = submit_follow_export(s, &view);
 out:
     client_progress_break(progress);
     s->progress_on = 0;
@@ -248,6 +304,12 @@ int cmd_submit(int argc, char **argv)
         path_rc = client_query_add(&path, "label", o.labels[i]);
     if (path_rc == 0 && o.priority)
         path_rc = client_query_add(&path, "priority", o.priority);
+    if (path_rc == 0 && o.export_to)
+        path_rc = client_query_add(&path, "export", o.export_to);
+    if (path_rc == 0 && o.export_prefix)
+        path_rc = client_query_add(&path, "export_prefix", o.export_prefix);
+    if (path_rc == 0 && o.keep)
+        path_rc = client_query_add(&path, "keep", o.keep);
     if (path_rc != 0) {
         fprintf(stderr, "wikicrawl submit: out of memory\n");
         goto out;

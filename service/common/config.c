@@ -18,7 +18,9 @@ enum option_type { OPT_STRING, OPT_INT, OPT_LONG, OPT_BYTES /* a long, in Redis'
 #define FOR_WORKER 2
 #define FOR_SERVE 4
 #define FOR_FETCH 8
-#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE) /* the service's processes, not fetch */
+#define FOR_EXPORTER 16
+/* the service's processes, not fetch */
+#define FOR_ALL (FOR_API | FOR_WORKER | FOR_SERVE | FOR_EXPORTER)
 
 struct option_spec {
     const char *flag;
@@ -95,6 +97,21 @@ static const struct option_spec specs[] = {
      "(new jobs get 507 above 85%, workers stop claiming above 92%); 0: Redis's maxmemory only. "
      "serve gives its "
      "embedded Redis this maxmemory, or by default half of the machine's (or container's) memory"},
+    {"export-dir", "WIKICRAWL_EXPORT_DIR", STR(export_dir), "", 0, 0,
+     FOR_API | FOR_SERVE | FOR_EXPORTER,
+     "directory that enables the export sink dir: jobs asking for it get their results written "
+     "there as parts (docs/export.md); empty: no dir sink"},
+    {"export-part-records", "WIKICRAWL_EXPORT_PART_RECORDS", LONG(export_part_size), "32768", 1,
+     10000000, FOR_SERVE | FOR_EXPORTER, "records per exported part file"},
+    {"s3-bucket", "WIKICRAWL_S3_BUCKET", STR(s3_bucket), "", 0, 0,
+     FOR_API | FOR_SERVE | FOR_EXPORTER,
+     "bucket that enables the export sink s3 (credentials from AWS_ACCESS_KEY_ID, "
+     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN); empty: no s3 sink"},
+    {"s3-endpoint", "WIKICRAWL_S3_ENDPOINT", STR(s3_endpoint), "", 0, 0, FOR_SERVE | FOR_EXPORTER,
+     "S3 endpoint URL for another S3 server (addressed path style); empty: AWS, "
+     "https://s3.REGION.amazonaws.com"},
+    {"s3-region", "WIKICRAWL_S3_REGION", STR(s3_region), "us-east-1", 0, 0,
+     FOR_SERVE | FOR_EXPORTER, "S3 region the requests are signed for"},
     {"api-keys", "WIKICRAWL_API_KEYS", STR(api_keys), "", 0, 0, FOR_API | FOR_SERVE,
      "file of API keys, one per line, \"high\" after a key lets it submit priority=high; when "
      "set every /v1 request needs Authorization: Bearer KEY (/healthz, /readyz, /metrics and "
@@ -150,6 +167,8 @@ static int role_bit(enum config_role role)
         return FOR_WORKER;
     case CONFIG_FETCH:
         return FOR_FETCH;
+    case CONFIG_EXPORTER:
+        return FOR_EXPORTER;
     default:
         return FOR_SERVE;
     }
@@ -277,12 +296,13 @@ void config_print_options(FILE *out, enum config_role role)
 
 void config_print_help(FILE *out, enum config_role role)
 {
-    static const char *const names[] = {"serve", "api", "worker", "fetch"};
+    static const char *const names[] = {"serve", "api", "worker", "fetch", "exporter"};
     static const char *const what[] = {
         "front end and worker pool in one supervised process tree",
         "HTTP front end only",
         "worker pool only (more machines on the same Redis)",
         "crawl titles straight from a wiki, without Redis",
+        "export the results of jobs that ask for it to the configured sink",
     };
     fprintf(out, "usage: wikicrawl %s [OPTIONS]\n\n%s.\n\n", names[role], what[role]);
     config_print_options(out, role);

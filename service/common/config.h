@@ -48,6 +48,11 @@ struct wc_config {
     int resolve_batch;          /* --resolve-batch titles per action=query request (50; 0 = off) */
     long redis_max_memory;      /* --redis-max-memory bytes, "512mb" too (0: Redis's own; serve: a
                                  * share) */
+    char export_dir[1024];      /* --export-dir: enables the export sink "dir" ("" = off) */
+    long export_part_size;      /* --export-part-records records per exported part (32768) */
+    char s3_bucket[256];        /* --s3-bucket: enables the export sink "s3" ("" = off) */
+    char s3_endpoint[1024];     /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
+    char s3_region[64];         /* --s3-region (us-east-1) */
 };
 
 /* Which command reads the settings: the flags that apply differ. */
@@ -55,7 +60,8 @@ enum config_role {
     CONFIG_SERVE,
     CONFIG_API,
     CONFIG_WORKER,
-    CONFIG_FETCH, /* `wikicrawl fetch`: the crawl settings of a worker, without Redis */
+    CONFIG_FETCH,    /* `wikicrawl fetch`: the crawl settings of a worker, without Redis */
+    CONFIG_EXPORTER, /* `wikicrawl exporter`: writes exporting jobs' results to their sink */
 };
 
 /* What config_parse() returns when argv asks for --help. */

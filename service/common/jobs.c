@@ -1,6 +1,7 @@
 /* jobs.c - a job's life in Redis: status, the scripts that move it, the queue of chunks */
 #include "jobs.h"
 #include "clock.h"
+#include "export_request.h"
 #include "json_write.h"
 #include "num.h"
 #include "queue.h"
@@ -53,7 +54,15 @@ static const struct job_field job_fields[] = {
     STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
     LL_FIELD(requests_query), STRING_FIELD(idem),
 };
+/* A job's export (docs/export.md): the front end's request, then the exporter's state. Read with
+ * the fields above, in the same HMGET. */
+static const struct job_field export_fields[] = {
+    STRING_FIELD(export_to),       STRING_FIELD(export_keep),  STRING_FIELD(export_folder),
+    STRING_FIELD(export_location), STRING_FIELD(export_state), LL_FIELD(export_parts),
+    LL_FIELD(export_records),      STRING_FIELD(export_error),
+};
 enum { N_JOB_FIELDS = sizeof job_fields / sizeof job_fields[0] };
+enum { N_EXPORT_FIELDS = sizeof export_fields / sizeof export_fields[0] };
 
 /* Store one HMGET value; a field not set (nil) leaves the zero that memset put there. */
 static void store_field(struct job_status *out, const struct job_field *f, const redisReply *v)
@@ -71,12 +80,14 @@ int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_
 {
     char key[KEYS_MAX];
     keys_job(key, sizeof key, id, KEYS_JOB);
-    const char *argv[2 + N_JOB_FIELDS] = {"HMGET", key};
+    const char *argv[2 + N_JOB_FIELDS + N_EXPORT_FIELDS] = {"HMGET", key};
     for (size_t i = 0; i < N_JOB_FIELDS; i++)
         argv[2 + i] = job_fields[i].name;
+    for (size_t i = 0; i < N_EXPORT_FIELDS; i++)
+        argv[2 + N_JOB_FIELDS + i] = export_fields[i].name;
     /* One round trip: the TTL comes with the fields (a job expires only once it is over, or
      * while its upload streams). */
-    if (redisAppendCommandArgv(c, 2 + N_JOB_FIELDS, argv, NULL) != REDIS_OK ||
+    if (redisAppendCommandArgv(c, 2 + N_JOB_FIELDS + N_EXPORT_FIELDS, argv, NULL) != REDIS_OK ||
         redisAppendCommand(c, "PTTL %s", key) != REDIS_OK)
         return wc_error_set(err, WC_EREMOTE, "out of memory");
     long long now = clock_wall_ms();
@@ -88,12 +99,14 @@ int jobs_get(redisContext *c, const char *id, struct job_status *out, struct wc_
         return WC_EREMOTE;
     }
     int rc = 1;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == N_JOB_FIELDS &&
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == N_JOB_FIELDS + N_EXPORT_FIELDS &&
         r->element[0]->type == REDIS_REPLY_STRING) {
         memset(out, 0, sizeof *out);
         snprintf(out->id, sizeof out->id, "%s", id);
         for (size_t i = 0; i < N_JOB_FIELDS; i++)
             store_field(out, &job_fields[i], r->element[i]);
+        for (size_t i = 0; i < N_EXPORT_FIELDS; i++)
+            store_field(out, &export_fields[i], r->element[N_JOB_FIELDS + i]);
         if (jobs_is_final(out) && ttl->type == REDIS_REPLY_INTEGER && ttl->integer >= 0)
             out->expires = now + ttl->integer;
         rc = 0;
@@ -119,6 +132,25 @@ static int write_time(struct wc_buf *out, long long ms)
     return wc_buf_printf(out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                          (int)(ms % 1000));
+}
+
+/* ,"export":{...}: the location and the error are the only free text (paths, a sink's answer). */
+static int write_export(struct wc_buf *out, const struct job_status *s)
+{
+    int rc =
+        wc_buf_printf(out, ",\"export\":{\"to\":\"%s\",\"keep\":\"%s\",\"location\":", s->export_to,
+                      s->export_keep[0] ? s->export_keep : EXPORT_KEEP_REDIS);
+    if (rc == 0)
+        rc = json_write_cstring(out, s->export_location);
+    if (rc == 0)
+        rc = wc_buf_printf(out, ",\"state\":\"%s\",\"parts\":%lld,\"records\":%lld,\"error\":",
+                           s->export_state[0] ? s->export_state : JOB_EXPORT_EXPORTING,
+                           s->export_parts, s->export_records);
+    if (rc == 0)
+        rc = json_write_cstring(out, s->export_error[0] ? s->export_error : NULL);
+    if (rc == 0)
+        rc = wc_buf_putc(out, '}');
+    return rc;
 }
 
 int jobs_status_json(const struct job_status *s, struct wc_buf *out)
@@ -151,9 +183,13 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
         rc = write_time(out, s->expires);
     /* labels is job_labels_json()'s output, written by the front end: JSON already. */
     if (rc == 0)
-        rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"}",
+        rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"",
                            s->labels[0] ? s->labels : "[]",
                            s->priority[0] ? s->priority : JOB_PRIORITY_NORMAL);
+    if (rc == 0 && s->export_to[0])
+        rc = write_export(out, s);
+    if (rc == 0)
+        rc = wc_buf_putc(out, '}');
     return rc;
 }
 

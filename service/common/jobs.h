@@ -5,6 +5,7 @@
 #include <hiredis.h>
 
 #include "buf.h"
+#include "export_layout.h"
 #include "job_options.h"
 #include "keys.h"
 #include "wc_error.h"
@@ -17,6 +18,14 @@
 #define JOB_RUNNING "running"
 #define JOB_DONE "done"
 #define JOB_CANCELLED "cancelled"
+
+/* An export's state (the job hash's export_state, shown as the status's export.state): the
+ * exporter writes parts (exporting), retries a sink that fails (stalled), and ends done (every
+ * part, the manifest and _SUCCESS written) or failed (export_error says why). */
+#define JOB_EXPORT_EXPORTING "exporting"
+#define JOB_EXPORT_STALLED "stalled"
+#define JOB_EXPORT_DONE "done"
+#define JOB_EXPORT_FAILED "failed"
 
 /* A job's priority, JOB_PRIORITY_HIGH / _NORMAL / _LOW, is defined with its parser in
  * lib/job_options.h (included above); a claim takes the highest level with queued work
@@ -51,6 +60,15 @@ struct job_status {
                             it does not expire (an upload or a job not finished yet) */
     long long committed; /* 1 once every chunk of it is queued (jobs_committed.lua) */
     char idem[KEYS_MAX]; /* the Idempotency-Key naming it (keys_idempotency()), "" for none */
+    /* The export a job asked for (docs/export.md): written by the front end (to, folder,
+     * location), then kept by the exporter (state, parts, records, error). to is "" for none. */
+    char export_to[8];
+    char export_keep[8]; /* EXPORT_KEEP_REDIS or EXPORT_KEEP_EXPORT */
+    char export_folder[EXPORT_FOLDER_MAX];
+    char export_location[1024 + EXPORT_FOLDER_MAX + 16];
+    char export_state[16];
+    long long export_parts, export_records;
+    char export_error[256];
 };
 
 /* All keys of one job, in the order the scripts expect them (enum keys_job_part). */
@@ -74,7 +92,8 @@ int jobs_get_field(redisContext *c, const char *id, const char *field, char *out
                    struct wc_error *err);
 
 /* The status as the API shows it: {"id","status","titles",...,"created","started","finished",
- * "expires_at","labels","priority"}. */
+ * "expires_at","labels","priority"}, and "export":{"to","location","state","parts","records",
+ * "error"} for a job that asked for one. */
 int jobs_status_json(const struct job_status *s, struct wc_buf *out);
 
 /* Free every key of a finished or cancelled job at once, and its entries in the owner's index

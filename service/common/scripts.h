@@ -26,6 +26,9 @@ extern const char JOBS_SCRIPT_OWNER_FORGET[];         /* jobs_owner_forget.lua *
 extern const char JOBS_SCRIPT_LIVE_WORKERS[];         /* jobs_live_workers.lua */
 extern const char JOBS_SCRIPT_ADD_COUNTS[];           /* jobs_add_counts.lua */
 
+extern const char EXPORT_SCRIPT_PARK[];     /* export_park.lua */
+extern const char EXPORT_SCRIPT_PROGRESS[]; /* export_progress.lua */
+
 extern const char LIMITER_SCRIPT_ACQUIRE[];  /* limiter_acquire.lua */
 extern const char LIMITER_SCRIPT_FORGET[];   /* limiter_forget.lua */
 extern const char LIMITER_SCRIPT_THROTTLE[]; /* limiter_throttle.lua */

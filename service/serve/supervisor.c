@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/rconn.h"
 #include "common/stats.h"
+#include "exporter/exporter.h"
 #include "worker/worker.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@
 #define HEALTHY_AFTER_MS 30000
 #define STOP_TIMEOUT_MS 30000
 
-enum child_role { ROLE_API, ROLE_WORKER };
+enum child_role { ROLE_API, ROLE_WORKER, ROLE_EXPORTER };
 
 struct child {
     enum child_role role;
@@ -75,6 +76,9 @@ static pid_t spawn(const struct wc_config *cfg, struct child *ch)
         if (ch->role == ROLE_API) {
             supervisor_name_process("wc-api", cfg->log_level);
             rc = api_run(cfg, &stop_requested) == 0 ? 0 : 1;
+        } else if (ch->role == ROLE_EXPORTER) {
+            supervisor_name_process("wc-exporter", cfg->log_level);
+            rc = exporter_run(cfg, &stop_requested);
         } else {
             supervisor_name_process("wc-worker", cfg->log_level);
             rc = worker_run(cfg, &stop_requested);
@@ -126,7 +130,9 @@ static void on_child_exit(struct child *ch, int status, redisContext **redis,
     long long now = clock_monotonic_ms();
     pid_t pid = ch->pid;
     ch->pid = 0;
-    const char *role = ch->role == ROLE_API ? "api" : "worker";
+    const char *role = ch->role == ROLE_API        ? "api"
+                       : ch->role == ROLE_EXPORTER ? "exporter"
+                                                   : "worker";
     if (ch->role == ROLE_WORKER)
         requeue_worker(redis, cfg, pid);
     if (stop_requested)
@@ -153,7 +159,11 @@ static void on_child_exit(struct child *ch, int status, redisContext **redis,
     else
         log_event(LOG_WARN, "child_died", "role=%s pid=%d status=%d restart_in_ms=%ld", role,
                   (int)pid, WEXITSTATUS(status), backoff);
-    count_restart(redis, cfg, ch->role == ROLE_API ? STATS_API_RESTARTS : STATS_WORKER_RESTARTS);
+    /* the restart counters are the front end's and the crawlers' (/metrics); an exporter's
+     * restarts are in the log above */
+    if (ch->role != ROLE_EXPORTER)
+        count_restart(redis, cfg,
+                      ch->role == ROLE_API ? STATS_API_RESTARTS : STATS_WORKER_RESTARTS);
 }
 
 static void stop_children(struct child *children, size_t n, redisContext **redis,
@@ -197,7 +207,10 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
     int rc = 1;
     pid_t redis_pid = 0;
     redisContext *redis = NULL;
-    size_t n = (with_api ? 1 : 0) + (with_workers ? (size_t)cfg.workers : 0);
+    /* serve runs an exporter when a sink is configured; `wikicrawl worker` never does */
+    int with_exporter = with_api && (cfg.export_dir[0] != '\0' || cfg.s3_bucket[0] != '\0');
+    size_t n =
+        (with_api ? 1 : 0) + (with_workers ? (size_t)cfg.workers : 0) + (with_exporter ? 1 : 0);
     struct child *children = calloc(n ? n : 1, sizeof *children);
     if (children == NULL)
         return 1;
@@ -222,11 +235,13 @@ int supervisor_run(const struct wc_config *config, int with_api, int with_worker
     size_t k = 0;
     if (with_api)
         children[k++].role = ROLE_API;
+    if (with_exporter)
+        children[k++].role = ROLE_EXPORTER;
     for (; k < n; k++)
         children[k].role = ROLE_WORKER;
     char redis_shown[sizeof cfg.redis];
-    log_event(LOG_INFO, "starting", "api=%d workers=%d redis=%s", with_api,
-              with_workers ? cfg.workers : 0,
+    log_event(LOG_INFO, "starting", "api=%d workers=%d exporter=%d redis=%s", with_api,
+              with_workers ? cfg.workers : 0, with_exporter,
               rconn_redact(cfg.redis, redis_shown, sizeof redis_shown));
 
     while (!stop_requested) {

@@ -234,6 +234,9 @@ enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, str
         return respond_redis_down(c, cc, &err);
     if (rc == 1)
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no job %s", id);
+    long long exported = exported_lines(&st, errors);
+    if (cursor < exported)
+        return respond_exported(c, &st, errors, exported);
 
     long long available = errors ? st.n_errors : st.n_results;
     long long end = results_page_end(&page, available);

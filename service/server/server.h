@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "common/config.h"
+#include "common/jobs.h"
 #include "common/mem_probe.h"
 #include "header_deadline.h"
 #include "submit.h"
@@ -169,6 +170,13 @@ enum MHD_Result jobs_list(struct api_server *srv, struct MHD_Connection *c, stru
 /* results.c - GET /v1/jobs/{id}/results (errors 0) and /errors (errors 1) as NDJSON. */
 enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            const char *id, int errors);
+
+/* exported.c - with keep=export, the lines of a job that left Redis for its export: their count
+ * (lines 1..N are gone; 0 for a job that keeps them), and the 410 exported answer for a page
+ * that starts among them, with the export's location and a Link to its manifest. */
+long long exported_lines(const struct job_status *st, int errors);
+enum MHD_Result respond_exported(struct MHD_Connection *c, const struct job_status *st, int errors,
+                                 long long exported);
 
 /* metrics.c - GET /readyz and /metrics. */
 enum MHD_Result readyz(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc);

@@ -51,6 +51,7 @@ struct submission {
     int seen_title;
     int late_chunk_size; /* a "chunk_size" after titles: the chunks are cut again at the end */
     struct job_labels labels;
+    struct export_request export;
     int late_meta;     /* the body named labels or a priority: stored again before the commit */
     long long created; /* ms, the job hash's "created" and its score in the owner's index */
     /* Compresses invalid entries' error lines; made at the first one. Per upload, not per
@@ -109,6 +110,15 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
     if (strcmp(key, "labels") == 0) {
         s->late_meta = 1;
         return job_labels_parse_json(&s->labels, value, value_len, s->err);
+    }
+    if (strcmp(key, "export") == 0)
+        return export_request_parse_json(&s->export, value, value_len, s->opts.export_sinks,
+                                         s->err);
+    if (strcmp(key, "keep") == 0) {
+        /* a JSON string of one of the names: no escape can spell one differently */
+        if (value_len < 2 || value[0] != '"' || value[value_len - 1] != '"')
+            return wc_error_set(s->err, WC_EINVAL, "keep must be redis or export");
+        return export_keep_set(&s->export, value + 1, value_len - 2, s->err);
     }
     if (strcmp(key, "priority") == 0) {
         /* a JSON string of one of the names: no escape can spell one differently */
@@ -327,6 +337,9 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
     if (opts->labels)
         s->labels = *opts->labels;
     s->opts.labels = NULL; /* s->labels from now on */
+    if (opts->export)
+        s->export = *opts->export;
+    s->opts.export = NULL; /* s->export from now on */
     if (s->opts.priority == NULL)
         s->opts.priority = JOB_PRIORITY_NORMAL;
     chunk_builder_init(&s->chunk);
@@ -544,12 +557,53 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
     }
 }
 
+/* Queue the export a job asked for: its fields in the job hash (the exporter reads the folder, the
+ * status shows the location), and the job in the set the exporter follows (another slot: the
+ * exporter drops an entry whose job is gone). Returns the commands appended (2 unless out of
+ * memory). */
+static size_t append_export(struct submission *s)
+{
+    char folder[EXPORT_FOLDER_MAX], location[sizeof((struct job_status *)0)->export_location];
+    if (export_folder(folder, sizeof folder, s->opts.owner, s->export.prefix, s->id) < 0)
+        return 0; /* the prefix was checked, the owner tag and id are hex: not expected */
+    if (s->export.to == EXPORT_SINK_S3)
+        snprintf(location, sizeof location, "s3://%s/%s/",
+                 s->opts.s3_bucket ? s->opts.s3_bucket : "", folder);
+    else
+        snprintf(location, sizeof location, "%s/%s/", s->opts.export_dir ? s->opts.export_dir : "",
+                 folder);
+    const char *hset[] = {"HSET",
+                          s->keys.key[KEYS_JOB],
+                          "export_keep",
+                          s->export.keep_export ? EXPORT_KEEP_EXPORT : EXPORT_KEEP_REDIS,
+                          "export_to",
+                          export_sink_name(s->export.to),
+                          "export_folder",
+                          folder,
+                          "export_location",
+                          location,
+                          "export_state",
+                          JOB_EXPORT_EXPORTING};
+    char exports[KEYS_MAX];
+    keys_queue(exports, sizeof exports, "exports");
+    const char *sadd[] = {"SADD", exports, s->id};
+    size_t n = 0;
+    if (redisAppendCommandArgv(s->redis, 12, hset, NULL) == REDIS_OK)
+        n++;
+    if (redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
+        n++;
+    return n;
+}
+
 /* The job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so
- * that a failed one is never listed, and the owner in the registry the sweep walks. The index is
- * under {queue}, another slot than the job: an entry whose job expires or is purged is pruned by
- * the sweep (common/sweep.h). */
+ * that a failed one is never listed, the owner in the registry the sweep walks, and the export the
+ * job asked for. The index is under {queue}, another slot than the job: an entry whose job expires
+ * or is purged is pruned by the sweep (common/sweep.h). */
 static int store_meta(struct submission *s)
 {
+    int bad = export_request_check(&s->export, s->err);
+    if (bad != 0)
+        return bad;
     const char *owner = s->opts.owner ? s->opts.owner : "";
     char index[KEYS_MAX], owners[KEYS_MAX], score[32];
     keys_jobs_index(index, sizeof index, owner);
@@ -557,12 +611,16 @@ static int store_meta(struct submission *s)
     snprintf(score, sizeof score, "%lld", s->created);
     const char *zadd[] = {"ZADD", index, score, s->id};
     const char *sadd[] = {"SADD", owners, owner};
-    size_t n_pending = 0;
+    size_t n_pending = 0, n_expected = 2;
+    if (s->export.to != EXPORT_SINK_NONE) {
+        n_expected += 2;
+        n_pending += append_export(s);
+    }
     if (redisAppendCommandArgv(s->redis, 4, zadd, NULL) == REDIS_OK)
         n_pending++;
-    if (n_pending == 1 && redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
+    if (redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
         n_pending++;
-    if (n_pending != 2) {
+    if (n_pending != n_expected) {
         drain_replies(s, n_pending);
         return wc_error_set(s->err, WC_ENOMEM, "out of memory");
     }

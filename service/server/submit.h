@@ -6,6 +6,7 @@
 
 #include <hiredis.h>
 
+#include "export_request.h"
 #include "job_options.h"
 #include "keys.h"
 #include "titles.h"
@@ -39,6 +40,13 @@ struct submit_options {
     /* The job's labels (copied by submit_begin()), or NULL for none; a JSON body's "labels"
      * replaces them. */
     const struct job_labels *labels;
+    /* The sinks the server has (a set of EXPORT_SINK_BIT) and where they write (--export-dir,
+     * --s3-bucket). A job that names another sink is refused (WC_EINVAL). */
+    unsigned export_sinks;
+    const char *export_dir, *s3_bucket;
+    /* The export of the query string (copied by submit_begin()), or NULL for none; a JSON body's
+     * "export" replaces it. */
+    const struct export_request *export;
 };
 
 struct submit_summary {
@@ -66,8 +74,8 @@ struct submission *submit_begin(redisContext *c, const struct submit_options *op
 const char *submit_job_id(const struct submission *s);
 
 /* Feed upload bytes. Returns 0; WC_EPARSE (malformed JSON), WC_ELIMIT (too many titles),
- * WC_EINVAL (a bad option in the body: chunk_size, cache, labels, priority), WC_EREMOTE (Redis
- * failed) with err filled. */
+ * WC_EINVAL (a bad option in the body: chunk_size, cache, labels, priority, export), WC_EREMOTE
+ * (Redis failed) with err filled. */
 int submit_feed(struct submission *s, const char *data, size_t len, struct wc_error *err);
 
 /* End of upload: write what is left and queue every chunk. The job is accepted only when this

@@ -117,6 +117,10 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
         .owner = req->owner,
         .use_cache = use_cache,
         .may_use_high = (req->may & AUTH_MAY_HIGH) != 0,
+        .export_sinks = (cfg->export_dir[0] ? EXPORT_SINK_BIT(EXPORT_SINK_DIR) : 0) |
+                        (cfg->s3_bucket[0] ? EXPORT_SINK_BIT(EXPORT_SINK_S3) : 0),
+        .export_dir = cfg->export_dir,
+        .s3_bucket = cfg->s3_bucket,
     };
     return opts;
 }
@@ -212,6 +216,29 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
     if (labels.failed)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", labels.err.message);
     opts.labels = &labels.labels;
+    /* ?export=SINK&export_prefix=P, for every upload format; refused like the JSON form (422) */
+    const char *export_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "export");
+    const char *export_prefix =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "export_prefix");
+    struct export_request export = {0};
+    const char *keep = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "keep");
+    struct wc_error bad_keep = {0};
+    if (keep && export_keep_set(&export, keep, strlen(keep), &bad_keep) != 0)
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                             bad_keep.message);
+    if (keep)
+        opts.export = &export; /* checked with the body's export at its end */
+    if (export_to || export_prefix) {
+        struct wc_error bad = {0};
+        if (export_to == NULL || export_prefix == NULL)
+            return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option",
+                                 "export and export_prefix go together");
+        if (export_request_set(&export, export_to, strlen(export_to), export_prefix,
+                               strlen(export_prefix), opts.export_sinks, &bad) != 0)
+            return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                                 bad.message);
+        opts.export = &export;
+    }
 
     struct wc_error err = {0};
     redisContext *redis = conn_redis(srv, cc, &err);

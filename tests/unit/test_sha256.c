@@ -42,6 +42,29 @@ static void test_million_a(void **state)
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* Pieces of every size, across block boundaries, give the one-shot digest. */
+static void test_pieces(void **state)
+{
+    (void)state;
+    static char data[1000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)(i * 7 + 3);
+    uint8_t whole[SHA256_DIGEST_LEN], pieces[SHA256_DIGEST_LEN];
+    sha256(data, sizeof data, whole);
+    for (size_t step = 1; step <= 130; step += 3) {
+        struct sha256_ctx ctx;
+        sha256_init(&ctx);
+        for (size_t off = 0; off < sizeof data; off += step)
+            sha256_update(&ctx, data + off, off + step <= sizeof data ? step : sizeof data - off);
+        sha256_final(&ctx, pieces);
+        assert_memory_equal(whole, pieces, SHA256_DIGEST_LEN);
+    }
+    char hex[SHA256_HEX_LEN + 1];
+    sha256("abc", 3, whole);
+    sha256_hex(whole, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 static void test_equal_ct(void **state)
 {
     (void)state;
@@ -55,6 +78,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_vectors),
         cmocka_unit_test(test_million_a),
+        cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_equal_ct),
     };
     return cmocka_run_group_tests_name("sha256", tests, NULL, NULL);
