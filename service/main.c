@@ -106,7 +106,7 @@ static const struct command client_commands[] = {
     {"status", cmd_status, "print a job's status"},
     {"results", cmd_results, "stream a job's records (or --errors) as NDJSON"},
     {"cancel", cmd_cancel, "cancel a job"},
-    {"list", cmd_list, "list your jobs, newest first (--status, --label)"},
+    {"list", cmd_list, "list your jobs, newest first (a table; JSON lines with --json)"},
     {"retry", cmd_retry, "submit the failed titles of a finished job as a new job"},
 };
 

@@ -24,8 +24,9 @@ int cmd_results(int argc, char **argv);
 /* `cancel ID`: cancel a job and print its status JSON. (cancel.c) */
 int cmd_cancel(int argc, char **argv);
 
-/* `list [--status S] [--label L] [--limit N]`: the caller's jobs, newest first, one status JSON
- * per line, following the pages to the end (or N jobs). (list.c) */
+/* `list [--status S] [--label L] [--limit N] [--json]`: the caller's jobs, newest first, following
+ * the pages to the end (or N jobs): a table on a terminal, else (or with --json) one status JSON
+ * per line. (list.c) */
 int cmd_list(int argc, char **argv);
 
 /* `retry ID`: submit the failed titles of a finished job as a new job; print its summary JSON.

@@ -406,15 +406,8 @@ def test_pages_cut_short_are_resumed_after_the_last_whole_line(service, redis_se
         proxy.close()
 
 
-def test_progress_bar_is_redrawn_on_a_terminal(service, redis_server, fakewiki, tmp_path):
-    wiki = fakewiki("--synthetic", "--latency-ms", "20")
-    svc = serve(service, redis_server, wiki, "--concurrency", "2")
-    src = tmp_path / "t.txt"
-    src.write_text("".join("Bar %d\n" % i for i in range(80)))
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen([BIN, "submit", str(src), "--wait", "--chunk-size", "4", "--server",
-                             server_of(svc)], stdout=subprocess.PIPE, stderr=terminal)
-    os.close(terminal)
+def read_terminal(controller):
+    """Everything written to a pseudo-terminal until its other side is closed; closes it."""
     shown = b""
     while True:
         try:
@@ -425,6 +418,19 @@ def test_progress_bar_is_redrawn_on_a_terminal(service, redis_server, fakewiki, 
             break
         shown += data
     os.close(controller)
+    return shown
+
+
+def test_progress_bar_is_redrawn_on_a_terminal(service, redis_server, fakewiki, tmp_path):
+    wiki = fakewiki("--synthetic", "--latency-ms", "20")
+    svc = serve(service, redis_server, wiki, "--concurrency", "2")
+    src = tmp_path / "t.txt"
+    src.write_text("".join("Bar %d\n" % i for i in range(80)))
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([BIN, "submit", str(src), "--wait", "--chunk-size", "4", "--server",
+                             server_of(svc)], stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = read_terminal(controller)
     assert proc.wait(60) == 0, shown
     assert JOB_ID.match(proc.stdout.read().decode().strip())
     assert b"\r[" in shown and b"\x1b[K" in shown
@@ -489,3 +495,62 @@ def test_list_retry_labels_and_priority(service, redis_server, fakewiki, tmp_pat
     for command in ("list", "retry"):
         p = wc(command, "--help")
         assert p.returncode == 0 and b"Exit status: 0" in p.stdout and b"--server" in p.stdout
+
+
+def wc_on_terminal(*args, server):
+    """Run the client with its stdout on a pseudo-terminal, as `wikicrawl list` typed at a shell;
+    returns what it showed, with the terminal's CR LF turned back into the LF written."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([BIN] + list(args) + ["--server", server], stdout=terminal,
+                            stderr=subprocess.PIPE)
+    os.close(terminal)
+    shown = read_terminal(controller)
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(60) == 0 and "Sanitizer" not in err, err
+    return shown.replace(b"\r\n", b"\n").decode("utf-8")
+
+
+LIST_COLUMNS = ["ID", "STATUS", "WIKI", "TITLES", "PAGES", "FAILED", "CREATED", "LABELS"]
+LIST_NUMBERS = {"TITLES", "PAGES", "FAILED"}  # right-aligned
+
+
+def cell_spans(line):
+    """(start, end, text) of each cell: cells are three spaces apart, and hold at most one space
+    in a row (a time, a label)."""
+    return [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def test_list_is_a_table_on_a_terminal_and_json_lines_when_piped(service, redis_server, fakewiki):
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki)
+    server = server_of(svc)
+    ids = []
+    for labels, titles in ((["nightly", "team b"], b"A\nB\nC\n"), ([], b"D\n")):
+        args = ["submit", "-", "--wait"] + [a for label in labels for a in ("--label", label)]
+        ids.append(expect(wc(*args, server=server, stdin=titles), 0, svc).stdout.decode().strip())
+    statuses = [svc.status(job) for job in ids[::-1]]  # newest first, as listed
+
+    lines = wc_on_terminal("list", server=server).splitlines()
+    assert len(lines) == 3, lines
+    header = cell_spans(lines[0])
+    assert [text for _, _, text in header] == LIST_COLUMNS
+    for line, st in zip(lines[1:], statuses):
+        cells = cell_spans(line)
+        assert [text for _, _, text in cells] == [
+            st["id"], st["status"], st.get("wiki") or "-", str(st["titles"]), str(st["pages"]),
+            str(st["failed"]), st["created"][:10] + " " + st["created"][11:19],
+            ",".join(st["labels"]) or "-"], line
+        for (h_start, h_end, name), (start, end, _) in zip(header, cells):
+            assert (end == h_end) if name in LIST_NUMBERS else (start == h_start), (name, lines)
+    assert not any(line.endswith(" ") for line in lines)
+
+    # piped: JSON lines, one status each, exactly as before; --json prints them on a terminal too
+    def steady(listing):  # expires_at is read from a TTL: it may move by a millisecond
+        return [dict(json.loads(line), expires_at=None) for line in listing.splitlines()]
+
+    piped = expect(wc("list", server=server), 0).stdout.decode()
+    assert steady(piped) == [dict(st, expires_at=None) for st in statuses]
+    assert steady(wc_on_terminal("list", "--json", server=server)) == steady(piped)
+    assert wc_on_terminal("list", "--limit", "1", server=server).splitlines()[1].startswith(ids[1])
+    help_text = expect(wc("list", "--help"), 0).stdout
+    assert b"--json" in help_text and b"terminal" in help_text
