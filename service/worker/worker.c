@@ -243,20 +243,13 @@ static size_t more_titles(void *ctx, const char *const **titles, int starved)
     return run->n_todo;
 }
 
-/* A title's turn: its job's priority level first, so that the titles of a high job a worker
- * holds start before any normal or low title it holds (a chunk claimed by ageing, or ahead,
- * waits for them); then its chunk's first tag on, one per title (chunk_run.c gives each chunk
- * its place), so jobs of one level take turns. */
-#define TAG_LEVEL_SHIFT 56
+/* A title's turn: its chunk's first tag on, one per title (chunk_run.c gives each chunk its
+ * place). */
 static unsigned long long tag_of(void *ctx, size_t index)
 {
     struct chunk_run *run = chunk_run_of(ctx, index);
-    if (run == NULL)
-        return 0;
-    return ((unsigned long long)run->level << TAG_LEVEL_SHIFT) + run->first_tag +
-           (index - run->first_index);
+    return run ? run->first_tag + (index - run->first_index) : 0;
 }
-
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 /* The run is over, and a full Redis still refuses outcomes the chunks keep: wait for it (beating

@@ -71,7 +71,8 @@ def test_a_high_priority_job_goes_before_the_normal_ones(service, redis_server, 
     done = {job: api.wait_done(job, timeout=120) for job in normal + [high]}
     assert all(st["status"] == "done" and st["pages"] == 30 for st in done.values())
     first_normal = min(done[job]["finished"] for job in normal)
-    assert done[high]["finished"] < first_normal, done
+    # no later: the worker may close the high job's last chunk and a normal one in one flush
+    assert done[high]["finished"] <= first_normal, done
     # started last-submitted, finished first
     assert done[high]["started"] <= min(done[job]["started"] for job in normal), done
     r = api.submit({"titles": ["X"], "priority": "urgent"})
