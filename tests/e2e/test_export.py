@@ -381,20 +381,18 @@ def test_part_size_is_fixed_per_job_across_restarts(service, redis_server, fakew
     assert [p["records"] for p in manifest["parts"]] == [5] * (n // 5)
 
 
-def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_server, fakewiki,
-                                                            export_dir):
-    """Redis as a bounded buffer: a keep=export job whose sink fails stops being crawled once 3
-    parts wait in Redis (the chunks in hand run to their end), stays running, and goes on to the
-    end, exactly once, when the sink is back."""
+def paused_job(service, redis_server, fakewiki, export_dir, name, n):
+    """A keep=export job of n titles (parts of 5) whose sink fails (its folder, export_dir/name,
+    is a file: the returned blocker) until its crawl is paused: chunks parked, none in hand.
+    Returns svc, job, its parked list's key, the blocker."""
     wiki = fakewiki("--synthetic")
     svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
                 "--export-part-records", "5", "--concurrency", "1")
-    blocker = os.path.join(export_dir, "held")
+    blocker = os.path.join(export_dir, name)
     with open(blocker, "w") as f:
         f.write("in the way")
-    n = 300
-    job = svc.submit({"titles": titles("Held", n), "chunk_size": 5, "keep": "export",
-                      "export": {"to": "dir", "prefix": "held/x"}}).json()["id"]
+    job = svc.submit({"titles": titles(name, n), "chunk_size": 5, "keep": "export",
+                      "export": {"to": "dir", "prefix": name + "/x"}}).json()["id"]
     parked = "wikicrawl:{queue}:parked:" + job
 
     def in_hand():
@@ -403,6 +401,29 @@ def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_serve
                 if ref.startswith(job)]
     wait_for(lambda: int(redis_server.cli("LLEN", parked)) > 0, 120, "parked chunks", svc.proc)
     wait_for(lambda: not in_hand(), 120, "the chunks in hand to end", svc.proc)
+    return svc, job, parked, blocker
+
+
+def check_paused_job_ends(svc, redis_server, export_dir, name, job, n):
+    """The job of paused_job(), its sink back, ends exactly once, its export done."""
+    svc.wait_done(job, timeout=240)
+    st = export_done(svc, job)
+    assert st["export"]["state"] == "done" and st["export"]["records"] == n
+    folder = os.path.join(export_dir, name, "x", job)
+    seen = [json.loads(line)["page_title"] for line in
+            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert sorted(seen) == sorted(titles(name, n))
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
+    assert redis_server.cli("EXISTS", "wikicrawl:{queue}:parked:" + job) == "0"
+
+
+def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_server, fakewiki,
+                                                            export_dir):
+    """Redis as a bounded buffer: a keep=export job whose sink fails stops being crawled once 3
+    parts wait in Redis (the chunks in hand run to their end), stays running, and goes on to the
+    end, exactly once, when the sink is back."""
+    n = 300
+    svc, job, parked, blocker = paused_job(service, redis_server, fakewiki, export_dir, "Held", n)
     st = svc.status(job)
     assert st["status"] == "running" and st["export"]["state"] == "stalled"
     held = accounted(st)
@@ -411,15 +432,7 @@ def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_serve
     assert accounted(svc.status(job, wait=1)) == held
     assert int(redis_server.cli("LLEN", "wikicrawl:{queue}:jobq:" + job)) == 0
     os.unlink(blocker)
-    svc.wait_done(job, timeout=240)
-    st = export_done(svc, job)
-    assert st["export"]["state"] == "done" and st["export"]["records"] == n
-    folder = os.path.join(export_dir, "held", "x", job)
-    seen = [json.loads(line)["page_title"] for line in
-            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
-    assert sorted(seen) == sorted(titles("Held", n))
-    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
-    assert int(redis_server.cli("LLEN", parked)) == 0
+    check_paused_job_ends(svc, redis_server, export_dir, "Held", job, n)
 
 
 def test_export_scripts(redis_server):
@@ -543,23 +556,9 @@ def test_a_full_redis_still_exports_and_trims_a_paused_job(service, redis_server
     """At Redis's maxmemory, a keep=export job whose crawl is paused still has every waiting part
     exported and trimmed (trimming is what frees Redis); queueing its parked chunks again, which
     a full Redis refuses, waits until there is room, and the job then ends exactly once."""
-    wiki = fakewiki("--synthetic")
-    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
-                "--export-part-records", "5", "--concurrency", "1")
-    blocker = os.path.join(export_dir, "full")
-    with open(blocker, "w") as f:
-        f.write("in the way")
     n = 300
-    job = svc.submit({"titles": titles("Full", n), "chunk_size": 5, "keep": "export",
-                      "export": {"to": "dir", "prefix": "full/x"}}).json()["id"]
-    parked, results = "wikicrawl:{queue}:parked:" + job, "wikicrawl:{%s}:results" % job
-
-    def in_hand():
-        lists = redis_server.cli("KEYS", "wikicrawl:{queue}:processing:*").split()
-        return [ref for key in lists for ref in redis_server.cli("LRANGE", key, "0", "-1").split()
-                if ref.startswith(job)]
-    wait_for(lambda: int(redis_server.cli("LLEN", parked)) > 0, 120, "parked chunks", svc.proc)
-    wait_for(lambda: not in_hand(), 120, "the chunks in hand to end", svc.proc)
+    svc, job, parked, blocker = paused_job(service, redis_server, fakewiki, export_dir, "Full", n)
+    results = "wikicrawl:{%s}:results" % job
     waiting = svc.status(job)["pages"]
     assert waiting >= 15
     redis_server.cli("CONFIG", "SET", "maxmemory", "1")
@@ -573,14 +572,7 @@ def test_a_full_redis_still_exports_and_trims_a_paused_job(service, redis_server
         assert svc.status(job)["pages"] == waiting
     finally:
         redis_server.cli("CONFIG", "SET", "maxmemory", "0")
-    svc.wait_done(job, timeout=240)
-    st = export_done(svc, job)
-    assert st["export"]["state"] == "done" and st["export"]["records"] == n
-    folder = os.path.join(export_dir, "full", "x", job)
-    seen = [json.loads(line)["page_title"] for line in
-            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
-    assert sorted(seen) == sorted(titles("Full", n))
-    assert redis_server.cli("EXISTS", parked) == "0"
+    check_paused_job_ends(svc, redis_server, export_dir, "Full", job, n)
 
 
 def test_error_lines_stay_in_redis_until_the_export_is_done(service, redis_server, fakewiki,
