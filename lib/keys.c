@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char *const job_part_names[KEYS_JOB_PARTS] = {
-    "job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid",
+    "job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid", "export",
 };
 
 static const char *const limiter_part_names[KEYS_LIMITER_PARTS] = {
@@ -28,11 +28,6 @@ int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part
     if ((unsigned)part >= KEYS_JOB_PARTS)
         return WC_EINVAL;
     return fit(snprintf(out, size, "wikicrawl:{%s}:%s", job_id, job_part_names[part]), size);
-}
-
-int keys_job_export(char *out, size_t size, const char *job_id)
-{
-    return fit(snprintf(out, size, "wikicrawl:{%s}:export", job_id), size);
 }
 
 int keys_export_parked(char *out, size_t size, const char *job_id)

@@ -50,7 +50,8 @@
  *   wikicrawl:{JOBID}:errors               STREAM field "e": one title without record (likewise)
  *   wikicrawl:{JOBID}:done                 SET    seqs of finished chunks
  *   wikicrawl:{JOBID}:export               HASH   the exporter's progress: the parts made
- *                                                 durable, their sizes and digests
+ *                                                 durable, their sizes and digests (a key of the
+ *                                                 job: it lives and goes with the others)
  *   wikicrawl:{queue}:exports              SET    ids of jobs whose export is not over yet
  *   wikicrawl:{queue}:parked:JOBID         LIST   chunk references of a keep=export job whose
  *                                                 export lags, set aside until it catches up
@@ -68,6 +69,7 @@ enum keys_job_part {
     KEYS_ERRORS,
     KEYS_DONE,
     KEYS_SEEN_INVALID,
+    KEYS_EXPORT, /* the exporter's progress (service/exporter/): written by it only */
     KEYS_JOB_PARTS
 };
 
@@ -86,11 +88,6 @@ enum keys_limiter_part {
 /* Write the key of one part of a job into out (KEYS_MAX bytes). Returns its length, or WC_ELIMIT.
  */
 int keys_job(char *out, size_t size, const char *job_id, enum keys_job_part part);
-
-/* "wikicrawl:{JOBID}:export", the exporter's progress on one job (service/exporter/). Not one of
- * enum keys_job_part: the job's scripts neither read nor expire it. Returns the length, or
- * WC_ELIMIT. */
-int keys_job_export(char *out, size_t size, const char *job_id);
 
 /* "wikicrawl:{queue}:parked:JOBID": the chunk references of a job whose crawl is paused until
  * its export catches up (service/exporter/export_buffer.c). Returns the length, or WC_ELIMIT. */

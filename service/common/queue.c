@@ -119,14 +119,15 @@ int queue_wait(redisContext *c, int seconds, struct wc_error *err)
 
 long long queue_drop(redisContext *c, const char *job_id, struct wc_error *err)
 {
-    char jobq[KEYS_MAX], jobmeta[KEYS_MAX], turn_titles[KEYS_MAX];
+    char jobq[KEYS_MAX], jobmeta[KEYS_MAX], turn_titles[KEYS_MAX], parked[KEYS_MAX];
     keys_job_queue(jobq, sizeof jobq, job_id);
     keys_queue(jobmeta, sizeof jobmeta, "jobmeta");
     keys_queue(turn_titles, sizeof turn_titles, "turn_titles");
-    const char *keys[] = {jobq, jobmeta, turn_titles};
+    keys_export_parked(parked, sizeof parked, job_id);
+    const char *keys[] = {jobq, jobmeta, turn_titles, parked};
     const char *args[] = {job_id, KEYS_TURNS_PREFIX};
     long long dropped = 0;
-    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 3, keys, 2, args, NULL, &dropped, err);
+    int rc = rconn_eval_integer(c, QUEUE_SCRIPT_DROP, 4, keys, 2, args, NULL, &dropped, err);
     return rc ? rc : dropped;
 }
 

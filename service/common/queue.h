@@ -61,8 +61,9 @@ int queue_claim(redisContext *c, const char *processing, const struct queue_ask 
  * out: claim again either way) or WC_EREMOTE. */
 int queue_wait(redisContext *c, int seconds, struct wc_error *err);
 
-/* A cancelled job leaves the queue: its list is deleted and it leaves its rotation. Returns the
- * number of chunks dropped, or WC_EREMOTE. */
+/* A cancelled job leaves the queue: its list and its parked list (chunks set aside for its
+ * export) are deleted and it leaves its rotation. Returns the number of chunks dropped, or
+ * WC_EREMOTE. */
 long long queue_drop(redisContext *c, const char *job_id, struct wc_error *err);
 
 /* Forget a finished job's priority and owner (kept for hand-backs while it may be queued). A

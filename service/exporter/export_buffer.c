@@ -69,6 +69,11 @@ int export_buffer_regulate(redisContext *c, const struct job_status *st, long lo
     if (buffered >= (EXPORT_BUFFER_PARTS - 1) * per_part)
         return 0;
     long long released = export_buffer_release(c, st, err);
+    /* A full Redis refuses queue_push.lua (not allow-oom: it may add a rotation entry, and a
+     * commit's pushes must be refused there). No worker claims at that point anyway, and the
+     * export's trimming is what frees room: the release waits for a later step. */
+    if (released < 0 && rconn_full(err))
+        return 0;
     if (released < 0)
         return (int)released;
     if (released > 0)

@@ -18,13 +18,14 @@
 /* Prototypes */
 
 /* Park or release st's queued chunks for buffered records (results not yet in a durable part)
- * of parts of per_part records. Returns 1 when it parked or released something, 0, or WC_EREMOTE
- * (err filled). */
+ * of parts of per_part records. Returns 1 when it parked or released something, 0 (also when a
+ * full Redis refused the release: it is made at a later call), or WC_EREMOTE (err filled). */
 int export_buffer_regulate(redisContext *c, const struct job_status *st, long long buffered,
                            long long per_part, struct wc_error *err);
 
 /* Queue every parked chunk of st again (the export is over or failed: the crawl goes on). Returns
- * the number of references queued or WC_EREMOTE. */
+ * the number of references queued or WC_EREMOTE (WC_EFULL in err->code when Redis refused at
+ * its maxmemory: rconn_full()). */
 long long export_buffer_release(redisContext *c, const struct job_status *st, struct wc_error *err);
 
 /* Drop the parked chunks of a cancelled job (its chunk bodies are gone). 0 or WC_EREMOTE. */

@@ -1,6 +1,7 @@
 /* export_s3.c - the export sink "s3": one SigV4-signed PUT per object, with its real SHA-256 */
 #include "export_sink.h"
 #include "buf.h"
+#include "s3_answer.h"
 #include "s3_url.h"
 
 #include <errno.h>
@@ -134,9 +135,9 @@ static int s3_commit(struct export_sink_object *o, const char *sha256_hex, struc
         goto out;
     char code[64];
     error_code(&answer, code, sizeof code);
-    /* 5xx and 429 pass (S3's SlowDown, a restart); a refusal (403: credentials, 404: no
-     * bucket) stays until the operator fixes it */
-    rc = wc_error_set(err, status >= 500 || status == 429 ? WC_EIO : WC_EINVAL,
+    /* 5xx, 429 and S3's transient 4xx pass (a restart, SlowDown, RequestTimeout); a refusal
+     * (403: credentials, 404: no bucket) stays until the operator fixes it */
+    rc = wc_error_set(err, s3_answer_retryable(status, code) ? WC_EIO : WC_EINVAL,
                       "PUT s3://%s/%s answered %ld %s", s->bucket, o->name, status,
                       code[0] ? code : "");
 out:

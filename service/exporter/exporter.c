@@ -1,5 +1,6 @@
 /* exporter.c - the exporter process: follows exporting jobs and writes their parts to the sink */
 #include "exporter.h"
+#include "export_backoff.h"
 #include "export_buffer.h"
 #include "export_manifest.h"
 #include "export_request.h"
@@ -18,10 +19,8 @@
 #define REDIS_TIMEOUT_MS 10000
 /* Stream entries read per XRANGE while a part is written. */
 #define READ_BATCH 256
-/* How often an idle exporter looks for new results, and its backoff after a sink failed. */
+/* How often an idle exporter looks for new results. */
 #define IDLE_MS 200
-#define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 30000
 /* One PUT of a part (about 128 MB at the default size) may take this long. */
 #define S3_TIMEOUT_MS 600000
 #define S3_CONNECT_TIMEOUT_MS 10000
@@ -33,13 +32,15 @@ struct exporter {
     struct export_sink *dir; /* NULL when --export-dir is not set */
     struct export_sink *s3;  /* NULL when --s3-bucket is not set */
     char exports_key[KEYS_MAX];
+    /* the jobs whose last step failed (their sink, or Redis refusing a write at its maxmemory):
+     * each waits on its own while the others go on */
+    struct export_backoff stalled;
 };
 
 /* One job being looked at. */
 struct export_job {
     struct job_status st;
-    struct job_keys keys;
-    char export_key[KEYS_MAX];
+    struct job_keys keys; /* keys.key[KEYS_EXPORT]: the exporter's progress */
     struct export_sink *sink;
     /* Records per part, fixed for the job at its first step (its export hash's part_records):
      * an exporter restarted with another --export-part-records must cut the same parts. */
@@ -51,18 +52,16 @@ struct export_job {
 static int record_progress(struct exporter *ex, struct export_job *j, const char **jobf, int n_jobf,
                            const char **expf, int n_expf, struct wc_error *err)
 {
-    char ttl[32], n[16];
-    snprintf(ttl, sizeof ttl, "%ld", ex->cfg->result_ttl);
+    char n[16];
     snprintf(n, sizeof n, "%d", n_jobf);
-    const char *args[2 + 2 * 8];
+    const char *args[1 + 2 * 8];
     int n_args = 0;
-    args[n_args++] = ttl;
     args[n_args++] = n;
     for (int i = 0; i < 2 * n_jobf; i++)
         args[n_args++] = jobf[i];
     for (int i = 0; i < 2 * n_expf; i++)
         args[n_args++] = expf[i];
-    const char *keys[] = {j->keys.key[KEYS_JOB], j->export_key};
+    const char *keys[] = {j->keys.key[KEYS_JOB], j->keys.key[KEYS_EXPORT]};
     long long written;
     int rc = rconn_eval_integer(ex->redis, EXPORT_SCRIPT_PROGRESS, 2, keys, n_args, args, NULL,
                                 &written, err);
@@ -71,27 +70,58 @@ static int record_progress(struct exporter *ex, struct export_job *j, const char
     return written == 1 ? 0 : 1;
 }
 
-/* The job's export ends (done or failed): its state, and the job leaves the exports set. A
- * failed export no longer holds the crawl back: its parked chunks are queued again. */
-static int finish_export(struct exporter *ex, struct export_job *j, const char *state,
-                         const char *error, struct wc_error *err)
+/* XTRIM stream part of the job (KEYS_RESULTS or KEYS_ERRORS) to the entries after its first
+ * n_exported ones (ids are ordinals). 0 or WC_EREMOTE. */
+static int trim_stream(struct exporter *ex, struct export_job *j, enum keys_job_part part,
+                       long long n_exported, struct wc_error *err)
 {
-    if (strcmp(state, JOB_EXPORT_FAILED) == 0 && j->st.status[0] &&
-        export_buffer_release(ex->redis, &j->st, err) < 0)
-        return WC_EREMOTE;
-    const char *jobf[] = {"export_state", state, "export_error", error ? error : ""};
-    int rc = record_progress(ex, j, jobf, 2, NULL, 0, err);
-    if (rc < 0)
+    char min_id[32];
+    snprintf(min_id, sizeof min_id, "0-%lld", n_exported + 1);
+    const char *argv[] = {"XTRIM", j->keys.key[part], "MINID", min_id};
+    redisReply *r = rconn_run(ex->redis, 4, argv, NULL, err);
+    freeReplyObject(r);
+    return r ? 0 : WC_EREMOTE;
+}
+
+/* An export that is over leaves the exports set once what it held is let go: a failed one's
+ * parked chunks are queued again (the crawl goes on; a finished job's are dropped), a done
+ * keep=export one's error lines leave Redis (only now: until its state says done, /errors and
+ * retry serve them from Redis, and a failed export keeps them there). The state is recorded
+ * first, so a step refused here (Redis full: queue_push is not allow-oom) is taken again at the
+ * next pass, the job kept in the set meanwhile. 0 or WC_EREMOTE. */
+static int settle_export(struct exporter *ex, struct export_job *j, struct wc_error *err)
+{
+    int rc = 0;
+    /* a job over has no chunk to run: what is parked (a reference queued twice) is dropped */
+    if (jobs_is_final(&j->st))
+        rc = export_buffer_drop(ex->redis, j->st.id, err);
+    else if (strcmp(j->st.export_state, JOB_EXPORT_FAILED) == 0 &&
+             export_buffer_release(ex->redis, &j->st, err) < 0)
+        rc = WC_EREMOTE;
+    if (rc == 0 && strcmp(j->st.export_state, JOB_EXPORT_DONE) == 0 &&
+        strcmp(j->st.export_keep, EXPORT_KEEP_EXPORT) == 0)
+        rc = trim_stream(ex, j, KEYS_ERRORS, j->st.n_errors, err);
+    if (rc != 0)
         return rc;
     const char *srem[] = {"SREM", ex->exports_key, j->st.id};
     redisReply *r = rconn_run(ex->redis, 3, srem, NULL, err);
     freeReplyObject(r);
-    if (r == NULL)
-        return WC_EREMOTE;
+    return r ? 0 : WC_EREMOTE;
+}
+
+/* The job's export ends (done or failed): its state, then settle_export(). */
+static int finish_export(struct exporter *ex, struct export_job *j, const char *state,
+                         const char *error, struct wc_error *err)
+{
+    const char *jobf[] = {"export_state", state, "export_error", error ? error : ""};
+    int rc = record_progress(ex, j, jobf, 2, NULL, 0, err);
+    if (rc < 0)
+        return rc;
     log_event(strcmp(state, JOB_EXPORT_DONE) == 0 ? LOG_INFO : LOG_WARN, "export_over",
               "job=%s state=%s location=\"%s\" error=\"%s\"", j->st.id, state,
               j->st.export_location, error ? error : "");
-    return 0;
+    snprintf(j->st.export_state, sizeof j->st.export_state, "%s", state);
+    return rc == 1 ? 0 : settle_export(ex, j, err); /* 1: the job is gone, the next pass drops it */
 }
 
 /* Copy entries first..last (ordinals, 1-based) of a stream (field) into o, hashed by b. Redis
@@ -174,29 +204,15 @@ static int write_object(struct exporter *ex, struct export_job *j, enum export_o
     return j->sink->commit(o, info->sha256, err);
 }
 
-/* keep=export: the entries of the parts made durable leave Redis (XTRIM MINID drops the ids
- * below the first one not exported). Called after each part and at each step, so a trim lost to
- * a crash between the record and the trim is made at the next step. 0 or WC_EREMOTE. */
+/* keep=export: the records of the parts made durable leave Redis (the error lines leave once
+ * the export is done: settle_export()). Called after each part and at each step, so a trim lost
+ * to a crash between the record and the trim is made at the next step. 0 or WC_EREMOTE. */
 static int trim_exported(struct exporter *ex, struct export_job *j, long long parts,
-                         long long error_parts, struct wc_error *err)
+                         struct wc_error *err)
 {
     if (strcmp(j->st.export_keep, EXPORT_KEEP_EXPORT) != 0)
         return 0;
-    long long per_part = j->per_part;
-    char results_min[32], errors_min[32];
-    snprintf(results_min, sizeof results_min, "0-%lld", parts * per_part + 1);
-    snprintf(errors_min, sizeof errors_min, "0-%lld", error_parts * per_part + 1);
-    const char *trim_results[] = {"XTRIM", j->keys.key[KEYS_RESULTS], "MINID", results_min};
-    const char *trim_errors[] = {"XTRIM", j->keys.key[KEYS_ERRORS], "MINID", errors_min};
-    redisReply *r = rconn_run(ex->redis, 4, trim_results, NULL, err);
-    freeReplyObject(r);
-    if (r == NULL)
-        return WC_EREMOTE;
-    if (error_parts == 0)
-        return 0;
-    r = rconn_run(ex->redis, 4, trim_errors, NULL, err);
-    freeReplyObject(r);
-    return r ? 0 : WC_EREMOTE;
+    return trim_stream(ex, j, KEYS_RESULTS, parts * j->per_part, err);
 }
 
 /* Part k of the results (kind PART) or of the errors (kind ERRORS), n_total entries so far: write
@@ -228,10 +244,8 @@ static int export_part(struct exporter *ex, struct export_job *j, enum export_ob
     /* the job hash's counters speak of the results' parts only */
     rc = record_progress(ex, j, jobf, results ? 4 : 2, expf, 2, err);
     wc_buf_free(&entry);
-    if (rc == 0)
-        rc = results
-                 ? trim_exported(ex, j, k + 1, 0, err)
-                 : trim_exported(ex, j, (j->st.n_results + per_part - 1) / per_part, k + 1, err);
+    if (rc == 0 && results)
+        rc = trim_exported(ex, j, k + 1, err);
     if (rc == 0)
         log_event(LOG_DEBUG, "export_part", "job=%s object=%s records=%lld bytes=%lld", j->st.id,
                   info.name, info.records, info.bytes);
@@ -245,7 +259,7 @@ static int read_parts(struct exporter *ex, struct export_job *j, const char *pre
     for (long long i = 0; i < n; i++) {
         char field[32];
         snprintf(field, sizeof field, "%s:%lld", prefix, i);
-        const char *argv[] = {"HGET", j->export_key, field};
+        const char *argv[] = {"HGET", j->keys.key[KEYS_EXPORT], field};
         redisReply *r = rconn_run(ex->redis, 3, argv, NULL, err);
         if (r == NULL)
             return WC_EREMOTE;
@@ -301,14 +315,18 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     if (got < 0)
         return got;
     jobs_keys(&j.keys, id);
-    keys_job_export(j.export_key, sizeof j.export_key, id);
-    if (got == 1 || j.st.export_to[0] == '\0' || strcmp(j.st.export_state, JOB_EXPORT_DONE) == 0 ||
-        strcmp(j.st.export_state, JOB_EXPORT_FAILED) == 0) {
-        /* gone (expired, purged, an upload undone), or over: not followed any more */
+    if (got == 1) {
+        /* gone (expired, purged, an upload undone): not followed any more, and chunks it had
+         * parked have no job to run for */
         const char *srem[] = {"SREM", ex->exports_key, id};
+        if (export_buffer_drop(ex->redis, id, err) != 0)
+            return WC_EREMOTE;
         freeReplyObject(rconn_run(ex->redis, 3, srem, NULL, err));
         return 0;
     }
+    if (j.st.export_to[0] == '\0' || strcmp(j.st.export_state, JOB_EXPORT_DONE) == 0 ||
+        strcmp(j.st.export_state, JOB_EXPORT_FAILED) == 0)
+        return settle_export(ex, &j, err); /* over: what it held is let go, if not yet */
     if (strcmp(j.st.status, JOB_RECEIVING) == 0 || strcmp(j.st.status, JOB_COMMITTING) == 0)
         return 0;
     j.sink = strcmp(j.st.export_to, "dir") == 0  ? ex->dir
@@ -319,14 +337,10 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
         snprintf(why, sizeof why, "the sink %s is not configured on the exporter", j.st.export_to);
         return finish_export(ex, &j, JOB_EXPORT_FAILED, why, err);
     }
-    if (strcmp(j.st.status, JOB_CANCELLED) == 0) {
-        j.st.status[0] = '\0'; /* nothing to release: the parked chunks go with the job */
-        if (export_buffer_drop(ex->redis, id, err) != 0)
-            return WC_EREMOTE;
+    if (strcmp(j.st.status, JOB_CANCELLED) == 0)
         return finish_export(ex, &j, JOB_EXPORT_FAILED,
                              "the job was cancelled: its export is left unfinished", err);
-    }
-    const char *argv[] = {"HMGET", j.export_key, "parts", "error_parts", "part_records"};
+    const char *argv[] = {"HMGET", j.keys.key[KEYS_EXPORT], "parts", "error_parts", "part_records"};
     redisReply *r = rconn_run(ex->redis, 5, argv, NULL, err);
     if (r == NULL)
         return WC_EREMOTE;
@@ -348,14 +362,14 @@ static int export_step(struct exporter *ex, const char *id, struct wc_error *err
     }
     long long per_part = j.per_part;
     int done = strcmp(j.st.status, JOB_DONE) == 0;
-    int rc = trim_exported(ex, &j, parts, error_parts, err);
+    int rc = trim_exported(ex, &j, parts, err);
     if (rc != 0)
         return rc;
     /* keep=export: Redis is the buffer; the crawl waits while the export lags too far behind */
     if (!done && strcmp(j.st.export_keep, EXPORT_KEEP_EXPORT) == 0 &&
         export_buffer_regulate(ex->redis, &j.st, j.st.n_results - parts * per_part, per_part, err) <
             0)
-        return WC_EREMOTE;
+        return WC_EREMOTE; /* not for a release a full Redis refused: that waits, the part not */
     /* A part is written once it is full, the last one once the job is done: part k always holds
      * the same records, so writing it again after a crash writes the same bytes. */
     if ((parts + 1) * per_part <= j.st.n_results || (done && parts * per_part < j.st.n_results))
@@ -378,7 +392,6 @@ static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
     struct export_job j;
     memset(&j, 0, sizeof j);
     jobs_keys(&j.keys, id);
-    keys_job_export(j.export_key, sizeof j.export_key, id);
     snprintf(j.st.id, sizeof j.st.id, "%s", id);
     struct wc_error err = {0};
     if (rc == WC_EINVAL || rc == WC_EPARSE) {
@@ -391,14 +404,44 @@ static void mark_sink_failure(struct exporter *ex, const char *id, int rc,
     record_progress(ex, &j, jobf, 2, NULL, 0, &err);
 }
 
+/* The next wait after a lost connection to Redis: doubling, up to EXPORT_BACKOFF_MAX_MS. */
+static long doubled(long ms)
+{
+    return ms * 2 > EXPORT_BACKOFF_MAX_MS ? EXPORT_BACKOFF_MAX_MS : ms * 2;
+}
+
 static void sleep_ms(struct exporter *ex, long ms)
 {
     for (long slept = 0; slept < ms && !*ex->stop; slept += 50)
         usleep(50000);
 }
 
-/* One pass over the exporting jobs, a step each. Returns the steps that wrote something, or -1
- * after a failure (logged, and shown in the job's status when the sink failed). */
+/* Jobs that waited but left the exports set (settled by another exporter, or the set lost) wait no
+ * more: the table stays as small as the set. */
+static void forget_unfollowed(struct exporter *ex, const redisReply *ids)
+{
+    if (ids->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t e = 0; e < ex->stalled.n;) {
+        int followed = 0;
+        for (size_t i = 0; !followed && i < ids->elements; i++)
+            followed = ids->element[i]->type == REDIS_REPLY_STRING &&
+                       strcmp(ids->element[i]->str, ex->stalled.entries[e].id) == 0;
+        if (followed) {
+            e++;
+            continue;
+        }
+        char id[sizeof ex->stalled.entries[e].id];
+        snprintf(id, sizeof id, "%s", ex->stalled.entries[e].id);
+        export_backoff_clear(&ex->stalled, id); /* moves the last entry to e */
+    }
+}
+
+/* One pass over the exporting jobs, a step each. A job whose step fails (its sink, or Redis
+ * refusing a write) backs off on its own and the pass goes on to the next: one stalled export,
+ * or one a full Redis refuses, must not hold up the others, whose trimming is what frees Redis.
+ * Returns the steps that wrote something, or -1 when the connection to Redis failed (logged, and
+ * shown in the job's status when the sink failed). */
 static int export_pass(struct exporter *ex)
 {
     struct wc_error err = {0};
@@ -413,21 +456,27 @@ static int export_pass(struct exporter *ex)
         const char *id = ids->element[i]->str;
         if (ids->element[i]->type != REDIS_REPLY_STRING || !keys_job_id_valid(id))
             continue;
+        long long now = clock_monotonic_ms();
+        if (!export_backoff_due(&ex->stalled, id, now))
+            continue;
+        err = (struct wc_error){0};
         int rc = export_step(ex, id, &err);
-        if (rc > 0) {
-            wrote++;
+        if (rc >= 0) {
+            export_backoff_clear(&ex->stalled, id);
+            wrote += rc > 0;
             continue;
         }
-        if (rc == 0)
-            continue;
-        log_event(LOG_WARN, "export_failed", "job=%s msg=\"%s\"", id, err.message);
+        long long wait = export_backoff_failed(&ex->stalled, id, now);
+        log_event(LOG_WARN, "export_failed", "job=%s retry_ms=%lld msg=\"%s\"", id, wait,
+                  err.message);
         if (rc != WC_EREMOTE)
             mark_sink_failure(ex, id, rc, &err);
-        if (rc == WC_EINVAL || rc == WC_EPARSE)
-            continue; /* this job's export is over; the others go on */
-        wrote = -1;
-        break;
+        if (rc == WC_EREMOTE && ex->redis->err) {
+            wrote = -1; /* the connection is lost: every job waits for it */
+            break;
+        }
     }
+    forget_unfollowed(ex, ids);
     freeReplyObject(ids);
     return wrote;
 }
@@ -456,7 +505,7 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     }
     log_event(LOG_INFO, "exporter_started", "dir=\"%s\" s3_bucket=\"%s\" part_records=%ld",
               cfg->export_dir, cfg->s3_bucket, cfg->export_part_size);
-    long backoff_ms = BACKOFF_MIN_MS;
+    long backoff_ms = EXPORT_BACKOFF_MIN_MS;
     while (!*stop) {
         if (ex.redis == NULL || ex.redis->err) {
             if (ex.redis)
@@ -467,18 +516,18 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
                 log_event(LOG_WARN, "redis_unavailable", "retry_ms=%ld msg=\"%s\"", backoff_ms,
                           err.message);
                 sleep_ms(&ex, backoff_ms);
-                backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+                backoff_ms = doubled(backoff_ms);
                 continue;
             }
         }
         int wrote = export_pass(&ex);
         if (wrote < 0) {
-            /* the sink or Redis failed: back off, doubling, before the next pass */
+            /* Redis failed: back off, doubling, before the next pass */
             sleep_ms(&ex, backoff_ms);
-            backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
+            backoff_ms = doubled(backoff_ms);
             continue;
         }
-        backoff_ms = BACKOFF_MIN_MS;
+        backoff_ms = EXPORT_BACKOFF_MIN_MS;
         if (wrote == 0)
             sleep_ms(&ex, IDLE_MS);
     }
@@ -488,6 +537,7 @@ int exporter_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         ex.dir->free(ex.dir);
     if (ex.s3)
         ex.s3->free(ex.s3);
+    export_backoff_free(&ex.stalled);
     log_event(LOG_INFO, "exporter_stopped", "msg=\"signal\"");
     return 0;
 }

@@ -108,6 +108,12 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
     case RETRY_NOTHING:
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
                              "no title of job %s failed", id);
+    case RETRY_EXPORTED: {
+        struct job_status st;
+        if (jobs_get(redis, id, &st, &err) != 0)
+            return respond_redis_down(c, cc, &err);
+        return respond_exported(c, &st, 1, exported_lines(&st, 1));
+    }
     case WC_EREMOTE:
     case WC_EFULL:
         return respond_redis_down(c, cc, &err); /* 507 when Redis refused with -OOM */

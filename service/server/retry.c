@@ -1,6 +1,7 @@
 /* retry.c - a new job from the failed titles of a finished one (POST /v1/jobs/{id}/retry) */
 #include "retry.h"
 #include "auth.h"
+#include "server.h"
 #include "common/jobs.h"
 #include "gzip_member.h"
 #include "keys.h"
@@ -115,7 +116,8 @@ int retry_failed_titles(redisContext *c, const char *id, const struct submit_opt
     if (fed == 0) {
         submit_abort(s);
         submit_free(s);
-        return RETRY_NOTHING;
+        /* keep=export: the error lines left Redis once the export was done; they are in it */
+        return exported_lines(&st, 1) > 0 ? RETRY_EXPORTED : RETRY_NOTHING;
     }
     rc = submit_finish(s, out, err);
     if (rc != 0)

@@ -13,6 +13,7 @@ enum retry_result {
     RETRY_NOT_FINISHED, /* still queued or running: its failures are not known yet */
     RETRY_NOTHING,      /* no title of it failed */
     RETRY_TOO_MANY,     /* the owner's limit of unfinished jobs is reached (*live: theirs) */
+    RETRY_EXPORTED,     /* keep=export: its error lines left Redis for its export */
 };
 
 /* Who asks, for the per-key limit of unfinished jobs: the new job counts from its creation. */

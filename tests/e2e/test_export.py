@@ -381,20 +381,18 @@ def test_part_size_is_fixed_per_job_across_restarts(service, redis_server, fakew
     assert [p["records"] for p in manifest["parts"]] == [5] * (n // 5)
 
 
-def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_server, fakewiki,
-                                                            export_dir):
-    """Redis as a bounded buffer: a keep=export job whose sink fails stops being crawled once 3
-    parts wait in Redis (the chunks in hand run to their end), stays running, and goes on to the
-    end, exactly once, when the sink is back."""
+def paused_job(service, redis_server, fakewiki, export_dir, name, n):
+    """A keep=export job of n titles (parts of 5) whose sink fails (its folder, export_dir/name,
+    is a file: the returned blocker) until its crawl is paused: chunks parked, none in hand.
+    Returns svc, job, its parked list's key, the blocker."""
     wiki = fakewiki("--synthetic")
     svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
                 "--export-part-records", "5", "--concurrency", "1")
-    blocker = os.path.join(export_dir, "held")
+    blocker = os.path.join(export_dir, name)
     with open(blocker, "w") as f:
         f.write("in the way")
-    n = 300
-    job = svc.submit({"titles": titles("Held", n), "chunk_size": 5, "keep": "export",
-                      "export": {"to": "dir", "prefix": "held/x"}}).json()["id"]
+    job = svc.submit({"titles": titles(name, n), "chunk_size": 5, "keep": "export",
+                      "export": {"to": "dir", "prefix": name + "/x"}}).json()["id"]
     parked = "wikicrawl:{queue}:parked:" + job
 
     def in_hand():
@@ -403,6 +401,29 @@ def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_serve
                 if ref.startswith(job)]
     wait_for(lambda: int(redis_server.cli("LLEN", parked)) > 0, 120, "parked chunks", svc.proc)
     wait_for(lambda: not in_hand(), 120, "the chunks in hand to end", svc.proc)
+    return svc, job, parked, blocker
+
+
+def check_paused_job_ends(svc, redis_server, export_dir, name, job, n):
+    """The job of paused_job(), its sink back, ends exactly once, its export done."""
+    svc.wait_done(job, timeout=240)
+    st = export_done(svc, job)
+    assert st["export"]["state"] == "done" and st["export"]["records"] == n
+    folder = os.path.join(export_dir, name, "x", job)
+    seen = [json.loads(line)["page_title"] for line in
+            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
+    assert sorted(seen) == sorted(titles(name, n))
+    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
+    assert redis_server.cli("EXISTS", "wikicrawl:{queue}:parked:" + job) == "0"
+
+
+def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_server, fakewiki,
+                                                            export_dir):
+    """Redis as a bounded buffer: a keep=export job whose sink fails stops being crawled once 3
+    parts wait in Redis (the chunks in hand run to their end), stays running, and goes on to the
+    end, exactly once, when the sink is back."""
+    n = 300
+    svc, job, parked, blocker = paused_job(service, redis_server, fakewiki, export_dir, "Held", n)
     st = svc.status(job)
     assert st["status"] == "running" and st["export"]["state"] == "stalled"
     held = accounted(st)
@@ -411,15 +432,7 @@ def test_keep_export_pauses_the_crawl_while_the_sink_stalls(service, redis_serve
     assert accounted(svc.status(job, wait=1)) == held
     assert int(redis_server.cli("LLEN", "wikicrawl:{queue}:jobq:" + job)) == 0
     os.unlink(blocker)
-    svc.wait_done(job, timeout=240)
-    st = export_done(svc, job)
-    assert st["export"]["state"] == "done" and st["export"]["records"] == n
-    folder = os.path.join(export_dir, "held", "x", job)
-    seen = [json.loads(line)["page_title"] for line in
-            inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
-    assert sorted(seen) == sorted(titles("Held", n))
-    assert redis_server.cli("XLEN", "wikicrawl:{%s}:results" % job) == "0"
-    assert int(redis_server.cli("LLEN", parked)) == 0
+    check_paused_job_ends(svc, redis_server, export_dir, "Held", job, n)
 
 
 def test_export_scripts(redis_server):
@@ -429,16 +442,16 @@ def test_export_scripts(redis_server):
     job = "wikicrawl:{%s}:job" % ("b" * 32)
     export = "wikicrawl:{%s}:export" % ("b" * 32)
     assert evalsha(redis_server, "export_progress", [job, export],
-                   ["60", "1", "export_state", "exporting", "parts", "1"]) == "0"
+                   ["1", "export_state", "exporting", "parts", "1"]) == "0"
     assert redis_server.cli("EXISTS", job) == "0" and redis_server.cli("EXISTS", export) == "0"
     redis_server.cli("HSET", job, "status", "running")
     assert evalsha(redis_server, "export_progress", [job, export],
-                   ["60", "1", "export_state", "stalled", "parts", "2", "part:1", "p 1 2 x"]) == "1"
+                   ["1", "export_state", "stalled", "parts", "2", "part:1", "p 1 2 x"]) == "1"
     assert redis_server.cli("HGET", job, "export_state") == "stalled"
     assert redis_server.cli("HGET", export, "parts") == "2"
-    assert 0 < int(redis_server.cli("TTL", export)) <= 60
+    assert redis_server.cli("TTL", export) == "-1"  # none while its job has none
     redis_server.cli("EXPIRE", job, "30")
-    evalsha(redis_server, "export_progress", [job, export], ["60", "0", "parts", "3"])
+    evalsha(redis_server, "export_progress", [job, export], ["0", "parts", "3"])
     assert 0 < int(redis_server.cli("TTL", export)) <= 30  # as long as its job
 
     jobq, parked = "wikicrawl:{queue}:jobq:j", "wikicrawl:{queue}:parked:j"
@@ -512,3 +525,85 @@ def test_cache_recrawls_records_that_left_redis(service, redis_server, fakewiki,
                 inflated(sorted(glob.glob(os.path.join(folder, "part-*.ndjson.gz")))).splitlines()]
     assert sorted(records, key=lambda r: r["page_title"]) == \
         sorted(exported, key=lambda r: r["page_title"])
+
+
+def test_a_stalled_export_holds_up_no_other(service, redis_server, fakewiki, export_dir):
+    """A sink failing for some jobs (their folder cannot be made) stalls those jobs only: each
+    backs off on its own, and a later job's export is done meanwhile. Several stalled jobs, so
+    that the set's order cannot put the healthy job first by chance."""
+    wiki = fakewiki("--synthetic")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "4")
+    with open(os.path.join(export_dir, "blocked"), "w") as f:
+        f.write("in the way")
+    stalled = [svc.submit({"titles": titles("Stuck%d" % i, 3),
+                           "export": {"to": "dir", "prefix": "blocked/x%d" % i}}).json()["id"]
+               for i in range(4)]
+    for job in stalled:
+        svc.wait_done(job)
+    wait_for(lambda: all(svc.status(j)["export"]["state"] == "stalled" for j in stalled), 60,
+             "the blocked exports to stall", svc.proc)
+    fine = svc.submit({"titles": titles("Fine", 9),
+                       "export": {"to": "dir", "prefix": "fine"}}).json()["id"]
+    svc.wait_done(fine)
+    assert export_done(svc, fine, timeout=60)["export"]["state"] == "done"
+    check_export(svc, fine, os.path.join(export_dir, "fine", fine), 4)
+    assert all(svc.status(j)["export"]["state"] == "stalled" for j in stalled)
+
+
+def test_a_full_redis_still_exports_and_trims_a_paused_job(service, redis_server, fakewiki,
+                                                            export_dir):
+    """At Redis's maxmemory, a keep=export job whose crawl is paused still has every waiting part
+    exported and trimmed (trimming is what frees Redis); queueing its parked chunks again, which
+    a full Redis refuses, waits until there is room, and the job then ends exactly once."""
+    n = 300
+    svc, job, parked, blocker = paused_job(service, redis_server, fakewiki, export_dir, "Full", n)
+    results = "wikicrawl:{%s}:results" % job
+    waiting = svc.status(job)["pages"]
+    assert waiting >= 15
+    redis_server.cli("CONFIG", "SET", "maxmemory", "1")
+    try:
+        assert redis_server.cli("SET", "x", "y").startswith("OOM")
+        os.unlink(blocker)
+        wait_for(lambda: svc.status(job)["export"]["parts"] == waiting // 5, 60,
+                 "every waiting part to be exported at the limit", svc.proc)
+        assert int(redis_server.cli("XLEN", results)) == waiting % 5
+        assert int(redis_server.cli("LLEN", parked)) > 0  # the release waits for room
+        assert svc.status(job)["pages"] == waiting
+    finally:
+        redis_server.cli("CONFIG", "SET", "maxmemory", "0")
+    check_paused_job_ends(svc, redis_server, export_dir, "Full", job, n)
+
+
+def test_error_lines_stay_in_redis_until_the_export_is_done(service, redis_server, fakewiki,
+                                                            export_dir):
+    """keep=export: the error lines leave Redis only once the export's state is done, so /errors
+    and retry serve them until then (a stalled manifest here); after, both answer 410 exported
+    (retry too, though titles failed: they are in the export's errors parts)."""
+    wiki = fakewiki("--synthetic", "--fault-title", "Broken one", "--latency-ms", "100")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir,
+                "--export-part-records", "4")
+    n = 8
+    job = svc.submit({"titles": titles("Err", n) + ["Broken one"], "keep": "export",
+                      "export": {"to": "dir", "prefix": "errs"}}).json()["id"]
+    folder = os.path.join(export_dir, "errs", job)
+    # the manifest's temporary file cannot be made: the export stalls once every part is written
+    os.makedirs(os.path.join(folder, "._manifest.json.tmp"))
+    st = svc.wait_done(job)
+    assert st["failed"] == 1, st
+    wait_for(lambda: os.path.exists(os.path.join(folder, "errors-000000.ndjson.gz")), 60,
+             "the errors part", svc.proc)
+    wait_for(lambda: svc.status(job)["export"]["state"] == "stalled", 60, "a stalled manifest",
+             svc.proc)
+    errors = "wikicrawl:{%s}:errors" % job
+    assert redis_server.cli("XLEN", errors) == "1", "error lines left Redis before the export ended"
+    _, lines = svc.lines(job, "errors")
+    assert [e["title"] for e in lines] == ["Broken one"]
+    os.rmdir(os.path.join(folder, "._manifest.json.tmp"))
+    assert export_done(svc, job)["export"]["state"] == "done"
+    wait_for(lambda: redis_server.cli("XLEN", errors) == "0", 30, "the error lines to leave")
+    r = requests.get(svc.url("/v1/jobs/%s/errors" % job), timeout=60)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "exported", r.text
+    r = requests.post(svc.url("/v1/jobs/%s/retry" % job), timeout=60)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "exported", r.text
+    assert r.headers["Link"].endswith('_manifest.json>; rel="describedby"')

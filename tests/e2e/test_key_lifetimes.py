@@ -119,7 +119,8 @@ def half_queued_job(redis, job, ttl_s, titles, refs):
     and its counters under the upload TTL, the job in its owner's index, only the first
     references pushed, never jobs_committed.lua."""
     keys = ["wikicrawl:{%s}:%s" % (job, part) for part in
-            ("job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid")]
+            ("job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid",
+             "export")]
     now = str(int(time.time() * 1000))
     assert evalsha(redis, "jobs_create", keys[:1],
                    [str(ttl_s), now, "2", "", "[]", "normal", "60"]) == "1"
@@ -181,11 +182,11 @@ def test_records_of_an_uncommitted_job_take_its_ttl(redis_server):
     assert evalsha(redis_server, "jobs_start_chunk", keys[:1], ["1"]) == "running"
     evalsha(redis_server, "jobs_record", [keys[0], keys[3], keys[4], keys[5]],
             ["One", "ok", "line1", "Two", "missing", "line2"])
-    assert evalsha(redis_server, "jobs_finish_chunk", keys[:8], ["0", "1", "60"]) == "running"
+    assert evalsha(redis_server, "jobs_finish_chunk", keys, ["0", "1", "60"]) == "running"
     for key in (keys[3], keys[4], keys[5], keys[6]):
         assert 0 < int(redis_server.cli("TTL", key)) <= 600, key
     # The commit completes after all: every key loses its TTL until the job ends.
-    assert evalsha(redis_server, "jobs_committed", keys[:8], ["3600"]) == "running"
+    assert evalsha(redis_server, "jobs_committed", keys, ["3600"]) == "running"
     for key in (keys[0], keys[3], keys[4], keys[5], keys[6]):
         assert redis_server.cli("TTL", key) == "-1", key
     evalsha(redis_server, "jobs_record", [keys[0], keys[3], keys[4], keys[5]],

@@ -52,7 +52,8 @@ def test_every_script_has_its_declaration_and_contract():
 
 
 JOB = "wikicrawl:{%s}:" % ("a" * 32)
-PARTS = ["job", "chunks", "seen", "outcome", "results", "errors", "done"]
+# every key of a job, in enum keys_job_part order (lib/keys.h)
+PARTS = ["job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid", "export"]
 
 
 def test_finish_after_a_cancel_leaves_no_key_without_ttl(redis_server):
@@ -150,7 +151,8 @@ def claim(redis, worker="w", top_level=None, held=()):
 
 
 def drop(redis, job):
-    return evalsha(redis, "queue_drop", [JOBQ + job, Q + "jobmeta", Q + "turn_titles"],
+    return evalsha(redis, "queue_drop",
+                   [JOBQ + job, Q + "jobmeta", Q + "turn_titles", Q + "parked:" + job],
                    [job, TURNS])
 
 
@@ -272,6 +274,47 @@ def test_a_dropped_job_leaves_its_rotation_at_once(redis_server):
     assert claim(r, "v") == "b1/1"
 
 
+def test_a_dropped_job_takes_its_parked_chunks_with_it(redis_server):
+    """A job whose chunks its export set aside (export_park.lua) and that is cancelled, or
+    purged or expired (the sweep drops what the queue holds of it), leaves no parked list: the
+    exporter, which drops one only when it sees the job cancelled, may never see it."""
+    r = redis_server
+    push(r, "p1", "normal", "A", 2)
+    r.cli("RPUSH", Q + "parked:p1", "p1/2", "p1/3", "p1/4")
+    assert drop(r, "p1") == "5"
+    assert r.cli("EXISTS", JOBQ + "p1", Q + "parked:p1") == "0"
+    assert r.cli("HEXISTS", Q + "jobmeta", "p1") == "0"
+
+
+def test_the_export_hash_lives_and_goes_with_its_job(redis_server):
+    """The exporter's progress is a key of the job: persisted by the commit, given the job's TTL
+    by the finish and the cancel; recorded with no TTL of its own while the job has none (a
+    part slower than any TTL must not find the progress before it gone)."""
+    r = redis_server
+    keys = [JOB + p for p in PARTS]
+    export = keys[PARTS.index("export")]
+    assert evalsha(r, "jobs_create", keys[:1],
+                   ["3600", "1000", "50", "", "[]", "normal", "900"]) == "1"
+    assert evalsha(r, "jobs_counted", keys[:1], ["2", "0", "1", "3000", "0"]) == "committing"
+    r.cli("HSET", export, "part_records", "5")
+    r.cli("EXPIRE", export, "3600")
+    assert evalsha(r, "jobs_committed", keys, ["3600"]) == "queued"
+    assert r.cli("TTL", export) == "-1"
+    assert evalsha(r, "export_progress", [keys[0], export], ["0", "parts", "1"]) == "1"
+    assert r.cli("TTL", export) == "-1", "the export hash got a TTL its running job has not"
+    r.cli("EXPIRE", export, "30")  # left by an earlier version: the job's none wins
+    assert evalsha(r, "export_progress", [keys[0], export], ["0", "parts", "1"]) == "1"
+    assert r.cli("TTL", export) == "-1"
+    r.cli("HSET", keys[0], "status", "running")
+    assert evalsha(r, "jobs_finish_chunk", keys, ["0", "2000", "600"]) == "finished"
+    assert 800 < int(r.cli("TTL", export)) <= 900
+    r.cli("DEL", *keys)
+    r.cli("HSET", keys[0], "status", "running", "result_ttl", "900")
+    r.cli("HSET", export, "parts", "1")
+    assert evalsha(r, "jobs_cancel", keys, ["1000", "600"]) == "cancelled"
+    assert 800 < int(r.cli("TTL", export)) <= 900
+
+
 def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
     job = JOB + "job"
     assert evalsha(redis_server, "jobs_create", [job],
@@ -292,13 +335,13 @@ def test_a_job_hash_is_born_with_its_ttl_and_never_reborn(redis_server):
 
 
 def test_purge_deletes_every_key_of_a_finished_job_only(redis_server):
-    parts = ["job", "chunks", "seen", "outcome", "results", "errors", "done", "seen_invalid"]
-    keys = [JOB + part for part in parts]
+    keys = [JOB + part for part in PARTS]
     redis_server.cli("HSET", keys[0], "status", "running", "owner", "o1")
     redis_server.cli("HSET", keys[3], "T", "ok")
     redis_server.cli("XADD", keys[4], "0-1", "r", "{}")
+    redis_server.cli("HSET", JOB + "export", "parts", "1")  # the exporter's progress goes too
     assert evalsha(redis_server, "jobs_purge", keys, []) == "-1"
-    assert redis_server.cli("EXISTS", *keys) == "3"
+    assert redis_server.cli("EXISTS", *keys) == "4"
     redis_server.cli("HSET", keys[0], "status", "done")
     assert evalsha(redis_server, "jobs_purge", keys, []) == "o1"
     assert redis_server.cli("EXISTS", *keys) == "0"

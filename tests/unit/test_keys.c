@@ -27,6 +27,19 @@ static void builds_the_limiter_keys(void **state)
     assert_int_equal(keys_limiter(out, 10, KEYS_LIMITER_BUCKET), WC_ELIMIT);
 }
 
+static void builds_the_export_keys_of_a_job(void **state)
+{
+    (void)state;
+    char out[KEYS_MAX];
+    const char *id = "0123456789abcdef0123456789abcdef";
+    /* the exporter's progress is one of the job's keys: its scripts persist, expire and purge it */
+    assert_true(keys_job(out, sizeof out, id, KEYS_EXPORT) > 0);
+    assert_string_equal(out, "wikicrawl:{0123456789abcdef0123456789abcdef}:export");
+    assert_int_equal(KEYS_EXPORT, KEYS_JOB_PARTS - 1);
+    assert_true(keys_export_parked(out, sizeof out, id) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:parked:0123456789abcdef0123456789abcdef");
+}
+
 static void builds_the_jobs_index_keys(void **state)
 {
     (void)state;
@@ -72,6 +85,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builds_the_limiter_keys),
         cmocka_unit_test(builds_the_jobs_index_keys),
+        cmocka_unit_test(builds_the_export_keys_of_a_job),
         cmocka_unit_test(builds_the_job_queue_keys),
         cmocka_unit_test(builds_cache_keys_of_any_length),
     };

@@ -1,6 +1,6 @@
 -- jobs_finish_chunk.lua - a chunk is finished (once, however often called)
 -- KEYS: every key of the job, in enum keys_job_part order (job chunks seen outcome results errors
---       done seen_invalid)
+--       done seen_invalid export)
 -- ARGV: seq now_ms ttl
 -- FLAGS: allow-oom (runs at maxmemory: see docs/redis.md, "Redis full")
 -- Finishes the job when this was its last chunk: status done, the outcome hash (the
