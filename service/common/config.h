@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "wc_error.h"
+#include "wikis.h"
 
 /* What the workers (and `wikicrawl fetch`) send unless told otherwise: the project and where to
  * reach it, as Wikimedia's User-Agent policy asks. Operators should name their own contact. */
@@ -53,6 +54,10 @@ struct wc_config {
     char s3_bucket[256];        /* --s3-bucket: enables the export sink "s3" ("" = off) */
     char s3_endpoint[1024];     /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
     char s3_region[64];         /* --s3-region (us-east-1) */
+    char wikis_spec[8192];      /* --wikis: the list, or the path of a file of it ("" = --wiki) */
+    /* The wikis a job may name, read from --wikis (or --wiki alone, named "default"), with their
+     * budgets: never "" (config_parse() fills it). */
+    struct wikis wikis;
 };
 
 /* Which command reads the settings: the flags that apply differ. */

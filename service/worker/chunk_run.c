@@ -128,6 +128,25 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
     chunk_free_run(run);
 }
 
+/* The index in cfg->wikis of the wiki run's job names: the first for a job that names none (one
+ * from before --wikis), -1 for a name this worker does not know. Sets *failed when Redis failed. */
+static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
+{
+    const struct wikis *wikis = &w->cfg->wikis;
+    redisReply *r = redisCommand(w->redis, "HGET %s wiki", run->keys.key[KEYS_JOB]);
+    int wiki = 0;
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        *failed = 1;
+    } else if (r->type == REDIS_REPLY_STRING) {
+        wiki = wikis_find(wikis, r->str, r->len);
+        if (wiki < 0)
+            log_event(LOG_ERROR, "wiki_unknown", "job=%s wiki=\"%.*s\"", run->job_id,
+                      (int)(r->len > 40 ? 40 : r->len), r->str);
+    }
+    freeReplyObject(r);
+    return wiki;
+}
+
 /* Read a claimed chunk and decide which of its titles still need a fetch. Returns the open chunk
  * (its todo list may be empty), or NULL when the reference was settled here (gone, cancelled,
  * done, malformed) or Redis failed (*failed set: the reference stays claimed). */
@@ -191,6 +210,16 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     freeReplyObject(st);
     if (!runnable)
         goto settle;
+    run->wiki = job_wiki(w, run, failed);
+    if (*failed)
+        goto out;
+    if (run->wiki < 0) {
+        /* Another worker of the fleet (its --wikis newer than ours) may know it: leave the chunk
+         * to it, and the queue alone for a while. */
+        settle_ref(w, ref, ref_len, 1);
+        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+        goto out;
+    }
 
     /* A chunk claimed again after a crash: titles with an outcome are not fetched twice. */
     size_t n = run->chunk->n_titles;
@@ -298,6 +327,15 @@ static int claims_stopped(struct worker *w)
     return stopped;
 }
 
+/* The chunk joins the crawl run: its titles get the next indexes and their turns. */
+static void add_active(struct worker *w, struct chunk_run *run)
+{
+    run->first_index = w->next_index;
+    w->next_index += run->n_todo;
+    run->first_tag = first_tag(w, run);
+    w->active[w->n_active++] = run;
+}
+
 /* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
  * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
@@ -308,7 +346,7 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
         return NULL;
     }
     for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
-        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
+        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS || w->stash != NULL ||
             clock_monotonic_ms() < w->refused_until ||
             (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
             return NULL;
@@ -331,14 +369,24 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
         }
         if (run == NULL)
             continue;
-        run->first_index = w->next_index;
-        w->next_index += run->n_todo;
         run->level = level;
-        run->first_tag = first_tag(w, run);
-        w->active[w->n_active++] = run;
+        if (run->n_todo > 0 && w->running && run->wiki != w->wiki) {
+            w->stash = run; /* the next run's: this one serves another wiki */
+            return NULL;
+        }
+        add_active(w, run);
         if (run->n_todo > 0)
             return run;
         chunk_run_close(w, run, CHUNK_FINISHED); /* every title was known already */
     }
     return NULL;
+}
+
+struct chunk_run *chunk_run_unstash(struct worker *w)
+{
+    struct chunk_run *run = w->stash;
+    w->stash = NULL;
+    if (run != NULL)
+        add_active(w, run);
+    return run;
 }

@@ -1,0 +1,89 @@
+"""Many wikis from one service (issue 23): jobs name a wiki of --wikis, each wiki has its own
+fleet-wide budget, a failing wiki holds up only its own jobs, and the cache keeps wikis apart.
+The wikis are fake ones that serve different text for the same titles (--text-prefix)."""
+import json
+import time
+
+import requests
+
+from conftest import accounted, numbered_titles, wait_for
+
+
+def start(service, redis_server, wikis, *extra):
+    """`wikicrawl serve` with --wikis (the fake wiki's URL after each name)."""
+    spec = ",".join("%s=%s%s" % (name, w.url, opts) for name, w, opts in wikis)
+    return service("serve", ["--redis", redis_server.socket, "--wikis", spec, "--workers", "2",
+                             "--retry-base-ms", "20", "--timeout-ms", "5000", "--rate", "0",
+                             "--chunk-size", "10"] + list(extra))
+
+
+def records_of(svc, job, n):
+    st = svc.wait_done(job, timeout=240)
+    assert st["status"] == "done" and accounted(st) == st["titles"] == n, st
+    _, records = svc.lines(job, limit=10000)
+    assert len(records) == n
+    return st, records
+
+
+def test_jobs_name_wikis_each_within_its_own_cap_and_cache(service, redis_server, fakewiki):
+    en = fakewiki("--synthetic", "--text-prefix", "Wiki-en", "--latency-ms", "40")
+    de = fakewiki("--synthetic", "--text-prefix", "Wiki-de", "--latency-ms", "40")
+    svc = start(service, redis_server, [("en", en, ";inflight=3"), ("de", de, ";inflight=2")],
+                "--concurrency", "8")
+
+    # GET /v1/wikis: names, API URLs and budgets, the first is the default
+    wikis = requests.get(svc.url("/v1/wikis"), timeout=10).json()["wikis"]
+    assert [(w["name"], w["api_url"], w["max_inflight"], w["rate"], w["default"])
+            for w in wikis] == [("en", en.url, 3, 0, True), ("de", de.url, 2, 0, False)]
+
+    # an unknown wiki: 422 with the names allowed, in the body and in the query alike
+    r = svc.submit({"titles": ["A"], "wiki": "fr"})
+    assert r.status_code == 422 and "en, de" in r.json()["error"]["message"], r.text
+    r = svc.submit("A\n", "text/plain", params={"wiki": "fr"})
+    assert r.status_code == 422 and "en, de" in r.json()["error"]["message"], r.text
+
+    shared = numbered_titles("Shared title", 40)
+    first = svc.submit({"titles": shared}).json()["id"]  # no wiki: the first, en
+    st, records = records_of(svc, first, 40)
+    assert st["wiki"] == "en"
+    assert all(r["page_text"].lstrip().startswith("Wiki-en ") for r in records)
+    en.reset_stats()
+    de.reset_stats()
+
+    # At the same time: the same titles on de (the cache must not answer them from en's
+    # records) and new titles on en.
+    on_de = svc.submit("\n".join(shared), "text/plain", params={"wiki": "de"}).json()["id"]
+    on_en = svc.submit({"titles": numbered_titles("Own title", 60), "wiki": "en"}).json()["id"]
+    st_de, records_de = records_of(svc, on_de, 40)
+    st_en, records_en = records_of(svc, on_en, 60)
+    assert st_de["wiki"] == "de" and st_en["wiki"] == "en"
+    assert st_de["cache_hits"] == 0
+    assert all(r["page_text"].lstrip().startswith("Wiki-de ") for r in records_de)
+    assert all(r["page_text"].lstrip().startswith("Wiki-en ") for r in records_en)
+    s_en, s_de = en.stats(), de.stats()
+    assert s_de["parse_requests"] == 40 and s_en["parse_requests"] == 60
+    assert 1 <= s_en["max_concurrent"] <= 3, s_en["max_concurrent"]
+    assert 1 <= s_de["max_concurrent"] <= 2, s_de["max_concurrent"]
+
+    # each wiki's cache still answers its own titles
+    again = svc.submit({"titles": shared, "wiki": "de"}).json()["id"]
+    st, records = records_of(svc, again, 40)
+    assert st["cache_hits"] == 40
+    assert all(r["page_text"].lstrip().startswith("Wiki-de ") for r in records)
+
+
+def test_a_failing_wiki_slows_only_its_own_job(service, redis_server, fakewiki):
+    good = fakewiki("--synthetic", "--text-prefix", "Good")
+    bad = fakewiki("--synthetic", "--rate-503", "1.0", "--latency-ms", "1000")
+    svc = start(service, redis_server, [("good", good, ""), ("bad", bad, ";inflight=2")],
+                "--concurrency", "4")
+    slow = svc.submit({"titles": numbered_titles("Slow title", 40), "wiki": "bad"}).json()["id"]
+    # the failing wiki's chunks are claimed (and held) first
+    wait_for(lambda: bad.stats()["requests"] >= 2, 60, "requests to the failing wiki")
+    fine = svc.submit({"titles": numbered_titles("Fine title", 60), "wiki": "good"}).json()["id"]
+    st, records = records_of(svc, fine, 60)
+    assert all(r["page_text"].lstrip().startswith("Good ") for r in records)
+    # 40 titles x 5 attempts x 1 s, two at a time: the failing job is far from done
+    assert svc.status(slow)["status"] in ("queued", "running"), svc.status(slow)
+    assert bad.stats()["max_concurrent"] <= 2
+    requests.delete(svc.url("/v1/jobs/" + slow), timeout=10)
