@@ -8,6 +8,7 @@
 #include "error_line.h"
 #include "gzip_member.h"
 #include "num.h"
+#include "provenance.h"
 #include "common/rconn.h"
 #include "common/record_batch.h"
 #include "common/scripts.h"
@@ -120,6 +121,8 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
             return wc_error_set(s->err, WC_EINVAL, "keep must be redis or export");
         return export_keep_set(&s->export, value + 1, value_len - 2, s->err);
     }
+    if (strcmp(key, "fields") == 0)
+        return provenance_parse_json(value, value_len, &s->opts.fields, s->err);
     if (strcmp(key, "wiki") == 0) {
         /* a JSON string of a name: no escape can spell one (lib/wikis.h) */
         int quoted = value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"';
@@ -697,13 +700,15 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     /* With the counters: labels and priority a body named (after the job hash was made), and
      * the name of the Idempotency-Key, which the job's end and the sweep keep alive as long as
      * its results. */
-    struct wc_buf labels = WC_BUF_INIT;
-    if (s->late_meta && job_labels_json(&s->labels, &labels) != 0) {
+    struct wc_buf labels = WC_BUF_INIT, fields = WC_BUF_INIT;
+    if ((s->late_meta && job_labels_json(&s->labels, &labels) != 0) ||
+        (s->opts.fields != 0 && provenance_list(s->opts.fields, &fields) != 0)) {
         wc_buf_free(&labels);
+        wc_buf_free(&fields);
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");
         goto out;
     }
-    const char *counted[13] = {titles,
+    const char *counted[15] = {titles,
                                duplicates,
                                chunks,
                                now,
@@ -721,9 +726,15 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         counted[n_counted++] = "idem";
         counted[n_counted++] = s->opts.idempotency_key;
     }
+    /* Before the chunks are queued: a worker reads it as it opens one. */
+    if (s->opts.fields != 0) {
+        counted[n_counted++] = "fields";
+        counted[n_counted++] = fields.data;
+    }
     redisReply *r =
         rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, n_counted, counted, NULL, err);
     wc_buf_free(&labels);
+    wc_buf_free(&fields);
     if (r == NULL) {
         rc = WC_EREMOTE;
         goto out;

@@ -51,6 +51,8 @@ struct submit_options {
      * first, the default); a JSON body's "wiki" may name another. */
     const struct wikis *wikis;
     int wiki;
+    /* The provenance the records carry (lib/provenance.h); a JSON body's "fields" replaces it. */
+    unsigned fields;
 };
 
 struct submit_summary {

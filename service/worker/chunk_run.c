@@ -5,6 +5,7 @@
 #include "common/rconn.h"
 #include "common/scripts.h"
 #include "clock.h"
+#include "provenance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static void chunk_free_run(struct chunk_run *run)
     chunk_free(run->chunk);
     free(run->todo);
     free(run->fp);
+    free(run->touched);
     free(run->pending_fp);
     record_batch_free(&run->pending);
     free(run);
@@ -129,20 +131,29 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
 }
 
 /* The index in cfg->wikis of the wiki run's job names: the first for a job that names none (one
- * from before --wikis), -1 for a name this worker does not know. Sets *failed when Redis failed. */
+ * from before --wikis), -1 for a name this worker does not know. Sets run->fields to the
+ * provenance its records carry, and *failed when Redis failed. */
 static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
 {
     const struct wikis *wikis = &w->cfg->wikis;
-    redisReply *r = redisCommand(w->redis, "HGET %s wiki", run->keys.key[KEYS_JOB]);
+    redisReply *r = redisCommand(w->redis, "HMGET %s wiki fields", run->keys.key[KEYS_JOB]);
     int wiki = 0;
-    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         *failed = 1;
-    } else if (r->type == REDIS_REPLY_STRING) {
-        wiki = wikis_find(wikis, r->str, r->len);
+        freeReplyObject(r);
+        return 0;
+    }
+    const redisReply *name = r->element[0], *fields = r->element[1];
+    if (name->type == REDIS_REPLY_STRING) {
+        wiki = wikis_find(wikis, name->str, name->len);
         if (wiki < 0)
             log_event(LOG_ERROR, "wiki_unknown", "job=%s wiki=\"%.*s\"", run->job_id,
-                      (int)(r->len > 40 ? 40 : r->len), r->str);
+                      (int)(name->len > 40 ? 40 : name->len), name->str);
     }
+    /* written by the front end from provenance_list(): a list it could not read is none */
+    if (fields->type == REDIS_REPLY_STRING &&
+        provenance_parse_list(fields->str, fields->len, &run->fields, NULL) != 0)
+        run->fields = 0;
     freeReplyObject(r);
     return wiki;
 }
@@ -255,6 +266,16 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     run->use_cache =
         run->n_todo && w->cfg->cache_ttl > 0 && w->cfg->resolve_batch > 0 && cache_job_uses(w, run);
     run->write_cache = w->cfg->cache_ttl > 0;
+    /* The cache holds lines of the 8 fields: a job with provenance neither reads nor feeds it. */
+    if (run->fields != 0)
+        run->use_cache = run->write_cache = 0;
+    if (run->fields & PROVENANCE_TOUCHED) {
+        run->touched = calloc(n ? n : 1, sizeof *run->touched);
+        if (run->touched == NULL) {
+            *failed = 1;
+            goto out;
+        }
+    }
     run->n_left = run->n_todo;
     return run;
 settle:

@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "crawl.h"
 #include "limiter.h"
+#include "provenance.h"
 #include "worker_internal.h"
 #include "common/log.h"
 #include "common/rconn.h"
@@ -84,8 +85,24 @@ static int on_result(void *ctx, const struct crawl_result *res)
     if (tag > w->vtime)
         w->vtime = tag;
     const char *outcome = wc_outcome_name(res->outcome);
-    if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), res->payload,
-                    res->payload_len, run->fp[res->index - run->first_index]) != 0) {
+    const char *payload = res->payload;
+    size_t payload_len = res->payload_len;
+    size_t at = res->index - run->first_index;
+    if (run->fields != 0 && res->outcome == WC_OUTCOME_OK) {
+        /* the job asked where its records come from */
+        struct provenance p = {RUN_WIKI(run), res->record ? res->record->revision_id : 0,
+                               res->record ? res->record->wikidata_id : NULL,
+                               run->touched ? run->touched[at] : NULL};
+        wc_buf_reset(&w->with_fields);
+        if (provenance_append(&w->with_fields, payload, payload_len, run->fields, &p) != 0) {
+            run->failed = 1;
+            return 1;
+        }
+        payload = w->with_fields.data;
+        payload_len = w->with_fields.len;
+    }
+    if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), payload,
+                    payload_len, run->fp[at]) != 0) {
         run->failed = 1;
         return 1;
     }
@@ -234,9 +251,14 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
         first->stats.requests_query += batch->attempts;
     for (size_t i = 0; i < batch->n_pages; i++) {
         struct chunk_run *run = chunk_run_of(w, batch->pages[i].index);
-        if (run != NULL)
-            mwquery_fingerprint(w->cfg->wikis.wiki[w->wiki].api_url, batch->pages[i].page,
-                                run->fp[batch->pages[i].index - run->first_index]);
+        if (run == NULL)
+            continue;
+        size_t at = batch->pages[i].index - run->first_index;
+        mwquery_fingerprint(w->cfg->wikis.wiki[w->wiki].api_url, batch->pages[i].page,
+                            run->fp[at]);
+        const char *touched = batch->pages[i].page->touched;
+        if (run->touched != NULL && touched != NULL)
+            snprintf(run->touched[at], sizeof run->touched[at], "%s", touched);
     }
     if (batch->n_pages > 0)
         cache_answer_batch(w, batch);
@@ -401,6 +423,7 @@ static void free_worker(struct worker *w)
         limiter_free(w->limiters[i]);
     }
     gzip_writer_free(w->gz);
+    wc_buf_free(&w->with_fields);
     mem_probe_destroy(&w->mem);
     curl_global_cleanup();
 }

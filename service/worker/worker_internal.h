@@ -33,6 +33,8 @@ struct chunk_run;
 
 /* A page's fingerprint (mwquery_fingerprint()); "" when its title was not resolved. */
 typedef char page_fingerprint[MWQUERY_FINGERPRINT_LEN + 1];
+/* A page's touched time as the resolution query gave it ("" when not resolved). */
+typedef char page_touched[32];
 
 enum chunk_end {
     CHUNK_FINISHED,  /* every title has its outcome (or the chunk was cancelled) */
@@ -83,6 +85,7 @@ struct worker {
      * there and takes turns with the titles still waiting, rather than after them. */
     unsigned long long vtime;
     int stop_run; /* a callback asked the current crawl run to stop */
+    struct wc_buf with_fields; /* a record and its provenance fields (on_result) */
     long handled; /* chunks settled since the start (for --recycle-after) */
 };
 
@@ -102,6 +105,8 @@ struct chunk_run {
     unsigned long long first_tag; /* todo[i]'s turn is first_tag + i (worker.vtime) */
     int level;                    /* its job's priority level, 0 high .. QUEUE_PRIORITIES - 1 */
     int wiki;                     /* its job's wiki: an index of cfg->wikis */
+    unsigned fields;              /* the provenance its job's records carry (lib/provenance.h) */
+    page_touched *touched;        /* with PROVENANCE_TOUCHED: todo[i]'s touched (on_batch) */
     size_t n_left;                /* todo titles without a result yet */
     struct record_batch pending;  /* outcomes not yet written (outcome.c) */
     page_fingerprint *pending_fp; /* the fingerprint of each pending outcome */

@@ -87,3 +87,42 @@ def test_a_failing_wiki_slows_only_its_own_job(service, redis_server, fakewiki):
     assert svc.status(slow)["status"] in ("queued", "running"), svc.status(slow)
     assert bad.stats()["max_concurrent"] <= 2
     requests.delete(svc.url("/v1/jobs/" + slow), timeout=10)
+
+
+CONTRACT = ["page_id", "page_title", "page_text", "category", "links", "external_links",
+            "sections", "redirects_page"]
+
+
+def test_records_say_where_they_came_from_when_asked(service, redis_server, fakewiki):
+    wd = fakewiki("--synthetic", "--wikibase")
+    plain = fakewiki("--synthetic", "--text-prefix", "Plain")
+    svc = start(service, redis_server, [("wd", wd, ""), ("plain", plain, "")])
+    titles = numbered_titles("Provenance title", 12)
+    # fields in any order: they follow the 8 in the fixed one
+    asked = svc.submit({"titles": titles, "fields": ["touched", "wikidata_id", "revision_id",
+                                                     "wiki"]}).json()["id"]
+    st, records = records_of(svc, asked, 12)
+    assert st["wiki"] == "wd" and st["fields"] == ["wiki", "revision_id", "wikidata_id",
+                                                     "touched"]
+    for r in records:
+        assert list(r) == CONTRACT + ["wiki", "revision_id", "wikidata_id", "touched"]
+        number = r["page_text"].split("is numbered ")[1].split(".")[0]
+        # fakewiki: a page never edited has revision = pageid and touched 2024-01-01
+        assert (r["wiki"], r["revision_id"], r["wikidata_id"], r["touched"]) == \
+            ("wd", int(r["page_id"]), "Q" + number, "2024-01-01T00:00:00Z")
+    # ?fields= on another wiki: wikidata_id null there (no Wikibase)
+    other = svc.submit("\n".join(titles), "text/plain",
+                       params={"wiki": "plain", "fields": "wikidata_id,wiki"}).json()["id"]
+    st, records = records_of(svc, other, 12)
+    assert st["fields"] == ["wiki", "wikidata_id"]
+    for r in records:
+        assert list(r) == CONTRACT + ["wiki", "wikidata_id"]
+        assert (r["wiki"], r["wikidata_id"]) == ("plain", None)
+    # without fields: the 8, as before (and unknown names are refused)
+    bare = svc.submit({"titles": titles, "wiki": "wd"}).json()["id"]
+    st, records = records_of(svc, bare, 12)
+    assert st["fields"] == [] and all(list(r) == CONTRACT for r in records)
+    r = svc.submit({"titles": titles, "fields": ["wiki", "rev"]})
+    assert r.status_code == 422 and "'rev'" in r.json()["error"]["message"], r.text
+    r = svc.submit("A\n", "text/plain", params={"fields": "wiki,"})
+    assert r.status_code == 422, r.text
