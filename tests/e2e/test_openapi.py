@@ -505,6 +505,9 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         ({"titles": ["L1"], "labels": ["x", "y z"], "priority": "high"}, "application/json",
          None),
         ("L2\n", "text/plain", [("label", "x"), ("label", "é"), ("priority", "low")]),
+        ({"titles": ["P1"], "fields": ["touched", "wiki"], "wiki": "default"},
+         "application/json", None),
+        ("P2\n", "text/plain", {"fields": "revision_id,wikidata_id", "wiki": "default"}),
     ]:
         r = post_job(svc, body.encode() if isinstance(body, str) else body, ctype, params)
         accepted = c.check(r, "/v1/jobs", 202)
@@ -675,10 +678,13 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
                  '{"cache": "no", "titles": ["a"]}', '{"titles": ["a"], "cache": 1}',
                  '{"titles": ["a"], "labels": "x"}', '{"labels": [""], "titles": ["a"]}',
                  '{"titles": ["a"], "priority": "urgent"}', '{"priority": 1, "titles": ["a"]}',
-                 '{"titles": ["a"], "wiki": "fr"}', '{"wiki": 1, "titles": ["a"]}'):
+                 '{"titles": ["a"], "wiki": "fr"}', '{"wiki": 1, "titles": ["a"]}',
+                 '{"titles": ["a"], "fields": ["rev"]}', '{"fields": "wiki", "titles": ["a"]}'):
         c.check(post_job(svc, body), "/v1/jobs", 422, "invalid_option")
     c.check(post_job(svc, "\n\n", "text/plain"), "/v1/jobs", 422, "invalid_option")
     c.check(post_job(svc, "a\n", "text/plain", params={"wiki": "fr"}), "/v1/jobs", 422,
+            "invalid_option")
+    c.check(post_job(svc, "a\n", "text/plain", params={"fields": "wiki,rev"}), "/v1/jobs", 422,
             "invalid_option")
     # query parameters of the job endpoints
     job_url = u("/v1/jobs/" + first["id"])
