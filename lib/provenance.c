@@ -78,14 +78,19 @@ int provenance_list(unsigned set, struct wc_buf *out)
     return 0;
 }
 
-int provenance_json(unsigned set, struct wc_buf *out)
+size_t provenance_names(unsigned set, const char **out)
 {
-    const char *items[N_NAMES];
     size_t n = 0;
     for (size_t i = 0; i < N_NAMES; i++)
         if (set & (1u << i))
-            items[n++] = names[i];
-    return json_write_string_array(out, items, n);
+            out[n++] = names[i];
+    return n;
+}
+
+int provenance_json(unsigned set, struct wc_buf *out)
+{
+    const char *items[N_NAMES];
+    return json_write_string_array(out, items, provenance_names(set, items));
 }
 
 static const char *or_null(const char *s)

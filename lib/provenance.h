@@ -46,6 +46,10 @@ int provenance_parse_json(const char *json, size_t len, unsigned *set, struct wc
  * WC_ENOMEM. */
 int provenance_list(unsigned set, struct wc_buf *out);
 
+/* Point out[0..n) at the names of set in the fixed order (static strings; out has room for 4).
+ * Returns n. */
+size_t provenance_names(unsigned set, const char **out);
+
 /* Append the names of set as a JSON array in the fixed order (the status, the manifest). 0 or
  * WC_ENOMEM. */
 int provenance_json(unsigned set, struct wc_buf *out);
