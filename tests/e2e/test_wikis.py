@@ -2,11 +2,11 @@
 fleet-wide budget, a failing wiki holds up only its own jobs, and the cache keeps wikis apart.
 The wikis are fake ones that serve different text for the same titles (--text-prefix)."""
 import json
-import time
+import subprocess
 
 import requests
 
-from conftest import accounted, numbered_titles, wait_for
+from conftest import BIN, accounted, numbered_titles, wait_for
 
 
 def start(service, redis_server, wikis, *extra):
@@ -126,3 +126,22 @@ def test_records_say_where_they_came_from_when_asked(service, redis_server, fake
     assert r.status_code == 422 and "'rev'" in r.json()["error"]["message"], r.text
     r = svc.submit("A\n", "text/plain", params={"fields": "wiki,"})
     assert r.status_code == 422, r.text
+
+
+def test_cli_submit_names_the_wiki_and_the_fields(service, redis_server, fakewiki):
+    en = fakewiki("--synthetic", "--text-prefix", "Wiki-en")
+    de = fakewiki("--synthetic", "--text-prefix", "Wiki-de", "--wikibase")
+    svc = start(service, redis_server, [("en", en, ""), ("de", de, "")])
+    titles = "\n".join(numbered_titles("Cli title", 5)).encode()
+    p = subprocess.run([BIN, "submit", "-", "--wiki", "de", "--fields", "wikidata_id,wiki",
+                        "--wait", "-o", "-", "--server", svc.url("")], input=titles,
+                       capture_output=True, timeout=180)
+    assert p.returncode == 0, p.stderr.decode()
+    records = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert len(records) == 5
+    assert all(list(r)[8:] == ["wiki", "wikidata_id"] and r["wiki"] == "de" and
+               r["wikidata_id"].startswith("Q") and
+               r["page_text"].lstrip().startswith("Wiki-de ") for r in records)
+    p = subprocess.run([BIN, "submit", "-", "--wiki", "fr", "--server", svc.url("")],
+                       input=titles, capture_output=True, timeout=60)
+    assert p.returncode != 0 and b"en, de" in p.stderr, p.stderr
