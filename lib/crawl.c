@@ -625,8 +625,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
     } else if (crawl_error_payload(c, name, res.outcome, res.code, res.detail) != 0) {
         return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
     }
-    rc = crawl_deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms,
-                       record);
+    rc = crawl_deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms, record);
     wc_record_free(record);
     return rc;
 }

@@ -87,7 +87,8 @@ int export_manifest_json(struct wc_buf *out, const char *job_id, unsigned proven
     long long records = 0, error_records = 0, bytes = 0;
     const char *fields[RECORD_JSON_N_FIELDS + 4];
     memcpy(fields, record_json_fields, sizeof record_json_fields);
-    size_t n_fields = RECORD_JSON_N_FIELDS + provenance_names(provenance, fields + RECORD_JSON_N_FIELDS);
+    size_t n_fields =
+        RECORD_JSON_N_FIELDS + provenance_names(provenance, fields + RECORD_JSON_N_FIELDS);
     TRY(wc_buf_puts(out, "{\"job\":"));
     TRY(json_write_cstring(out, job_id));
     TRY(wc_buf_puts(out, ",\"format\":\"ndjson.gz\",\"fields\":"));

@@ -219,8 +219,7 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
                              bad_wiki.message);
     const char *fields = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fields");
-    if (fields &&
-        provenance_parse_list(fields, strlen(fields), &opts.fields, &bad_wiki) != 0)
+    if (fields && provenance_parse_list(fields, strlen(fields), &opts.fields, &bad_wiki) != 0)
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
                              bad_wiki.message);
     struct query_labels labels = {{0}, {0}, 0};

@@ -28,7 +28,7 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index)
 static void write_stats(struct chunk_run *run, int chunk_finished)
 {
     redisContext *c = run->w->redis;
-    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished);
+    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished, RUN_WIKI(run));
     struct wc_error err = {0};
     stats_read_replies(c, n, &err); /* a failed connection is seen by the loop */
 }

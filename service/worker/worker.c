@@ -254,8 +254,7 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
         if (run == NULL)
             continue;
         size_t at = batch->pages[i].index - run->first_index;
-        mwquery_fingerprint(w->cfg->wikis.wiki[w->wiki].api_url, batch->pages[i].page,
-                            run->fp[at]);
+        mwquery_fingerprint(w->cfg->wikis.wiki[w->wiki].api_url, batch->pages[i].page, run->fp[at]);
         const char *touched = batch->pages[i].page->touched;
         if (run->touched != NULL && touched != NULL)
             snprintf(run->touched[at], sizeof run->touched[at], "%s", touched);

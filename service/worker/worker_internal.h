@@ -84,9 +84,9 @@ struct worker {
      * vtime is the largest tag of a title that has its result, so a job that arrives starts
      * there and takes turns with the titles still waiting, rather than after them. */
     unsigned long long vtime;
-    int stop_run; /* a callback asked the current crawl run to stop */
+    int stop_run;              /* a callback asked the current crawl run to stop */
     struct wc_buf with_fields; /* a record and its provenance fields (on_result) */
-    long handled; /* chunks settled since the start (for --recycle-after) */
+    long handled;              /* chunks settled since the start (for --recycle-after) */
 };
 
 /* One open chunk. Owned by the worker from chunk_run_claim() to chunk_run_close(). */

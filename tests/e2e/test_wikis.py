@@ -6,7 +6,8 @@ import subprocess
 
 import requests
 
-from conftest import BIN, accounted, numbered_titles, wait_for
+from conftest import BIN, accounted, metrics, numbered_titles, wait_for
+from test_metrics import promtool_check
 
 
 def start(service, redis_server, wikis, *extra):
@@ -70,6 +71,16 @@ def test_jobs_name_wikis_each_within_its_own_cap_and_cache(service, redis_server
     st, records = records_of(svc, again, 40)
     assert st["cache_hits"] == 40
     assert all(r["page_text"].lstrip().startswith("Wiki-de ") for r in records)
+
+    # /metrics: requests and pages by wiki, and promtool still accepts the whole exposition
+    text = metrics(svc)
+    assert 'wikicrawl_wiki_pages_total{wiki="de",outcome="ok"} 80\n' in text
+    assert 'wikicrawl_wiki_pages_total{wiki="en",outcome="ok"} 100\n' in text
+    by_wiki = {line.split('"')[1]: int(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("wikicrawl_wiki_requests_total{")}
+    assert by_wiki["en"] >= 100 and by_wiki["de"] >= 40, by_wiki
+    code, said = promtool_check(text)
+    assert code == 0, said
 
 
 def test_a_failing_wiki_slows_only_its_own_job(service, redis_server, fakewiki):

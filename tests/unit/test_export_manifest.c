@@ -106,9 +106,9 @@ static void test_fields_add_the_provenance_asked(void **state)
 {
     (void)state;
     struct wc_buf out = WC_BUF_INIT;
-    assert_int_equal(export_manifest_json(&out, "abc", PROVENANCE_TOUCHED | PROVENANCE_WIKI, NULL,
-                                          0, NULL, 0),
-                     0);
+    assert_int_equal(
+        export_manifest_json(&out, "abc", PROVENANCE_TOUCHED | PROVENANCE_WIKI, NULL, 0, NULL, 0),
+        0);
     json_t *m = json_loadb(out.data, out.len, 0, NULL);
     assert_non_null(m);
     json_t *fields = json_object_get(m, "fields");

@@ -58,11 +58,11 @@ static void fields_follow_the_record_with_nulls(void **state)
                                   "\"touched\":\"2024-05-01T12:00:00Z\"}");
     wc_buf_reset(&out);
     struct provenance none = {"de", 0, "", NULL};
-    assert_int_equal(provenance_append(&out, record, strlen(record),
-                                       PROVENANCE_REVISION_ID | PROVENANCE_WIKIDATA_ID |
-                                           PROVENANCE_TOUCHED,
-                                       &none),
-                     0);
+    assert_int_equal(
+        provenance_append(&out, record, strlen(record),
+                          PROVENANCE_REVISION_ID | PROVENANCE_WIKIDATA_ID | PROVENANCE_TOUCHED,
+                          &none),
+        0);
     assert_string_equal(out.data, "{\"page_id\":\"1\",\"redirects_page\":null,"
                                   "\"revision_id\":null,\"wikidata_id\":null,\"touched\":null}");
     /* no fields: the record byte for byte */
