@@ -39,7 +39,8 @@
  *   wikicrawl:{queue}:waiting_until        ZSET   worker refused for the cap -> entry lapses (ms)
  *                                                 These four are the budget of the wiki named
  *                                                 "default"; another wiki's end in ":WIKI"
- *                                                 (wikicrawl:{queue}:inflight:de, ...).
+ *                                                 (wikicrawl:{queue}:inflight:de, ...), and
+ *                                                 --total-rate's bucket is limiter:ALL.
  *   wikicrawl:{cache}:p:TITLE              STRING "OUTCOME\nJOBID\nORDINAL\nFP": where the line of
  *                                                 a title crawled recently is (see cache.c), on
  *                                                 the wiki "default"
@@ -129,6 +130,10 @@ int keys_jobs_index(char *out, size_t size, const char *owner);
 /* The name of the wiki whose keys keep the names they had before there were several (lib/wikis.h,
  * WIKI_DEFAULT_NAME). */
 #define KEYS_DEFAULT_WIKI "default"
+
+/* The budget name of --total-rate, the fleet's requests to all wikis together: upper case, so
+ * never a wiki's name (lib/wikis.h). */
+#define KEYS_ALL_WIKIS "ALL"
 
 /* One key of the fleet's request budget for one wiki (wiki: a name of lib/wikis.h; NULL or
  * "default": the names without a suffix). Returns its length, WC_EINVAL for an unknown part, or

@@ -87,6 +87,10 @@ static const struct option_spec specs[] = {
     {"rate", "WIKICRAWL_RATE", INT(rate), "50", 0, 100000, FOR_WORKER | FOR_SERVE,
      "requests per second to the wiki for the whole fleet (all workers sharing the Redis); 0: "
      "no limit"},
+    {"total-rate", "WIKICRAWL_TOTAL_RATE", INT(total_rate), "0", 0, 100000,
+     FOR_API | FOR_WORKER | FOR_SERVE,
+     "requests per second to all the wikis of --wikis together, for the whole fleet (Wikimedia "
+     "counts one client across its wikis), on top of each wiki's own rate; 0: no such cap"},
     {"max-inflight", "WIKICRAWL_MAX_INFLIGHT", INT(max_inflight), "16", 0, 100000,
      FOR_WORKER | FOR_SERVE,
      "requests in flight to the wiki for the whole fleet; 0: no cap (only --concurrency)"},

@@ -43,6 +43,7 @@ struct wc_config {
     char log_level[16];         /* --log-level debug|info|warn|error, lower case (info) */
     int rate;                   /* --rate fleet-wide requests/s (50; 0 = unlimited) */
     int max_inflight;           /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
+    int total_rate;             /* --total-rate requests/s to all wikis together (0 = no cap) */
     char api_keys[1024];        /* --api-keys FILE: one key per line; "" = no access control */
     int max_jobs_per_key;       /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
     long cache_ttl;             /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */

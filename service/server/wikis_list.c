@@ -39,7 +39,7 @@ enum MHD_Result wikis_list(struct api_server *srv, struct MHD_Connection *c)
                                wk->inflight, i == 0 ? "true" : "false");
     }
     if (rc == 0)
-        rc = wc_buf_puts(&body, "]}");
+        rc = wc_buf_printf(&body, "],\"total_rate\":%d}", srv->cfg->total_rate);
     enum MHD_Result ret =
         rc == 0 ? respond_json(c, MHD_HTTP_OK, &body, NULL)
                 : respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "internal", "out of memory");

@@ -40,6 +40,9 @@
  * (on_tick): longer than a healthy wiki's answer usually takes, shorter than a failing wiki's
  * retries. */
 #define WIKI_STALL_MS 1000
+/* The most requests one acquire may ask --total-rate's bucket for (a run's free slots: at most
+ * --concurrency, 256). */
+#define CRAWL_TOKENS_MAX 256
 
 void worker_id_for(char *out, size_t size, int pid)
 {
@@ -195,6 +198,24 @@ static int on_tick(void *ctx)
 
 /* ---- the fleet's request budget ---------------------------------------------------------- */
 
+/* --total-rate: the requests the wiki's budget granted take a token each from the bucket of all
+ * wikis too; those without one give their lease back unused (the wiki's tokens they took are
+ * lost: the wiki runs a little below its rate, never above either). Returns how many may start,
+ * or the total bucket's error (every lease given back). */
+static int total_tokens(struct worker *w, int granted, int *leases, long *retry_in_ms)
+{
+    int tokens[CRAWL_TOKENS_MAX];
+    long retry_total = 0;
+    int n = granted < CRAWL_TOKENS_MAX ? granted : CRAWL_TOKENS_MAX;
+    int got = limiter_acquire(w->total, w->redis, n, tokens, &retry_total);
+    int keep = got < 0 ? 0 : got;
+    for (int i = keep; i < granted; i++)
+        limiter_release(w->limiters[w->wiki], leases[i]);
+    if (keep < granted)
+        *retry_in_ms = retry_total > 0 ? retry_total : 1;
+    return got < 0 ? got : keep;
+}
+
 static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
 {
     struct worker *w = ctx;
@@ -206,6 +227,8 @@ static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
         return 0;
     }
     int granted = limiter_acquire(w->limiters[w->wiki], w->redis, want, leases, retry_in_ms);
+    if (granted > 0 && w->total != NULL)
+        granted = total_tokens(w, granted, leases, retry_in_ms);
     if (granted == WC_EFULL) /* the lease itself could not be written: the same wait */
         return 0;
     if (granted < 0) {
@@ -421,6 +444,7 @@ static void free_worker(struct worker *w)
         crawl_free(w->crawlers[i]);
         limiter_free(w->limiters[i]);
     }
+    limiter_free(w->total);
     gzip_writer_free(w->gz);
     wc_buf_free(&w->with_fields);
     mem_probe_destroy(&w->mem);
@@ -459,6 +483,12 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         /* Made now, not at the wiki's first job: a setting libcurl refuses stops the worker at
          * once, as it did with one wiki. */
         ok = ok && w.limiters[i] != NULL && crawler_of(&w, (int)i, &err) != NULL;
+    }
+    if (ok && cfg->total_rate > 0) {
+        /* tokens only (no cap): leases stay the wikis' own */
+        struct limiter_options topts = {cfg->total_rate, 0, lease_ms, 0, w.id, KEYS_ALL_WIKIS};
+        w.total = limiter_new(&topts);
+        ok = w.total != NULL;
     }
     w.gz = ok ? gzip_writer_new_learning() : NULL;
     if (w.gz == NULL) {

@@ -54,6 +54,7 @@ struct worker {
      * cfg->wikis, by index. A crawl run serves one wiki: w->wiki. */
     struct crawler *crawlers[WIKIS_MAX];
     struct limiter *limiters[WIKIS_MAX];
+    struct limiter *total; /* --total-rate: tokens for all wikis together; NULL without */
     int wiki;
     int running; /* inside crawl_run(): a chunk claimed now joins the run if of w->wiki */
     long long last_verdict_ms; /* clock_monotonic_ms() of the run's last verdict, or its start */

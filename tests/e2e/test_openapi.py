@@ -479,7 +479,7 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     c.check(http("GET", u("/metrics")), "/metrics", 200)
     wikis = c.check(http("GET", u("/v1/wikis")), "/v1/wikis", 200)
     assert wikis == {"wikis": [{"name": "default", "api_url": wiki.url, "rate": 50,
-                                "max_inflight": 16, "default": True}]}
+                                "max_inflight": 16, "default": True}], "total_rate": 0}
     c.check(http("HEAD", u("/v1/wikis")), "/v1/wikis", 200)
     spec_resp = http("GET", u("/openapi.yaml"))
     c.check(spec_resp, "/openapi.yaml", 200)

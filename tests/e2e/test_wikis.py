@@ -3,6 +3,7 @@ fleet-wide budget, a failing wiki holds up only its own jobs, and the cache keep
 The wikis are fake ones that serve different text for the same titles (--text-prefix)."""
 import json
 import subprocess
+import time
 
 import requests
 
@@ -156,3 +157,23 @@ def test_cli_submit_names_the_wiki_and_the_fields(service, redis_server, fakewik
     p = subprocess.run([BIN, "submit", "-", "--wiki", "fr", "--server", svc.url("")],
                        input=titles, capture_output=True, timeout=60)
     assert p.returncode != 0 and b"en, de" in p.stderr, p.stderr
+
+
+def test_total_rate_caps_all_wikis_together(service, redis_server, fakewiki):
+    """Each wiki without a rate of its own, --total-rate 10: the two wikis together see at most
+    10 requests a second (bounded from above only: a slow machine can only lower it)."""
+    en = fakewiki("--synthetic")
+    de = fakewiki("--synthetic")
+    svc = start(service, redis_server, [("en", en, ";rate=0"), ("de", de, ";rate=0")],
+                "--total-rate", "10", "--resolve-batch", "0", "--cache-ttl", "0")
+    assert requests.get(svc.url("/v1/wikis"), timeout=10).json()["total_rate"] == 10
+    began = time.monotonic()
+    jobs = [svc.submit({"titles": numbered_titles("Budget title", 30), "wiki": name}).json()["id"]
+            for name in ("en", "de")]
+    for job in jobs:
+        records_of(svc, job, 30)
+    elapsed = time.monotonic() - began
+    sent = en.stats()["requests"] + de.stats()["requests"]
+    assert sent == 60 and en.stats()["requests"] == 30
+    # a burst of one token, then 10 a second: 60 requests take at least 5.9 s
+    assert elapsed >= 5.5, (sent, elapsed)
