@@ -52,14 +52,14 @@ def spark_schema(fields=()):
     """The StructType (imports pyspark); with fields, the provenance fields a job asked for
     follow. Spark's JSON reader treats every field as nullable whatever the schema says; the
     flags matter for createDataFrame() and for documentation."""
-    from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
+    from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
-    provenance = {
-        "wiki": StructField("wiki", StringType(), False),
-        "revision_id": StructField("revision_id", LongType(), True),
-        "wikidata_id": StructField("wikidata_id", StringType(), True),
-        "touched": StructField("touched", StringType(), True),
-    }
+    def provenance(name):
+        if name == "revision_id":
+            from pyspark.sql.types import LongType
+            return StructField(name, LongType(), True)
+        return StructField(name, StringType(), name != "wiki")
+
     return StructType([
         StructField("page_id", StringType(), False),
         StructField("page_title", StringType(), False),
@@ -69,7 +69,7 @@ def spark_schema(fields=()):
         StructField("external_links", ArrayType(StringType(), False), False),
         StructField("sections", ArrayType(StringType(), False), False),
         StructField("redirects_page", StringType(), True),
-    ] + [provenance[name] for name, _, _ in fields_of(fields)[len(FIELDS):]])
+    ] + [provenance(name) for name, _, _ in fields_of(fields)[len(FIELDS):]])
 
 
 def _spark_type(kind):
