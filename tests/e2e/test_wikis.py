@@ -87,8 +87,9 @@ def test_jobs_name_wikis_each_within_its_own_cap_and_cache(service, redis_server
 def test_a_failing_wiki_slows_only_its_own_job(service, redis_server, fakewiki):
     good = fakewiki("--synthetic", "--text-prefix", "Good")
     bad = fakewiki("--synthetic", "--rate-503", "1.0", "--latency-ms", "1000")
+    # one worker: the good job can only get it if the failing wiki's run gives it up
     svc = start(service, redis_server, [("good", good, ""), ("bad", bad, ";inflight=2")],
-                "--concurrency", "4")
+                "--concurrency", "4", "--workers", "1")
     slow = svc.submit({"titles": numbered_titles("Slow title", 40), "wiki": "bad"}).json()["id"]
     # the failing wiki's chunks are claimed (and held) first
     wait_for(lambda: bad.stats()["requests"] >= 2, 60, "requests to the failing wiki")
@@ -98,6 +99,7 @@ def test_a_failing_wiki_slows_only_its_own_job(service, redis_server, fakewiki):
     # 40 titles x 5 attempts x 1 s, two at a time: the failing job is far from done
     assert svc.status(slow)["status"] in ("queued", "running"), svc.status(slow)
     assert bad.stats()["max_concurrent"] <= 2
+    assert "wiki_turn_over" in svc.log()
     requests.delete(svc.url("/v1/jobs/" + slow), timeout=10)
 
 
