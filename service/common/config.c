@@ -84,7 +84,7 @@ static const struct option_spec specs[] = {
      "maxlag sent with every request; -1 to not send it"},
     {"recycle-after", "WIKICRAWL_RECYCLE_AFTER", INT(recycle_after), "1000", 0, INT_MAX,
      FOR_WORKER | FOR_SERVE, "chunks a worker handles before it is replaced; 0 never"},
-    {"rate", "WIKICRAWL_RATE", INT(rate), "50", 0, 100000, FOR_WORKER | FOR_SERVE,
+    {"rate", "WIKICRAWL_RATE", INT(rate), "50", 0, 100000, FOR_API | FOR_WORKER | FOR_SERVE,
      "requests per second to the wiki for the whole fleet (all workers sharing the Redis); 0: "
      "no limit"},
     {"total-rate", "WIKICRAWL_TOTAL_RATE", INT(total_rate), "0", 0, 100000,
@@ -92,7 +92,7 @@ static const struct option_spec specs[] = {
      "requests per second to all the wikis of --wikis together, for the whole fleet (Wikimedia "
      "counts one client across its wikis), on top of each wiki's own rate; 0: no such cap"},
     {"max-inflight", "WIKICRAWL_MAX_INFLIGHT", INT(max_inflight), "16", 0, 100000,
-     FOR_WORKER | FOR_SERVE,
+     FOR_API | FOR_WORKER | FOR_SERVE,
      "requests in flight to the wiki for the whole fleet; 0: no cap (only --concurrency)"},
     {"cache-ttl", "WIKICRAWL_CACHE_TTL", LONG(cache_ttl), "604800", 0, 315360000,
      FOR_WORKER | FOR_SERVE,
