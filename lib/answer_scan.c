@@ -59,6 +59,8 @@ enum field {
     F_TO,
     F_PROP_NAME,
     F_PROP_DISAMBIGUATION,
+    F_REVID,
+    F_PROP_WIKIBASE_ITEM,
     F_ENTRY_KEY,
     F_ENTRY_ALT,
     F_ENTRY_SKIP,
@@ -483,6 +485,8 @@ static enum field field_of(enum role role, const struct list_entry *entry, const
         case 4:
             return key_is(key, len, "text") ? F_TEXT : F_NONE;
         case 5:
+            if (key_is(key, len, "revid"))
+                return F_REVID;
             return key_is(key, len, "links") ? F_LINKS : F_NONE;
         case 6:
             return key_is(key, len, "pageid") ? F_PAGEID : F_NONE;
@@ -512,6 +516,8 @@ static enum field field_of(enum role role, const struct list_entry *entry, const
     case ROLE_REDIRECT:
         return key_is(key, len, "to") ? F_TO : F_NONE;
     case ROLE_PROPS_OBJECT:
+        if (key_is(key, len, "wikibase_item"))
+            return F_PROP_WIKIBASE_ITEM;
         return key_is(key, len, "disambiguation") ? F_PROP_DISAMBIGUATION : F_NONE;
     case ROLE_PROP_ENTRY:
         return key_is(key, len, "name") ? F_PROP_NAME : F_NONE;
@@ -629,6 +635,16 @@ static int take_field(struct answer_scan *s, enum field field, void *target, con
         break;
     case F_PROP_DISAMBIGUATION:
         s->props_disambiguation = 1;
+        break;
+    case F_REVID:
+        if (v->type == V_INTEGER) {
+            s->revid_is_integer = 1;
+            s->revid = v->integer;
+        }
+        break;
+    case F_PROP_WIKIBASE_ITEM:
+        if (is_string)
+            s->wikibase_item = v->str;
         break;
     case F_ENTRY_KEY:
         if (is_string)

@@ -80,6 +80,9 @@ struct answer_scan {
     struct answer_str redirect_to;      /* parse "redirects"[0]["to"] */
     unsigned char props_disambiguation; /* properties {"disambiguation": any} or
                                            [{"name": "disambiguation"}] */
+    unsigned char revid_is_integer;     /* parse "revid" (with prop=revid) */
+    long long revid;
+    struct answer_str wikibase_item; /* formatversion 2 properties {"wikibase_item": "Q42"} */
 
     /* Scanner state. */
     const unsigned char *body;

@@ -22,7 +22,7 @@
  * RFC 3986 has it, whatever parser the wiki's front end uses. */
 #define FIXED_QUERY                                                                                \
     "action=parse&format=json&formatversion=2&redirects=1"                                         \
-    "&prop=text%7Ccategories%7Clinks%7Cexternallinks%7Csections%7Cproperties"                      \
+    "&prop=text%7Ccategories%7Clinks%7Cexternallinks%7Csections%7Cproperties%7Crevid"              \
     "&disablelimitreport=1&disableeditsection=1&disabletoc=1"
 
 /* CURLOPT_BUFFERSIZE of every transfer. */
@@ -502,7 +502,7 @@ static int fill_slots(struct run *r, struct wc_error *err)
 /* ---- verdicts -------------------------------------------------------------------------------- */
 
 int crawl_deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
-                  size_t payload_len, long fetch_ms)
+                  size_t payload_len, long fetch_ms, const struct wc_record *record)
 {
     struct crawl_result res = {
         .index = title,
@@ -512,6 +512,7 @@ int crawl_deliver(struct run *r, size_t title, enum wc_outcome outcome, const ch
         .payload_len = payload_len,
         .attempts = r->state[title].attempts,
         .fetch_ms = fetch_ms,
+        .record = record,
     };
     r->n_done++;
     return r->cb->on_result(r->cb->ctx, &res) != 0 ? WC_ESTOP : 0;
@@ -553,7 +554,8 @@ static int retry_or_fail(struct run *r, size_t title, const char *code, const ch
         return 0;
     if (crawl_error_payload(c, r->titles[title], WC_OUTCOME_FAILED, code, detail) != 0)
         return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
-    return crawl_deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, fetch_ms);
+    return crawl_deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len, fetch_ms,
+                         NULL);
 }
 
 /* A request ended: take its answer out of the slot and free the slot. */
@@ -598,7 +600,7 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
         if (crawl_error_payload(c, name, WC_OUTCOME_FAILED, v.code, v.detail) != 0)
             return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
         return crawl_deliver(r, title, WC_OUTCOME_FAILED, c->payload.data, c->payload.len,
-                             a->fetch_ms);
+                             a->fetch_ms, NULL);
     }
 
     struct mw_result res;
@@ -616,13 +618,16 @@ static int judge(struct run *r, struct answer *a, struct wc_error *err)
     if (res.outcome == WC_OUTCOME_OK) {
         wc_buf_reset(&c->payload);
         rc = record_json_append(&c->payload, record);
-        wc_record_free(record);
-        if (rc != 0)
+        if (rc != 0) {
+            wc_record_free(record);
             return wc_error_set(err, WC_ENOMEM, "out of memory writing a record");
+        }
     } else if (crawl_error_payload(c, name, res.outcome, res.code, res.detail) != 0) {
         return wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
     }
-    return crawl_deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms);
+    rc = crawl_deliver(r, title, res.outcome, c->payload.data, c->payload.len, a->fetch_ms, record);
+    wc_record_free(record);
+    return rc;
 }
 
 static int tick(struct run *r)

@@ -10,7 +10,7 @@
 
 /* Every request is
  *   GET <api_url>?action=parse&format=json&formatversion=2&redirects=1
- *       &prop=text|categories|links|externallinks|sections|properties
+ *       &prop=text|categories|links|externallinks|sections|properties|revid
  *       &disablelimitreport=1&disableeditsection=1&disabletoc=1[&maxlag=N]&page=<url-encoded title>
  * with the configured User-Agent and Accept-Encoding: gzip. The title is only ever a query
  * parameter: nothing a client submits can change the host or path.
@@ -67,6 +67,10 @@ struct crawl_result {
     size_t payload_len;
     int attempts;  /* parse requests made for this title: 0 when its batch's answer settled it */
     long fetch_ms; /* time of the last request */
+    /* WC_OUTCOME_OK from a parse: the record payload was made from, for what record_json leaves
+     * out (its revision_id and wikidata_id, lib/provenance.h). NULL otherwise. Valid during the
+     * call only. */
+    const struct wc_record *record;
 };
 
 /* Callbacks; any may be NULL but on_result. A non-zero return from on_result or on_tick stops the

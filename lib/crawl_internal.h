@@ -118,9 +118,10 @@ struct crawl_batch {
 
 /* Prototypes */
 
-/* crawl.c: hand the title its verdict (on_result). 0 or WC_ESTOP. */
+/* crawl.c: hand the title its verdict (on_result), with the record the payload was made from
+ * (OK only; NULL otherwise). 0 or WC_ESTOP. */
 int crawl_deliver(struct run *r, size_t title, enum wc_outcome outcome, const char *payload,
-                  size_t payload_len, long fetch_ms);
+                  size_t payload_len, long fetch_ms, const struct wc_record *record);
 
 /* crawl.c: the error line of a title without a record in c->payload. 0 or WC_ENOMEM. */
 int crawl_error_payload(struct crawler *c, const char *title, enum wc_outcome outcome,

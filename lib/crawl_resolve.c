@@ -279,7 +279,7 @@ static int settle(struct run *r, size_t batch, const struct mwquery_batch *answe
                 rc = wc_error_set(err, WC_ENOMEM, "out of memory writing a verdict");
             else
                 rc = crawl_deliver(r, titles[i], res->verdict.outcome, c->payload.data,
-                                   c->payload.len, 0);
+                                   c->payload.len, 0, NULL);
         } else {
             r->parse_queue[r->pq_tail++] = titles[i];
         }

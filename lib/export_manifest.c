@@ -7,6 +7,7 @@
 
 #include "json_write.h"
 #include "wc_error.h"
+#include "provenance.h"
 #include "record_json.h"
 
 #define TRY(expr)                                                                                  \
@@ -79,15 +80,19 @@ static int write_parts(struct wc_buf *out, const struct export_part_info *parts,
     return wc_buf_putc(out, ']');
 }
 
-int export_manifest_json(struct wc_buf *out, const char *job_id,
+int export_manifest_json(struct wc_buf *out, const char *job_id, unsigned provenance,
                          const struct export_part_info *parts, size_t n_parts,
                          const struct export_part_info *errors, size_t n_errors)
 {
     long long records = 0, error_records = 0, bytes = 0;
+    const char *fields[RECORD_JSON_N_FIELDS + 4];
+    memcpy(fields, record_json_fields, sizeof record_json_fields);
+    size_t n_fields =
+        RECORD_JSON_N_FIELDS + provenance_names(provenance, fields + RECORD_JSON_N_FIELDS);
     TRY(wc_buf_puts(out, "{\"job\":"));
     TRY(json_write_cstring(out, job_id));
     TRY(wc_buf_puts(out, ",\"format\":\"ndjson.gz\",\"fields\":"));
-    TRY(json_write_string_array(out, record_json_fields, RECORD_JSON_N_FIELDS));
+    TRY(json_write_string_array(out, fields, n_fields));
     TRY(wc_buf_puts(out, ",\"parts\":"));
     TRY(write_parts(out, parts, n_parts, &records, &bytes));
     TRY(wc_buf_puts(out, ",\"errors\":"));

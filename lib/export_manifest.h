@@ -45,9 +45,10 @@ int export_part_parse(const char *s, size_t len, struct export_part_info *info);
 int export_part_format(const struct export_part_info *info, struct wc_buf *out);
 
 /* Append _manifest.json: {"job","format","fields","parts":[{"name","records","bytes","sha256"}],
- * "errors":[...likewise...],"records","error_records","bytes"}. "fields" are the 8 keys of every
- * record, in order (record_json.h); the totals are the sums over the parts. 0 or WC_ENOMEM. */
-int export_manifest_json(struct wc_buf *out, const char *job_id,
+ * "errors":[...likewise...],"records","error_records","bytes"}. "fields" are the keys of every
+ * record, in order: the 8 (record_json.h), then the provenance the job asked for (provenance, a
+ * set of lib/provenance.h); the totals are the sums over the parts. 0 or WC_ENOMEM. */
+int export_manifest_json(struct wc_buf *out, const char *job_id, unsigned provenance,
                          const struct export_part_info *parts, size_t n_parts,
                          const struct export_part_info *errors, size_t n_errors);
 

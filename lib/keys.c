@@ -17,6 +17,8 @@ static const char *const limiter_part_names[KEYS_LIMITER_PARTS] = {
 };
 
 #define KEYS_CACHE_TITLE_PREFIX "wikicrawl:{cache}:p:"
+/* A wiki name has no ':' (lib/wikis.h), so "w:NAME:TITLE" never reads as another wiki's title. */
+#define KEYS_CACHE_WIKI_PREFIX "wikicrawl:{cache}:w:"
 
 static int fit(int n, size_t size)
 {
@@ -65,18 +67,29 @@ int keys_jobs_index(char *out, size_t size, const char *owner)
     return fit(snprintf(out, size, "wikicrawl:{queue}:jobs:%s", owner), size);
 }
 
-int keys_limiter(char *out, size_t size, enum keys_limiter_part part)
+/* The one wiki of a deployment with --wiki alone keeps the names it had before --wikis. */
+static bool is_default_wiki(const char *wiki)
+{
+    return wiki == NULL || strcmp(wiki, KEYS_DEFAULT_WIKI) == 0;
+}
+
+int keys_limiter(char *out, size_t size, const char *wiki, enum keys_limiter_part part)
 {
     if ((unsigned)part >= KEYS_LIMITER_PARTS)
         return WC_EINVAL;
-    return keys_queue(out, size, limiter_part_names[part]);
+    if (is_default_wiki(wiki))
+        return keys_queue(out, size, limiter_part_names[part]);
+    return fit(snprintf(out, size, "wikicrawl:{queue}:%s:%s", limiter_part_names[part], wiki),
+               size);
 }
 
-int keys_cache_title(struct wc_buf *out, const char *title, size_t len)
+int keys_cache_title(struct wc_buf *out, const char *wiki, const char *title, size_t len)
 {
     wc_buf_reset(out);
-    if (wc_buf_append(out, KEYS_CACHE_TITLE_PREFIX, sizeof KEYS_CACHE_TITLE_PREFIX - 1) != 0 ||
-        wc_buf_append(out, title, len) != 0) {
+    int rc = is_default_wiki(wiki)
+                 ? wc_buf_append(out, KEYS_CACHE_TITLE_PREFIX, sizeof KEYS_CACHE_TITLE_PREFIX - 1)
+                 : wc_buf_printf(out, KEYS_CACHE_WIKI_PREFIX "%s:", wiki);
+    if (rc != 0 || wc_buf_append(out, title, len) != 0) {
         wc_buf_reset(out);
         return WC_ENOMEM;
     }

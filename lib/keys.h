@@ -37,8 +37,14 @@
  *   wikicrawl:{queue}:inflight             ZSET   lease id -> expiry (ms): the fleet's leases
  *   wikicrawl:{queue}:waiting              ZSET   worker refused for the cap -> leases it holds
  *   wikicrawl:{queue}:waiting_until        ZSET   worker refused for the cap -> entry lapses (ms)
- *   wikicrawl:{cache}:p:TITLE              STRING "OUTCOME\nJOBID\nORDINAL": where the line of a
- *                                                 title crawled recently is (see cache.c)
+ *                                                 These four are the budget of the wiki named
+ *                                                 "default"; another wiki's end in ":WIKI"
+ *                                                 (wikicrawl:{queue}:inflight:de, ...), and
+ *                                                 --total-rate's bucket is limiter:ALL.
+ *   wikicrawl:{cache}:p:TITLE              STRING "OUTCOME\nJOBID\nORDINAL\nFP": where the line of
+ *                                                 a title crawled recently is (see cache.c), on
+ *                                                 the wiki "default"
+ *   wikicrawl:{cache}:w:WIKI:TITLE         STRING the same for a title of another wiki
  *   wikicrawl:{JOBID}:job                  HASH   status, counters, timestamps
  *   wikicrawl:{JOBID}:chunks               HASH   seq -> chunk body (deleted once done)
  *   wikicrawl:{JOBID}:seen                 SET    valid titles seen while the upload streams
@@ -118,14 +124,24 @@ int keys_owner_jobs(char *out, size_t size, const char *owner);
  * key's owner tag, "" without access control). Returns the length, or WC_ELIMIT. */
 int keys_jobs_index(char *out, size_t size, const char *owner);
 
-/* One key of the fleet's request budget. Returns its length, WC_EINVAL for an unknown part, or
- * WC_ELIMIT. */
-int keys_limiter(char *out, size_t size, enum keys_limiter_part part);
+/* The name of the wiki whose keys keep the names they had before there were several (lib/wikis.h,
+ * WIKI_DEFAULT_NAME). */
+#define KEYS_DEFAULT_WIKI "default"
 
-/* Replace out's contents with "wikicrawl:{cache}:p:TITLE", title[0..len) taken as bytes (titles
- * may be longer than KEYS_MAX allows, hence a growable buffer: reset and reused per title). 0 or
- * WC_ENOMEM (out is then empty). */
-int keys_cache_title(struct wc_buf *out, const char *title, size_t len);
+/* The budget name of --total-rate, the fleet's requests to all wikis together: upper case, so
+ * never a wiki's name (lib/wikis.h). */
+#define KEYS_ALL_WIKIS "ALL"
+
+/* One key of the fleet's request budget for one wiki (wiki: a name of lib/wikis.h; NULL or
+ * "default": the names without a suffix). Returns its length, WC_EINVAL for an unknown part, or
+ * WC_ELIMIT. */
+int keys_limiter(char *out, size_t size, const char *wiki, enum keys_limiter_part part);
+
+/* Replace out's contents with the cache key of a title of one wiki: "wikicrawl:{cache}:p:TITLE"
+ * for the wiki "default" (or NULL), "wikicrawl:{cache}:w:WIKI:TITLE" for another, title[0..len)
+ * taken as bytes (titles may be longer than KEYS_MAX allows, hence a growable buffer: reset and
+ * reused per title). 0 or WC_ENOMEM (out is then empty). */
+int keys_cache_title(struct wc_buf *out, const char *wiki, const char *title, size_t len);
 
 /* The prefix every processing list starts with, for scripts that build those names. */
 #define KEYS_PROCESSING_PREFIX "wikicrawl:{queue}:processing:"

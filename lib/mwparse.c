@@ -235,6 +235,14 @@ static int build_record(struct html_text *x, json_t *root, json_t *parse, const 
         goto out;
     json_t *redirects = json_object_get(parse, "redirects");
     r->redirects_page = json_string_value(json_object_get(json_array_get(redirects, 0), "to"));
+    json_t *revid = json_object_get(parse, "revid");
+    if (json_is_integer(revid))
+        r->revision_id = json_integer_value(revid);
+    /* formatversion 2, as the crawler asks: properties is {"name": value} */
+    json_t *item = json_object_get(json_object_get(parse, "properties"), "wikibase_item");
+    if (json_is_string(item) && json_string_length(item) <= RECORD_WIKIDATA_ID_MAX &&
+        strlen(json_string_value(item)) == json_string_length(item))
+        memcpy(r->wikidata_id, json_string_value(item), json_string_length(item) + 1);
     r->answer = json_incref(root);
     set_result(res, WC_OUTCOME_OK, NULL, NULL);
     *out = r;
@@ -416,6 +424,13 @@ static int build_scanned_record(struct html_text *x, const struct answer_scan *s
     if (s->redirect_to.present) {
         r->redirects_page = block;
         answer_scan_decode(s, s->redirect_to, block);
+    }
+    if (s->revid_is_integer)
+        r->revision_id = s->revid;
+    if (s->wikibase_item.present && s->wikibase_item.len <= RECORD_WIKIDATA_ID_MAX) {
+        size_t n = answer_scan_decode(s, s->wikibase_item, r->wikidata_id);
+        if (strlen(r->wikidata_id) != n) /* a NUL inside: not an id */
+            r->wikidata_id[0] = '\0';
     }
     set_result(res, WC_OUTCOME_OK, NULL, NULL);
     *out = r;

@@ -7,6 +7,9 @@
 #include <jansson.h>
 
 /* A list of borrowed strings. items is owned by the struct; the strings are not. */
+/* The longest wikibase_item kept ("Q" and a number: Q123456789012 is far beyond Wikidata). */
+#define RECORD_WIKIDATA_ID_MAX 31
+
 struct wc_strv {
     const char **items;
     size_t n;
@@ -31,6 +34,11 @@ struct wc_record {
     struct wc_strv external_links;
     struct wc_strv sections;
     const char *redirects_page; /* NULL when the submitted title was not a redirect */
+    /* Provenance, not part of the 8 fields (record_json leaves them out; lib/provenance.h adds
+     * them to the records of jobs that ask): the answer's parse.revid (0: none) and its
+     * properties.wikibase_item ("" when absent, or longer than a Wikidata id can be). */
+    long long revision_id;
+    char wikidata_id[RECORD_WIKIDATA_ID_MAX + 1];
     json_t *answer;
     char *strings;
 };

@@ -53,7 +53,7 @@ def verify(folder):
     return manifest
 
 
-def run_spark(location, out, allow_incomplete):
+def run_spark(location, out, allow_incomplete, fields=()):
     from pyspark.sql import SparkSession  # imported here: verify() works without pyspark
     from wikicrawl_schema import spark_schema
 
@@ -68,7 +68,7 @@ def run_spark(location, out, allow_incomplete):
         fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
         if not fs.exists(path):
             raise IncompleteExport("%s has no _SUCCESS: the export is not finished" % location)
-    pages = spark.read.schema(spark_schema()).json(location + "part-*.ndjson.gz")
+    pages = spark.read.schema(spark_schema(fields)).json(location + "part-*.ndjson.gz")
     if out:
         pages.write.mode("overwrite").parquet(out)
     else:
@@ -82,9 +82,13 @@ def main(argv=None):
     p.add_argument("--out", help="write the records there as Parquet (default: show a few)")
     p.add_argument("--allow-incomplete", action="store_true",
                    help="read the parts even without _SUCCESS")
+    p.add_argument("--fields", default="",
+                   help="the provenance fields of the job (its _manifest.json's \"fields\"), "
+                        "comma-separated, e.g. wiki,revision_id")
     args = p.parse_args(argv)
     try:
-        run_spark(args.location, args.out, args.allow_incomplete)
+        run_spark(args.location, args.out, args.allow_incomplete,
+                  [f for f in args.fields.split(",") if f])
     except IncompleteExport as e:
         print("read_export: %s" % e, file=sys.stderr)
         return 1

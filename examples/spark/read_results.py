@@ -231,7 +231,8 @@ def run_spark(args):
         raise JobCancelled("job %s was cancelled; --allow-cancelled reads what it wrote"
                            % args.job_id)
     spark = SparkSession.builder.appName("wikicrawl-" + args.job_id).getOrCreate()
-    schema = spark_schema() if args.what == "results" else None
+    fields = [f for f in args.fields.split(",") if f]
+    schema = spark_schema(fields) if args.what == "results" else None
     reader = spark.read.schema(schema) if schema is not None else spark.read
     if args.mode == "partitions":
         total = st["pages"] if args.what == "results" else (
@@ -268,6 +269,9 @@ def main(argv=None):
     p.add_argument("--records-per-file", type=int, default=100000)
     p.add_argument("--allow-cancelled", action="store_true")
     p.add_argument("--out", help="write the DataFrame here as Parquet")
+    p.add_argument("--fields", default="",
+                   help="the provenance fields the job was submitted with (its status's "
+                        "\"fields\"), comma-separated, e.g. wiki,revision_id")
     return run_spark(p.parse_args(argv))
 
 

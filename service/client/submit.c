@@ -17,8 +17,9 @@
 
 static const struct client_usage submit_usage = {
     "usage: wikicrawl submit FILE|- [--format text|idtitle|json] [--wait] [-o FILE]\n"
-    "                        [--label L]... [--priority P] [--export SINK --export-prefix P\n"
-    "                        [--keep redis|export]] [--server URL]\n"
+    "                        [--label L]... [--priority P] [--wiki NAME] [--fields F,...]\n"
+    "                        [--export SINK --export-prefix P [--keep redis|export]]\n"
+    "                        [--server URL]\n"
     "\n"
     "Uploads the titles in FILE (- reads stdin) as a new job and prints its id on stdout. The\n"
     "file is streamed (chunked transfer encoding), never read whole, so it may be of any size.\n"
@@ -36,6 +37,10 @@ static const struct client_usage submit_usage = {
     "  --label L            a label for the job (repeat for more: at most 10 of 1 to 64 bytes);\n"
     "                       `wikicrawl list --label L` finds it\n"
     "  --priority P         high, normal (default) or low\n"
+    "  --wiki NAME          the wiki to crawl, one of the server's (GET /v1/wikis; the first\n"
+    "                       by default)\n"
+    "  --fields F,...       provenance after the 8 record fields, in the order wiki,\n"
+    "                       revision_id, wikidata_id, touched (any of them)\n"
     "  --export SINK        write the job's records, as it runs, to the server's sink SINK (dir\n"
     "                       or s3) under --export-prefix P/JOB_ID/ (docs/export.md); with --wait\n"
     "                       the export is followed to its end too and its location printed\n"
@@ -57,6 +62,7 @@ struct submit_args {
     const char *server;
     const char *idempotency_key;
     const char *priority;
+    const char *wiki, *fields;
     const char *export_to, *export_prefix, *keep;
     const char *labels[SUBMIT_MAX_LABELS];
     int n_labels;
@@ -78,7 +84,9 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
         OPT_PRIORITY,
         OPT_EXPORT,
         OPT_EXPORT_PREFIX,
-        OPT_KEEP
+        OPT_KEEP,
+        OPT_WIKI,
+        OPT_FIELDS
     };
     static const struct option options[] = {
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -93,6 +101,8 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
         {"export", required_argument, NULL, OPT_EXPORT},
         {"export-prefix", required_argument, NULL, OPT_EXPORT_PREFIX},
         {"keep", required_argument, NULL, OPT_KEEP},
+        {"wiki", required_argument, NULL, OPT_WIKI},
+        {"fields", required_argument, NULL, OPT_FIELDS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -134,6 +144,12 @@ static int submit_parse(int argc, char **argv, struct submit_args *o)
             break;
         case OPT_PRIORITY:
             o->priority = optarg;
+            break;
+        case OPT_WIKI:
+            o->wiki = optarg;
+            break;
+        case OPT_FIELDS:
+            o->fields = optarg;
             break;
         case OPT_EXPORT:
             o->export_to = optarg;
@@ -304,6 +320,11 @@ int cmd_submit(int argc, char **argv)
         path_rc = client_query_add(&path, "label", o.labels[i]);
     if (path_rc == 0 && o.priority)
         path_rc = client_query_add(&path, "priority", o.priority);
+    /* the server checks both too (422 with the names allowed) */
+    if (path_rc == 0 && o.wiki)
+        path_rc = client_query_add(&path, "wiki", o.wiki);
+    if (path_rc == 0 && o.fields)
+        path_rc = client_query_add(&path, "fields", o.fields);
     if (path_rc == 0 && o.export_to)
         path_rc = client_query_add(&path, "export", o.export_to);
     if (path_rc == 0 && o.export_prefix)

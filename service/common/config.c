@@ -1,6 +1,7 @@
 /* config.c - settings of the service processes: flags, WIKICRAWL_* environment, defaults */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
@@ -49,7 +50,13 @@ static const struct option_spec specs[] = {
     {"workers", "WIKICRAWL_WORKERS", INT(workers), "0", 0, 1024, FOR_WORKER | FOR_SERVE,
      "worker processes; 0 means one per CPU"},
     {"wiki", "WIKICRAWL_WIKI", STR(wiki), "https://en.wikipedia.org/w/api.php", 0, 0,
-     FOR_WORKER | FOR_SERVE | FOR_FETCH, "MediaWiki api.php URL (server configuration only)"},
+     FOR_API | FOR_WORKER | FOR_SERVE | FOR_FETCH,
+     "MediaWiki api.php URL (server configuration only): the one wiki, named default, when "
+     "--wikis is not set"},
+    {"wikis", "WIKICRAWL_WIKIS", STR(wikis_spec), "", 0, 0, FOR_API | FOR_WORKER | FOR_SERVE,
+     "wikis jobs may name: NAME=API_URL[;rate=N;inflight=N] entries separated by commas, or the "
+     "path of a file of them, one per line (# comments); the first is the default; rate and "
+     "inflight default to --rate and --max-inflight; empty: --wiki alone"},
     {"chunk-size", "WIKICRAWL_CHUNK_SIZE", INT(chunk_size), "50", 1, 1000, FOR_API | FOR_SERVE,
      "default titles per chunk (a job may ask for 1..1000)"},
     {"result-ttl", "WIKICRAWL_RESULT_TTL", LONG(result_ttl), "604800", 60, 315360000, FOR_ALL,
@@ -77,11 +84,15 @@ static const struct option_spec specs[] = {
      "maxlag sent with every request; -1 to not send it"},
     {"recycle-after", "WIKICRAWL_RECYCLE_AFTER", INT(recycle_after), "1000", 0, INT_MAX,
      FOR_WORKER | FOR_SERVE, "chunks a worker handles before it is replaced; 0 never"},
-    {"rate", "WIKICRAWL_RATE", INT(rate), "50", 0, 100000, FOR_WORKER | FOR_SERVE,
+    {"rate", "WIKICRAWL_RATE", INT(rate), "50", 0, 100000, FOR_API | FOR_WORKER | FOR_SERVE,
      "requests per second to the wiki for the whole fleet (all workers sharing the Redis); 0: "
      "no limit"},
+    {"total-rate", "WIKICRAWL_TOTAL_RATE", INT(total_rate), "0", 0, 100000,
+     FOR_API | FOR_WORKER | FOR_SERVE,
+     "requests per second to all the wikis of --wikis together, for the whole fleet (Wikimedia "
+     "counts one client across its wikis), on top of each wiki's own rate; 0: no such cap"},
     {"max-inflight", "WIKICRAWL_MAX_INFLIGHT", INT(max_inflight), "16", 0, 100000,
-     FOR_WORKER | FOR_SERVE,
+     FOR_API | FOR_WORKER | FOR_SERVE,
      "requests in flight to the wiki for the whole fleet; 0: no cap (only --concurrency)"},
     {"cache-ttl", "WIKICRAWL_CACHE_TTL", LONG(cache_ttl), "604800", 0, 315360000,
      FOR_WORKER | FOR_SERVE,
@@ -216,6 +227,41 @@ static int set_value(struct wc_config *cfg, const struct option_spec *s, const c
     return 0;
 }
 
+/* The wikis of --wikis (a list, or the path of a file of one: a list has '='), or --wiki alone,
+ * named WIKI_DEFAULT_NAME, with --rate and --max-inflight as its budget. */
+static int load_wikis(struct wc_config *cfg, struct wc_error *err)
+{
+    const char *spec = cfg->wikis_spec;
+    if (spec[0] == '\0') {
+        struct wiki *wk = &cfg->wikis.wiki[0];
+        cfg->wikis.n = 1;
+        snprintf(wk->name, sizeof wk->name, "%s", WIKI_DEFAULT_NAME);
+        snprintf(wk->api_url, sizeof wk->api_url, "%s", cfg->wiki);
+        wk->rate = cfg->rate;
+        wk->inflight = cfg->max_inflight;
+        return 0;
+    }
+    char file_text[sizeof cfg->wikis_spec];
+    if (strchr(spec, '=') == NULL) {
+        FILE *f = fopen(spec, "r");
+        if (f == NULL)
+            return wc_error_set(err, WC_EINVAL, "--wikis: cannot read %s: %s", spec,
+                                strerror(errno));
+        size_t n = fread(file_text, 1, sizeof file_text, f);
+        int bad = ferror(f) || n == sizeof file_text;
+        fclose(f);
+        if (bad)
+            return wc_error_set(err, WC_EINVAL, "--wikis: %s is unreadable or over %zu bytes", spec,
+                                sizeof file_text - 1);
+        file_text[n] = '\0';
+        spec = file_text;
+    }
+    struct wc_error why = {0};
+    if (wikis_parse(&cfg->wikis, spec, strlen(spec), cfg->rate, cfg->max_inflight, &why) != 0)
+        return wc_error_set(err, WC_EINVAL, "--wikis: %s", why.message);
+    return 0;
+}
+
 int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **argv,
                  struct wc_error *err)
 {
@@ -262,7 +308,7 @@ int config_parse(struct wc_config *cfg, enum config_role role, int argc, char **
     }
     if (cfg->redis[0] == '\0' && role != CONFIG_SERVE)
         snprintf(cfg->redis, sizeof cfg->redis, "redis://127.0.0.1:6379/0");
-    return 0;
+    return load_wikis(cfg, err);
 }
 
 int config_load(struct wc_config *cfg, enum config_role role, int argc, char **argv)

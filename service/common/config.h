@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "wc_error.h"
+#include "wikis.h"
 
 /* What the workers (and `wikicrawl fetch`) send unless told otherwise: the project and where to
  * reach it, as Wikimedia's User-Agent policy asks. Operators should name their own contact. */
@@ -42,6 +43,7 @@ struct wc_config {
     char log_level[16];         /* --log-level debug|info|warn|error, lower case (info) */
     int rate;                   /* --rate fleet-wide requests/s (50; 0 = unlimited) */
     int max_inflight;           /* --max-inflight fleet-wide requests in flight (16; 0 = no cap) */
+    int total_rate;             /* --total-rate requests/s to all wikis together (0 = no cap) */
     char api_keys[1024];        /* --api-keys FILE: one key per line; "" = no access control */
     int max_jobs_per_key;       /* --max-jobs-per-key unfinished jobs per API key (0 = no limit) */
     long cache_ttl;             /* --cache-ttl seconds a cache entry is kept (604800; 0 = off) */
@@ -53,6 +55,10 @@ struct wc_config {
     char s3_bucket[256];        /* --s3-bucket: enables the export sink "s3" ("" = off) */
     char s3_endpoint[1024];     /* --s3-endpoint ("" = AWS's endpoint of --s3-region) */
     char s3_region[64];         /* --s3-region (us-east-1) */
+    char wikis_spec[8192];      /* --wikis: the list, or the path of a file of it ("" = --wiki) */
+    /* The wikis a job may name, read from --wikis (or --wiki alone, named "default"), with their
+     * budgets: never "" (config_parse() fills it). */
+    struct wikis wikis;
 };
 
 /* Which command reads the settings: the flags that apply differ. */

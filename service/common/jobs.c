@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "export_request.h"
 #include "json_write.h"
+#include "provenance.h"
 #include "num.h"
 #include "queue.h"
 #include "rconn.h"
@@ -52,7 +53,8 @@ static const struct job_field job_fields[] = {
     LL_FIELD(finished),       LL_FIELD(chunk_size), STRING_FIELD(owner),
     LL_FIELD(n_results),      LL_FIELD(n_errors),   STRING_FIELD(labels),
     STRING_FIELD(priority),   LL_FIELD(committed),  LL_FIELD(requests_parse),
-    LL_FIELD(requests_query), STRING_FIELD(idem),
+    LL_FIELD(requests_query), STRING_FIELD(idem),   STRING_FIELD(wiki),
+    STRING_FIELD(fields),
 };
 /* A job's export (docs/export.md): the front end's request, then the exporter's state. Read with
  * the fields above, in the same HMGET. */
@@ -186,6 +188,19 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
         rc = wc_buf_printf(out, ",\"labels\":%s,\"priority\":\"%s\"",
                            s->labels[0] ? s->labels : "[]",
                            s->priority[0] ? s->priority : JOB_PRIORITY_NORMAL);
+    /* null: a job from before --wikis, crawled from the first wiki */
+    if (rc == 0)
+        rc = wc_buf_puts(out, ",\"wiki\":");
+    if (rc == 0)
+        rc = json_write_cstring(out, s->wiki[0] ? s->wiki : NULL);
+    /* provenance_list()'s form, written by the front end */
+    unsigned fields = 0;
+    if (rc == 0 && provenance_parse_list(s->fields, strlen(s->fields), &fields, NULL) != 0)
+        fields = 0;
+    if (rc == 0)
+        rc = wc_buf_puts(out, ",\"fields\":");
+    if (rc == 0)
+        rc = provenance_json(fields, out);
     if (rc == 0 && s->export_to[0])
         rc = write_export(out, s);
     if (rc == 0)

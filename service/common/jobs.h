@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "export_layout.h"
 #include "job_options.h"
+#include "wikis.h"
 #include "keys.h"
 #include "wc_error.h"
 
@@ -56,6 +57,8 @@ struct job_status {
     char owner[65];                       /* API key owner tag, "" when access control is off */
     char labels[JOB_LABELS_JSON_MAX + 1]; /* job_labels_json()'s form; "" for a job without */
     char priority[8];                     /* JOB_PRIORITY_*; "" for a job from before them */
+    char wiki[WIKI_NAME_MAX + 1];         /* its wiki's name (lib/wikis.h); "" for one before */
+    char fields[64];                      /* provenance_list()'s form; "" for none */
     long long expires;   /* ms since the epoch when Redis drops the job (its key's TTL); 0 when
                             it does not expire (an upload or a job not finished yet) */
     long long committed; /* 1 once every chunk of it is queued (jobs_committed.lua) */
@@ -92,8 +95,9 @@ int jobs_get_field(redisContext *c, const char *id, const char *field, char *out
                    struct wc_error *err);
 
 /* The status as the API shows it: {"id","status","titles",...,"created","started","finished",
- * "expires_at","labels","priority"}, and "export":{"to","location","state","parts","records",
- * "error"} for a job that asked for one. */
+ * "expires_at","labels","priority","wiki","fields"} (wiki null for a job from before --wikis;
+ * fields the provenance its records carry, lib/provenance.h), and
+ * "export":{"to","location","state","parts","records", "error"} for a job that asked for one. */
 int jobs_status_json(const struct job_status *s, struct wc_buf *out);
 
 /* Free every key of a finished or cancelled job at once, and its entries in the owner's index

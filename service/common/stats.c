@@ -1,5 +1,6 @@
 /* stats.c - fleet statistics: the stats hash's field names, written and exposed (see stats.h) */
 #include "stats.h"
+#include "wikis.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +74,9 @@ static const enum field counter_field[STATS_COUNTERS] = {
 /* The histogram: its fields are NAME_bucket|le="X", NAME_sum and NAME_count. */
 #define HISTOGRAM "fetch_seconds"
 #define HISTOGRAM_HELP "Time of the last request of each title, in seconds."
+/* The counters by wiki: fields WIKI_REQUESTS|WIKI and WIKI_PAGES|WIKI|OUTCOME. */
+#define WIKI_REQUESTS "wiki_requests"
+#define WIKI_PAGES "wiki_pages"
 
 /* The field of bucket b (b == STATS_N_BUCKETS: +Inf), the same spelling for writer and reader. */
 static void bucket_field(char *field, size_t size, size_t b)
@@ -111,7 +115,7 @@ static int batch_add(struct wc_buf *batch, int *n, const char *fmt, ...)
 }
 
 int stats_append_chunk(redisContext *c, const char *key, const struct stats_chunk *s,
-                       int chunk_finished)
+                       int chunk_finished, const char *wiki)
 {
     /* The commands are formatted into one batch and handed to hiredis in one append, so that
      * the MULTI is never queued without its EXEC. */
@@ -123,6 +127,14 @@ int stats_append_chunk(redisContext *c, const char *key, const struct stats_chun
                            s->outcomes[o]);
     if (rc == 0 && chunk_finished)
         rc = batch_add(&batch, &n, "HINCRBY %s %s 1", key, counters[FIELD_CHUNKS_DONE].field);
+    /* the same by wiki: a wiki name has no '|' or blank (lib/wikis.h) */
+    for (int o = 0; rc == 0 && o < WC_OUTCOME_COUNT; o++)
+        if (s->outcomes[o])
+            rc = batch_add(&batch, &n, "HINCRBY %s " WIKI_PAGES "|%s|%s %lld", key, wiki,
+                           wc_outcome_name((enum wc_outcome)o), s->outcomes[o]);
+    if (rc == 0 && s->requests_parse + s->requests_query)
+        rc = batch_add(&batch, &n, "HINCRBY %s " WIKI_REQUESTS "|%s %lld", key, wiki,
+                       s->requests_parse + s->requests_query);
     const long long counts[] = {s->requests_parse + s->requests_query, s->requests_parse,
                                 s->requests_query, s->cache_hits};
     for (int f = 0; rc == 0 && f < 4; f++)
@@ -228,6 +240,51 @@ static int format_gauges(struct wc_buf *out, const struct stats_gauges *g)
     return rc;
 }
 
+/* The value of a field by wiki, or NULL when it is not a number. */
+static const char *number_or_null(const char *value)
+{
+    char *end = NULL;
+    (void)strtod(value, &end);
+    if (end != value && *end == '\0' && strspn(value, "+-.0123456789eE") == strlen(value))
+        return value;
+    return NULL;
+}
+
+/* wiki_requests|WIKI and wiki_pages|WIKI|OUTCOME as labelled series, in the hash's order. A
+ * field whose wiki or outcome is not one (another version's, or damaged) is skipped: it cannot
+ * break the exposition. */
+static int format_by_wiki(struct wc_buf *out, const char *const *kv, size_t n_kv)
+{
+    static const char requests[] = WIKI_REQUESTS "|", pages[] = WIKI_PAGES "|";
+    int rc = format_family(out, WIKI_REQUESTS "_total", "counter",
+                           "HTTP requests to the wiki, retries included, by wiki.");
+    for (size_t i = 0; rc == 0 && i + 1 < n_kv; i += 2) {
+        if (strncmp(kv[i], requests, sizeof requests - 1) != 0)
+            continue;
+        const char *wiki = kv[i] + sizeof requests - 1;
+        const char *value = number_or_null(kv[i + 1]);
+        if (value != NULL && wikis_name_valid(wiki, strlen(wiki)))
+            rc = wc_buf_printf(out, METRIC_PREFIX WIKI_REQUESTS "_total{wiki=\"%s\"} %s\n", wiki,
+                               value);
+    }
+    if (rc == 0)
+        rc = format_family(out, WIKI_PAGES "_total", "counter", "Titles by wiki and outcome.");
+    for (size_t i = 0; rc == 0 && i + 1 < n_kv; i += 2) {
+        if (strncmp(kv[i], pages, sizeof pages - 1) != 0)
+            continue;
+        const char *wiki = kv[i] + sizeof pages - 1;
+        const char *bar = strchr(wiki, '|');
+        const char *value = number_or_null(kv[i + 1]);
+        if (bar == NULL || value == NULL || !wikis_name_valid(wiki, (size_t)(bar - wiki)) ||
+            wc_outcome_from_name(bar + 1, strlen(bar + 1)) < 0)
+            continue;
+        rc =
+            wc_buf_printf(out, METRIC_PREFIX WIKI_PAGES "_total{wiki=\"%.*s\",outcome=\"%s\"} %s\n",
+                          (int)(bar - wiki), wiki, bar + 1, value);
+    }
+    return rc;
+}
+
 static int format_histogram(struct wc_buf *out, const char *const *kv, size_t n_kv)
 {
     int rc = format_family(out, HISTOGRAM, "histogram", HISTOGRAM_HELP);
@@ -259,6 +316,8 @@ int stats_format(struct wc_buf *out, const struct stats_gauges *gauges, const ch
             rc = wc_buf_printf(out, METRIC_PREFIX "%s %s\n", name,
                                value_of(kv, n_kv, counters[f].field));
     }
+    if (rc == 0)
+        rc = format_by_wiki(out, kv, n_kv);
     if (rc == 0)
         rc = format_histogram(out, kv, n_kv);
     return rc;

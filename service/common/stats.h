@@ -19,6 +19,9 @@
  *   NAME                          counter    -> wikicrawl_NAME_total VALUE
  *   fetch_seconds_bucket|le="X"   histogram  -> wikicrawl_fetch_seconds_bucket{le="X"} VALUE
  *   fetch_seconds_sum, _count                -> wikicrawl_fetch_seconds_sum, _count
+ *   wiki_requests|WIKI            counter    -> wikicrawl_wiki_requests_total{wiki="WIKI"} VALUE
+ *   wiki_pages|WIKI|OUTCOME       counter    -> wikicrawl_wiki_pages_total{wiki="WIKI",
+ *                                                                          outcome="OUTCOME"}
  *
  * Counters: jobs_submitted, jobs_done, chunks_done, pages_ok, pages_disambiguation,
  * pages_missing, pages_invalid, pages_failed, pages_retryable, requests, requests_parse,
@@ -28,7 +31,8 @@
  * bucket above a wider one, or le="+Inf" apart from _count.
  *
  * The exposition is Prometheus text format 0.0.4 as `promtool check metrics` accepts it: the
- * families in a fixed order (the two gauges, the counters in the order above, the histogram),
+ * families in a fixed order (the gauges, the counters in the order above, the two families by
+ * wiki (a series per wiki and outcome counted so far, none before), the histogram),
  * each with its # HELP and # TYPE, every known family and bucket present (0 until first counted).
  * Fields of the hash this table does not know (another version of wikicrawl sharing the Redis)
  * are skipped, as are values that are not numbers: they cannot break the exposition. */
@@ -73,11 +77,12 @@ struct stats_gauges {
 void stats_count_fetch(struct stats_chunk *s, long fetch_ms);
 
 /* Append (pipeline, without reading the replies) a MULTI, the HINCRBY/HINCRBYFLOAT commands that
- * add s to the hash at key, plus chunks_done when chunk_finished, and an EXEC. Counters at zero
+ * add s to the hash at key (its requests and pages also by wiki, the name of the chunk's wiki:
+ * lib/wikis.h), plus chunks_done when chunk_finished, and an EXEC. Counters at zero
  * are not sent; nothing at all when every one is. Returns how many commands were appended (all or
  * none: 0 when out of memory): the caller reads that many replies (stats_read_replies()). */
 int stats_append_chunk(redisContext *c, const char *key, const struct stats_chunk *s,
-                       int chunk_finished);
+                       int chunk_finished, const char *wiki);
 
 /* Append HINCRBY key COUNTER 1. Returns how many commands were appended (1, or 0 when out of
  * memory or for an unknown counter). */

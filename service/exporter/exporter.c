@@ -4,6 +4,7 @@
 #include "export_buffer.h"
 #include "export_manifest.h"
 #include "export_request.h"
+#include "provenance.h"
 #include "export_sink.h"
 #include "clock.h"
 #include "common/jobs.h"
@@ -285,8 +286,12 @@ static int export_finish(struct exporter *ex, struct export_job *j, long long pa
         rc = read_parts(ex, j, "part", parts, all, err);
     if (rc == 0)
         rc = read_parts(ex, j, "errors", error_parts, all + parts, err);
-    if (rc == 0 && export_manifest_json(&manifest, j->st.id, all, (size_t)parts, all + parts,
-                                        (size_t)error_parts) != 0)
+    /* the provenance the job's records carry (the front end wrote provenance_list()'s form) */
+    unsigned provenance = 0;
+    if (provenance_parse_list(j->st.fields, strlen(j->st.fields), &provenance, NULL) != 0)
+        provenance = 0;
+    if (rc == 0 && export_manifest_json(&manifest, j->st.id, provenance, all, (size_t)parts,
+                                        all + parts, (size_t)error_parts) != 0)
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");
     if (rc == 0)
         rc = write_object(ex, j, EXPORT_OBJECT_MANIFEST, 0, NULL, 0, 0, manifest.data, manifest.len,

@@ -90,6 +90,8 @@ static enum MHD_Result route(struct api_server *srv, struct MHD_Connection *c, s
             return respond_method_not_allowed(c, "GET, HEAD");
         return respond(c, MHD_HTTP_OK, "application/yaml", OPENAPI_YAML, OPENAPI_YAML_LEN, NULL);
     }
+    if (strcmp(url, "/v1/wikis") == 0)
+        return get ? wikis_list(srv, c) : respond_method_not_allowed(c, "GET, HEAD");
     if (strcmp(url, "/v1/jobs") == 0)
         return get ? jobs_list(srv, c, cc, req) : respond_method_not_allowed(c, "GET, HEAD, POST");
 

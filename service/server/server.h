@@ -167,6 +167,10 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
 enum MHD_Result jobs_list(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                           struct request *req);
 
+/* wikis_list.c - GET /v1/wikis: the wikis of --wikis, their public API URL and budget, and
+ * --total-rate. */
+enum MHD_Result wikis_list(struct api_server *srv, struct MHD_Connection *c);
+
 /* results.c - GET /v1/jobs/{id}/results (errors 0) and /errors (errors 1) as NDJSON. */
 enum MHD_Result job_stream(struct api_server *srv, struct MHD_Connection *c, struct conn_ctx *cc,
                            const char *id, int errors);

@@ -8,6 +8,7 @@
 #include "error_line.h"
 #include "gzip_member.h"
 #include "num.h"
+#include "provenance.h"
 #include "common/rconn.h"
 #include "common/record_batch.h"
 #include "common/scripts.h"
@@ -119,6 +120,14 @@ static int on_option(void *ctx, const char *key, const char *value, size_t value
         if (value_len < 2 || value[0] != '"' || value[value_len - 1] != '"')
             return wc_error_set(s->err, WC_EINVAL, "keep must be redis or export");
         return export_keep_set(&s->export, value + 1, value_len - 2, s->err);
+    }
+    if (strcmp(key, "fields") == 0)
+        return provenance_parse_json(value, value_len, &s->opts.fields, s->err);
+    if (strcmp(key, "wiki") == 0) {
+        /* a JSON string of a name: no escape can spell one (lib/wikis.h) */
+        int quoted = value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"';
+        return submit_wiki_pick(s->opts.wikis, value + quoted, value_len - 2 * (size_t)quoted,
+                                &s->opts.wiki, s->err);
     }
     if (strcmp(key, "priority") == 0) {
         /* a JSON string of one of the names: no escape can spell one differently */
@@ -317,6 +326,23 @@ static int add_entry(struct submission *s, const char *text, size_t len, uint64_
     if (++s->n_batch == BATCH_TITLES)
         return flush_batch(s);
     return 0;
+}
+
+int submit_wiki_pick(const struct wikis *wikis, const char *name, size_t len, int *wiki,
+                     struct wc_error *err)
+{
+    int found = wikis_find(wikis, name, len);
+    if (found >= 0) {
+        *wiki = found;
+        return 0;
+    }
+    char allowed[WIKIS_MAX * (WIKI_NAME_MAX + 2) + 1] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < wikis->n && at < sizeof allowed; i++)
+        at += (size_t)snprintf(allowed + at, sizeof allowed - at, "%s%s", i ? ", " : "",
+                               wikis->wiki[i].name);
+    return wc_error_set(err, WC_EINVAL, "wiki '%.*s' is unknown: use one of %s",
+                        (int)(len > WIKI_NAME_MAX ? WIKI_NAME_MAX : len), name, allowed);
 }
 
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
@@ -674,14 +700,22 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     /* With the counters: labels and priority a body named (after the job hash was made), and
      * the name of the Idempotency-Key, which the job's end and the sweep keep alive as long as
      * its results. */
-    struct wc_buf labels = WC_BUF_INIT;
-    if (s->late_meta && job_labels_json(&s->labels, &labels) != 0) {
+    struct wc_buf labels = WC_BUF_INIT, fields = WC_BUF_INIT;
+    if ((s->late_meta && job_labels_json(&s->labels, &labels) != 0) ||
+        (s->opts.fields != 0 && provenance_list(s->opts.fields, &fields) != 0)) {
         wc_buf_free(&labels);
+        wc_buf_free(&fields);
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");
         goto out;
     }
-    const char *counted[11] = {titles, duplicates, chunks, now, s->opts.use_cache ? "1" : "0"};
-    int n_counted = 5;
+    const char *counted[15] = {titles,
+                               duplicates,
+                               chunks,
+                               now,
+                               s->opts.use_cache ? "1" : "0",
+                               "wiki",
+                               s->opts.wikis->wiki[s->opts.wiki].name};
+    int n_counted = 7;
     if (s->late_meta) {
         counted[n_counted++] = "labels";
         counted[n_counted++] = labels.data;
@@ -692,9 +726,15 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         counted[n_counted++] = "idem";
         counted[n_counted++] = s->opts.idempotency_key;
     }
+    /* Before the chunks are queued: a worker reads it as it opens one. */
+    if (s->opts.fields != 0) {
+        counted[n_counted++] = "fields";
+        counted[n_counted++] = fields.data;
+    }
     redisReply *r =
         rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, n_counted, counted, NULL, err);
     wc_buf_free(&labels);
+    wc_buf_free(&fields);
     if (r == NULL) {
         rc = WC_EREMOTE;
         goto out;

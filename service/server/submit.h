@@ -47,6 +47,12 @@ struct submit_options {
     /* The export of the query string (copied by submit_begin()), or NULL for none; a JSON body's
      * "export" replaces it. */
     const struct export_request *export;
+    /* The wikis a job may name (--wikis) and the one it names now, an index of them (0: the
+     * first, the default); a JSON body's "wiki" may name another. */
+    const struct wikis *wikis;
+    int wiki;
+    /* The provenance the records carry (lib/provenance.h); a JSON body's "fields" replaces it. */
+    unsigned fields;
 };
 
 struct submit_summary {
@@ -67,6 +73,11 @@ struct submission;
 /* Create the job (status receiving, with a TTL until committed). The connection and the strings
  * of opts are borrowed for the submission's life. NULL with err filled on failure (WC_EINVAL for
  * an unknown priority). */
+/* The index in wikis of the wiki named name[0..len) into *wiki. 0, or WC_EINVAL with err naming
+ * the wikis allowed (the front end answers 422). */
+int submit_wiki_pick(const struct wikis *wikis, const char *name, size_t len, int *wiki,
+                     struct wc_error *err);
+
 struct submission *submit_begin(redisContext *c, const struct submit_options *opts,
                                 struct wc_error *err);
 

@@ -7,6 +7,7 @@
 #include "gzip_member.h"
 #include "keys.h"
 #include "num.h"
+#include "provenance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,7 @@ struct submit_options default_submit_options(const struct wc_config *cfg, const 
                         (cfg->s3_bucket[0] ? EXPORT_SINK_BIT(EXPORT_SINK_S3) : 0),
         .export_dir = cfg->export_dir,
         .s3_bucket = cfg->s3_bucket,
+        .wikis = &cfg->wikis,
     };
     return opts;
 }
@@ -211,6 +213,15 @@ enum MHD_Result upload_start(struct api_server *srv, struct MHD_Connection *c, s
             return respond_error(c, MHD_HTTP_FORBIDDEN, "priority_not_allowed",
                                  PRIORITY_HIGH_DENIED);
     }
+    const char *wiki = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wiki");
+    struct wc_error bad_wiki = {0};
+    if (wiki && submit_wiki_pick(opts.wikis, wiki, strlen(wiki), &opts.wiki, &bad_wiki) != 0)
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                             bad_wiki.message);
+    const char *fields = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fields");
+    if (fields && provenance_parse_list(fields, strlen(fields), &opts.fields, &bad_wiki) != 0)
+        return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_option", "%s",
+                             bad_wiki.message);
     struct query_labels labels = {{0}, {0}, 0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_label, &labels);
     if (labels.failed)

@@ -103,10 +103,12 @@ static int read_refs(struct worker *w, const struct crawl_batch_report *batch,
     struct wc_buf key = WC_BUF_INIT;
     for (size_t i = 0; i < batch->n_pages; i++) {
         const char *fp = NULL;
-        if (page_run(w, &batch->pages[i], &fp) == NULL)
+        const struct chunk_run *run = page_run(w, &batch->pages[i], &fp);
+        if (run == NULL)
             continue;
+        /* A title is the same page only on the same wiki: each wiki has its own entries. */
         const char *title = batch->pages[i].page->submitted;
-        if (keys_cache_title(&key, title, strlen(title)) != 0)
+        if (keys_cache_title(&key, RUN_WIKI(run), title, strlen(title)) != 0)
             break;
         const char *argv[] = {"GET", key.data};
         size_t argl[] = {3, key.len};
@@ -223,7 +225,7 @@ int cache_store(struct chunk_run *run, const char **args, const size_t *lens, si
         if (ordinal == 0 || fp[0] == '\0' || !is_page_outcome(args[i + 1], lens[i + 1]))
             continue;
         wc_buf_reset(&value);
-        if (keys_cache_title(&key, args[i], lens[i]) != 0 ||
+        if (keys_cache_title(&key, RUN_WIKI(run), args[i], lens[i]) != 0 ||
             wc_buf_append(&value, args[i + 1], lens[i + 1]) != 0 ||
             wc_buf_printf(&value, "\n%s\n%lld\n%s", run->job_id, ordinal, fp) != 0) {
             rc = WC_ENOMEM;

@@ -5,6 +5,7 @@
 #include "common/rconn.h"
 #include "common/scripts.h"
 #include "clock.h"
+#include "provenance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ struct chunk_run *chunk_run_of(struct worker *w, size_t index)
 static void write_stats(struct chunk_run *run, int chunk_finished)
 {
     redisContext *c = run->w->redis;
-    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished);
+    int n = stats_append_chunk(c, run->w->stats, &run->stats, chunk_finished, RUN_WIKI(run));
     struct wc_error err = {0};
     stats_read_replies(c, n, &err); /* a failed connection is seen by the loop */
 }
@@ -39,6 +40,7 @@ static void chunk_free_run(struct chunk_run *run)
     chunk_free(run->chunk);
     free(run->todo);
     free(run->fp);
+    free(run->touched);
     free(run->pending_fp);
     record_batch_free(&run->pending);
     free(run);
@@ -128,6 +130,34 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
     chunk_free_run(run);
 }
 
+/* The index in cfg->wikis of the wiki run's job names: the first for a job that names none (one
+ * from before --wikis), -1 for a name this worker does not know. Sets run->fields to the
+ * provenance its records carry, and *failed when Redis failed. */
+static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
+{
+    const struct wikis *wikis = &w->cfg->wikis;
+    redisReply *r = redisCommand(w->redis, "HMGET %s wiki fields", run->keys.key[KEYS_JOB]);
+    int wiki = 0;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        *failed = 1;
+        freeReplyObject(r);
+        return 0;
+    }
+    const redisReply *name = r->element[0], *fields = r->element[1];
+    if (name->type == REDIS_REPLY_STRING) {
+        wiki = wikis_find(wikis, name->str, name->len);
+        if (wiki < 0)
+            log_event(LOG_ERROR, "wiki_unknown", "job=%s wiki=\"%.*s\"", run->job_id,
+                      (int)(name->len > 40 ? 40 : name->len), name->str);
+    }
+    /* written by the front end from provenance_list(): a list it could not read is none */
+    if (fields->type == REDIS_REPLY_STRING &&
+        provenance_parse_list(fields->str, fields->len, &run->fields, NULL) != 0)
+        run->fields = 0;
+    freeReplyObject(r);
+    return wiki;
+}
+
 /* Read a claimed chunk and decide which of its titles still need a fetch. Returns the open chunk
  * (its todo list may be empty), or NULL when the reference was settled here (gone, cancelled,
  * done, malformed) or Redis failed (*failed set: the reference stays claimed). */
@@ -191,6 +221,16 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     freeReplyObject(st);
     if (!runnable)
         goto settle;
+    run->wiki = job_wiki(w, run, failed);
+    if (*failed)
+        goto out;
+    if (run->wiki < 0) {
+        /* Another worker of the fleet (its --wikis newer than ours) may know it: leave the chunk
+         * to it, and the queue alone for a while. */
+        settle_ref(w, ref, ref_len, 1);
+        w->refused_until = clock_monotonic_ms() + WORKER_REFUSED_BACKOFF_MS;
+        goto out;
+    }
 
     /* A chunk claimed again after a crash: titles with an outcome are not fetched twice. */
     size_t n = run->chunk->n_titles;
@@ -226,6 +266,16 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     run->use_cache =
         run->n_todo && w->cfg->cache_ttl > 0 && w->cfg->resolve_batch > 0 && cache_job_uses(w, run);
     run->write_cache = w->cfg->cache_ttl > 0;
+    /* The cache holds lines of the 8 fields: a job with provenance neither reads nor feeds it. */
+    if (run->fields != 0)
+        run->use_cache = run->write_cache = 0;
+    if (run->fields & PROVENANCE_TOUCHED) {
+        run->touched = calloc(n ? n : 1, sizeof *run->touched);
+        if (run->touched == NULL) {
+            *failed = 1;
+            goto out;
+        }
+    }
     run->n_left = run->n_todo;
     return run;
 settle:
@@ -298,6 +348,15 @@ static int claims_stopped(struct worker *w)
     return stopped;
 }
 
+/* The chunk joins the crawl run: its titles get the next indexes and their turns. */
+static void add_active(struct worker *w, struct chunk_run *run)
+{
+    run->first_index = w->next_index;
+    w->next_index += run->n_todo;
+    run->first_tag = first_tag(w, run);
+    w->active[w->n_active++] = run;
+}
+
 /* Claim (waiting for at most CLAIM_WAIT_SECONDS when block) and open chunks until one has titles
  * to fetch. Returns it, already among the active chunks with its first index, or NULL. */
 struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
@@ -308,7 +367,7 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
         return NULL;
     }
     for (int tries = 0; tries < MAX_ACTIVE_CHUNKS; tries++) {
-        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS ||
+        if (*w->stop || w->n_active >= MAX_ACTIVE_CHUNKS || w->stash != NULL ||
             clock_monotonic_ms() < w->refused_until ||
             (w->cfg->recycle_after > 0 && w->handled + w->n_active >= w->cfg->recycle_after))
             return NULL;
@@ -331,14 +390,24 @@ struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job)
         }
         if (run == NULL)
             continue;
-        run->first_index = w->next_index;
-        w->next_index += run->n_todo;
         run->level = level;
-        run->first_tag = first_tag(w, run);
-        w->active[w->n_active++] = run;
+        if (run->n_todo > 0 && w->running && run->wiki != w->wiki) {
+            w->stash = run; /* the next run's: this one serves another wiki */
+            return NULL;
+        }
+        add_active(w, run);
         if (run->n_todo > 0)
             return run;
         chunk_run_close(w, run, CHUNK_FINISHED); /* every title was known already */
     }
     return NULL;
+}
+
+struct chunk_run *chunk_run_unstash(struct worker *w)
+{
+    struct chunk_run *run = w->stash;
+    w->stash = NULL;
+    if (run != NULL)
+        add_active(w, run);
+    return run;
 }

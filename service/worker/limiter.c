@@ -53,10 +53,13 @@ struct limiter *limiter_new(const struct limiter_options *opts)
     l->opts = *opts;
     snprintf(l->owner, sizeof l->owner, "%s", opts->owner ? opts->owner : "worker");
     l->opts.owner = l->owner;
-    keys_limiter(l->bucket_key, sizeof l->bucket_key, KEYS_LIMITER_BUCKET);
-    keys_limiter(l->inflight_key, sizeof l->inflight_key, KEYS_LIMITER_INFLIGHT);
-    keys_limiter(l->waiting_key, sizeof l->waiting_key, KEYS_LIMITER_WAITING);
-    keys_limiter(l->waiting_until_key, sizeof l->waiting_until_key, KEYS_LIMITER_WAITING_UNTIL);
+    /* Each wiki has keys of its own: one wiki's full cap or pause never holds another's. */
+    keys_limiter(l->bucket_key, sizeof l->bucket_key, opts->wiki, KEYS_LIMITER_BUCKET);
+    keys_limiter(l->inflight_key, sizeof l->inflight_key, opts->wiki, KEYS_LIMITER_INFLIGHT);
+    keys_limiter(l->waiting_key, sizeof l->waiting_key, opts->wiki, KEYS_LIMITER_WAITING);
+    keys_limiter(l->waiting_until_key, sizeof l->waiting_until_key, opts->wiki,
+                 KEYS_LIMITER_WAITING_UNTIL);
+    l->opts.wiki = NULL; /* the keys are all it was for */
     l->rng = (unsigned int)clock_wall_ms() ^ (unsigned int)(size_t)l;
     /* A burst of a tenth of a second's budget keeps the traffic smooth. */
     double burst = opts->rate / 10.0;

@@ -1,5 +1,5 @@
-/* limiter.h - one request budget for the whole fleet: a rate and a cap on requests in flight,
- * kept in Redis so every worker on every machine sharing it draws from the same budget */
+/* limiter.h - one wiki's request budget for the whole fleet: a rate and a cap on requests in
+ * flight, kept in Redis so every worker on every machine sharing it draws from the same budget */
 #ifndef WC_LIMITER_H
 #define WC_LIMITER_H
 
@@ -31,6 +31,7 @@ struct limiter_options {
     long lease_ms;
     long reuse_ms;
     const char *owner; /* worker id: prefix of the lease ids */
+    const char *wiki;  /* whose budget (keys_limiter(): NULL or "default" the unsuffixed keys) */
 };
 
 struct limiter;

@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "crawl.h"
 #include "limiter.h"
+#include "provenance.h"
 #include "worker_internal.h"
 #include "common/log.h"
 #include "common/rconn.h"
@@ -35,6 +36,13 @@
 #define WORKER_RUN_MAX_TITLES 65536
 /* Freed memory a worker keeps for reuse rather than giving back to the kernel (see worker_run). */
 #define WORKER_KEEP_FREED_BYTES (32 << 20)
+/* With a chunk of another wiki waiting, a run that has given no verdict for this long yields
+ * (on_tick): longer than a healthy wiki's answer usually takes, shorter than a failing wiki's
+ * retries. */
+#define WIKI_STALL_MS 1000
+/* The most requests one acquire may ask --total-rate's bucket for (a run's free slots: at most
+ * --concurrency, 256). */
+#define CRAWL_TOKENS_MAX 256
 
 void worker_id_for(char *out, size_t size, int pid)
 {
@@ -80,8 +88,24 @@ static int on_result(void *ctx, const struct crawl_result *res)
     if (tag > w->vtime)
         w->vtime = tag;
     const char *outcome = wc_outcome_name(res->outcome);
-    if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), res->payload,
-                    res->payload_len, run->fp[res->index - run->first_index]) != 0) {
+    const char *payload = res->payload;
+    size_t payload_len = res->payload_len;
+    size_t at = res->index - run->first_index;
+    if (run->fields != 0 && res->outcome == WC_OUTCOME_OK) {
+        /* the job asked where its records come from */
+        struct provenance p = {RUN_WIKI(run), res->record ? res->record->revision_id : 0,
+                               res->record ? res->record->wikidata_id : NULL,
+                               run->touched ? run->touched[at] : NULL};
+        wc_buf_reset(&w->with_fields);
+        if (provenance_append(&w->with_fields, payload, payload_len, run->fields, &p) != 0) {
+            run->failed = 1;
+            return 1;
+        }
+        payload = w->with_fields.data;
+        payload_len = w->with_fields.len;
+    }
+    if (outcome_add(run, res->title, strlen(res->title), outcome, strlen(outcome), payload,
+                    payload_len, run->fp[at]) != 0) {
         run->failed = 1;
         return 1;
     }
@@ -94,6 +118,7 @@ static int on_result(void *ctx, const struct crawl_result *res)
 
 int worker_title_done(struct worker *w, struct chunk_run *run)
 {
+    w->last_verdict_ms = clock_monotonic_ms();
     if (--run->n_left == 0) {
         /* A full Redis keeps the outcomes: the chunk stays open until on_tick has written
          * them (or the run's end waits for Redis, drain_kept_outcomes). */
@@ -153,6 +178,15 @@ static int on_tick(void *ctx)
         if (run->failed || run->cancelled)
             w->stop_run = 1; /* the other chunks go back to the queue and come round again */
     }
+    /* A chunk of another wiki waits (w->stash) and this run's titles give no verdict: they wait
+     * on retries of a failing wiki, on its budget or pause, or on slow answers. Its turn is over:
+     * what has a verdict is kept, the rest goes back to the queue, and the worker serves the
+     * other wiki rather than wait on this one. */
+    if (w->stash != NULL && now - w->last_verdict_ms >= WIKI_STALL_MS && !w->stop_run) {
+        log_event(LOG_INFO, "wiki_turn_over", "wiki=%s next=%s", w->cfg->wikis.wiki[w->wiki].name,
+                  w->cfg->wikis.wiki[w->stash->wiki].name);
+        w->stop_run = 1;
+    }
     if (*w->stop) {
         if (w->stop_deadline == 0)
             w->stop_deadline = now + STOP_GRACE_MS;
@@ -164,6 +198,24 @@ static int on_tick(void *ctx)
 
 /* ---- the fleet's request budget ---------------------------------------------------------- */
 
+/* --total-rate: the requests the wiki's budget granted take a token each from the bucket of all
+ * wikis too; those without one give their lease back unused (the wiki's tokens they took are
+ * lost: the wiki runs a little below its rate, never above either). Returns how many may start,
+ * or the total bucket's error (every lease given back). */
+static int total_tokens(struct worker *w, int granted, int *leases, long *retry_in_ms)
+{
+    int tokens[CRAWL_TOKENS_MAX];
+    long retry_total = 0;
+    int n = granted < CRAWL_TOKENS_MAX ? granted : CRAWL_TOKENS_MAX;
+    int got = limiter_acquire(w->total, w->redis, n, tokens, &retry_total);
+    int keep = got < 0 ? 0 : got;
+    for (int i = keep; i < granted; i++)
+        limiter_release(w->limiters[w->wiki], leases[i]);
+    if (keep < granted)
+        *retry_in_ms = retry_total > 0 ? retry_total : 1;
+    return got < 0 ? got : keep;
+}
+
 static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
 {
     struct worker *w = ctx;
@@ -174,7 +226,9 @@ static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
         *retry_in_ms = wait > 0 ? wait : WORKER_REFUSED_BACKOFF_MS;
         return 0;
     }
-    int granted = limiter_acquire(w->limiter, w->redis, want, leases, retry_in_ms);
+    int granted = limiter_acquire(w->limiters[w->wiki], w->redis, want, leases, retry_in_ms);
+    if (granted > 0 && w->total != NULL)
+        granted = total_tokens(w, granted, leases, retry_in_ms);
     if (granted == WC_EFULL) /* the lease itself could not be written: the same wait */
         return 0;
     if (granted < 0) {
@@ -191,20 +245,22 @@ static int on_acquire(void *ctx, int want, int *leases, long *retry_in_ms)
 static void on_release(void *ctx, int lease)
 {
     struct worker *w = ctx;
-    limiter_release(w->limiter, lease);
+    limiter_release(w->limiters[w->wiki], lease);
 }
 
 static void on_idle(void *ctx)
 {
     struct worker *w = ctx;
-    limiter_idle(w->limiter, w->redis);
+    limiter_idle(w->limiters[w->wiki], w->redis);
 }
 
 static void on_throttle(void *ctx, long retry_after_ms)
 {
     struct worker *w = ctx;
-    log_event(LOG_WARN, "wiki_throttled", "wait_ms=%ld", retry_after_ms);
-    limiter_throttle(w->limiter, w->redis, retry_after_ms);
+    /* The pause is this wiki's: the others' jobs go on at their pace. */
+    log_event(LOG_WARN, "wiki_throttled", "wiki=%s wait_ms=%ld", w->cfg->wikis.wiki[w->wiki].name,
+              retry_after_ms);
+    limiter_throttle(w->limiters[w->wiki], w->redis, retry_after_ms);
 }
 
 /* A batch of titles was resolved: count its requests, remember each page's fingerprint (the
@@ -218,9 +274,13 @@ static int on_batch(void *ctx, struct crawl_batch_report *batch)
         first->stats.requests_query += batch->attempts;
     for (size_t i = 0; i < batch->n_pages; i++) {
         struct chunk_run *run = chunk_run_of(w, batch->pages[i].index);
-        if (run != NULL)
-            mwquery_fingerprint(w->cfg->wiki, batch->pages[i].page,
-                                run->fp[batch->pages[i].index - run->first_index]);
+        if (run == NULL)
+            continue;
+        size_t at = batch->pages[i].index - run->first_index;
+        mwquery_fingerprint(w->cfg->wikis.wiki[w->wiki].api_url, batch->pages[i].page, run->fp[at]);
+        const char *touched = batch->pages[i].page->touched;
+        if (run->touched != NULL && touched != NULL)
+            snprintf(run->touched[at], sizeof run->touched[at], "%s", touched);
     }
     if (batch->n_pages > 0)
         cache_answer_batch(w, batch);
@@ -320,16 +380,68 @@ static int reconcile(struct worker *w)
     if (hand_back(w) != 0)
         return WC_EREMOTE;
     struct wc_error err = {0};
-    long long dropped = limiter_reset(w->limiter, w->redis, &err);
-    if (dropped < 0) {
-        log_event(LOG_WARN, "lease_reset_failed", "msg=\"%s\"", err.message);
-        return WC_EREMOTE;
+    long long dropped = 0;
+    for (size_t i = 0; i < w->cfg->wikis.n; i++) {
+        long long n = limiter_reset(w->limiters[i], w->redis, &err);
+        if (n < 0) {
+            log_event(LOG_WARN, "lease_reset_failed", "msg=\"%s\"", err.message);
+            return WC_EREMOTE;
+        }
+        dropped += n;
     }
     if (dropped > 0)
         log_event(LOG_INFO, "stale_leases_dropped", "leases=%lld", dropped);
     /* hand_back took us out of the workers set: until a heartbeat is in, a SIGKILL would leave
      * what we claim where no reaper looks */
     return worker_heartbeat(w, 1);
+}
+
+/* The crawler of one wiki (made at the start: its connections are kept between runs). NULL when
+ * it could not be made (logged). */
+static struct crawler *crawler_of(struct worker *w, int wiki, struct wc_error *err)
+{
+    const struct wc_config *cfg = w->cfg;
+    if (w->crawlers[wiki] == NULL) {
+        struct crawl_options opts = {cfg->wikis.wiki[wiki].api_url,
+                                     cfg->user_agent,
+                                     cfg->concurrency,
+                                     cfg->max_attempts,
+                                     cfg->connect_timeout_ms,
+                                     cfg->timeout_ms,
+                                     cfg->retry_base_ms,
+                                     cfg->retry_max_ms,
+                                     cfg->maxlag,
+                                     cfg->resolve_batch};
+        w->crawlers[wiki] = crawl_new(&opts, err);
+        if (w->crawlers[wiki] == NULL)
+            log_event(LOG_ERROR, "crawler_failed", "wiki=%s msg=\"%s\"", cfg->wikis.wiki[wiki].name,
+                      err->message);
+    }
+    return w->crawlers[wiki];
+}
+
+/* The chunk of another wiki kept for the next run is given back (with the connection's other
+ * references when it dropped: the reconnection hands them back). */
+static void drop_stash(struct worker *w)
+{
+    if (w->stash == NULL)
+        return;
+    if (w->redis != NULL)
+        chunk_run_close(w, w->stash, CHUNK_HAND_BACK);
+    w->stash = NULL;
+}
+
+static void free_worker(struct worker *w)
+{
+    for (size_t i = 0; i < WIKIS_MAX; i++) {
+        crawl_free(w->crawlers[i]);
+        limiter_free(w->limiters[i]);
+    }
+    limiter_free(w->total);
+    gzip_writer_free(w->gz);
+    wc_buf_free(&w->with_fields);
+    mem_probe_destroy(&w->mem);
+    curl_global_cleanup();
 }
 
 int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
@@ -354,26 +466,31 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     /* A lease may start requests for LEASE_REUSE_MS after its grant, each ending within the
      * request timeout: so it must live that long plus the timeout (and some slack). */
     long lease_ms = cfg->timeout_ms + LEASE_REUSE_MS + LEASE_SLACK_MS;
-    struct limiter_options lopts = {cfg->rate, cfg->max_inflight, lease_ms, LEASE_REUSE_MS, w.id};
-    w.limiter = limiter_new(&lopts);
-    struct crawl_options opts = {cfg->wiki,          cfg->user_agent,         cfg->concurrency,
-                                 cfg->max_attempts,  cfg->connect_timeout_ms, cfg->timeout_ms,
-                                 cfg->retry_base_ms, cfg->retry_max_ms,       cfg->maxlag,
-                                 cfg->resolve_batch};
     struct wc_error err = {0};
-    w.gz = gzip_writer_new_learning();
-    if (w.gz == NULL)
-        wc_error_set(&err, WC_ENOMEM, "out of memory");
-    w.crawler = w.limiter && w.gz ? crawl_new(&opts, &err) : NULL;
-    if (w.crawler == NULL) {
-        log_event(LOG_ERROR, "crawler_failed", "msg=\"%s\"", err.message);
-        gzip_writer_free(w.gz);
-        limiter_free(w.limiter);
-        mem_probe_destroy(&w.mem);
-        curl_global_cleanup();
+    int ok = 1;
+    for (size_t i = 0; i < cfg->wikis.n; i++) {
+        const struct wiki *wk = &cfg->wikis.wiki[i];
+        struct limiter_options lopts = {wk->rate,       wk->inflight, lease_ms,
+                                        LEASE_REUSE_MS, w.id,         wk->name};
+        w.limiters[i] = limiter_new(&lopts);
+        /* Made now, not at the wiki's first job: a setting libcurl refuses stops the worker at
+         * once, as it did with one wiki. */
+        ok = ok && w.limiters[i] != NULL && crawler_of(&w, (int)i, &err) != NULL;
+    }
+    if (ok && cfg->total_rate > 0) {
+        /* tokens only (no cap): leases stay the wikis' own */
+        struct limiter_options topts = {cfg->total_rate, 0, lease_ms, 0, w.id, KEYS_ALL_WIKIS};
+        w.total = limiter_new(&topts);
+        ok = w.total != NULL;
+    }
+    w.gz = ok ? gzip_writer_new_learning() : NULL;
+    if (w.gz == NULL) {
+        if (ok)
+            log_event(LOG_ERROR, "worker_failed", "msg=\"out of memory\"");
+        free_worker(&w);
         return 1;
     }
-    log_event(LOG_INFO, "worker_started", "worker=%s wiki=%s concurrency=%d", w.id, cfg->wiki,
+    log_event(LOG_INFO, "worker_started", "worker=%s wikis=%zu concurrency=%d", w.id, cfg->wikis.n,
               cfg->concurrency);
 
     /* One crawl run goes on as long as chunks keep coming: a free slot opens the next chunk
@@ -392,6 +509,7 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
     };
     while (!*stop) {
         if (w.redis == NULL || w.redis->err) {
+            drop_stash(&w); /* the reconnection hands it back with the rest */
             if (w.redis)
                 redisFree(w.redis);
             w.redis = NULL;
@@ -414,15 +532,25 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         w.next_index = 0;
         w.vtime = 0;
         w.stop_run = 0;
-        struct chunk_run *first = chunk_run_claim(&w, 1, 0);
+        /* A chunk of another wiki waiting since the last run goes first: it was claimed in its
+         * turn. */
+        struct chunk_run *first = w.stash ? chunk_run_unstash(&w) : chunk_run_claim(&w, 1, 0);
         if (first == NULL) {
             long long refused_ms = w.refused_until - clock_monotonic_ms();
             if (refused_ms > 0)
                 usleep((useconds_t)refused_ms * 1000);
             continue;
         }
-        int rc = crawl_run(w.crawler, first->todo, first->n_todo, &cb, &err);
-        limiter_release_all(w.limiter, w.redis);
+        w.wiki = first->wiki;
+        w.last_verdict_ms = clock_monotonic_ms();
+        struct crawler *crawler = crawler_of(&w, w.wiki, &err);
+        int rc = WC_ENOMEM;
+        if (crawler != NULL) {
+            w.running = 1;
+            rc = crawl_run(crawler, first->todo, first->n_todo, &cb, &err);
+            w.running = 0;
+        }
+        limiter_release_all(w.limiters[w.wiki], w.redis);
         drain_kept_outcomes(&w);
         /* Chunks still open were stopped midway (cancel, stop, Redis): settle or hand back. */
         while (w.n_active > 0) {
@@ -433,17 +561,14 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         if (rc != 0 && rc != WC_ESTOP)
             log_event(LOG_ERROR, "crawl_failed", "msg=\"%s\"", err.message);
     }
+    drop_stash(&w);
     if (w.redis && w.redis->err == 0) {
         hand_back(&w);
         freeReplyObject(redisCommand(w.redis, "ZREM %s %s", w.workers, w.id));
     }
     if (w.redis)
         redisFree(w.redis);
-    crawl_free(w.crawler);
-    gzip_writer_free(w.gz);
-    limiter_free(w.limiter);
-    mem_probe_destroy(&w.mem);
-    curl_global_cleanup();
+    free_worker(&w);
     log_event(LOG_INFO, "worker_stopped", "chunks=%ld", w.handled);
     return 0;
 }

@@ -33,6 +33,8 @@ struct chunk_run;
 
 /* A page's fingerprint (mwquery_fingerprint()); "" when its title was not resolved. */
 typedef char page_fingerprint[MWQUERY_FINGERPRINT_LEN + 1];
+/* A page's touched time as the resolution query gave it ("" when not resolved). */
+typedef char page_touched[32];
 
 enum chunk_end {
     CHUNK_FINISHED,  /* every title has its outcome (or the chunk was cancelled) */
@@ -48,8 +50,19 @@ struct worker {
     char workers[KEYS_MAX];
     char stats[KEYS_MAX];
     redisContext *redis;
-    struct crawler *crawler;
-    struct limiter *limiter;
+    /* One crawler (made at a run of its wiki's first chunk) and one fleet budget per wiki of
+     * cfg->wikis, by index. A crawl run serves one wiki: w->wiki. */
+    struct crawler *crawlers[WIKIS_MAX];
+    struct limiter *limiters[WIKIS_MAX];
+    struct limiter *total; /* --total-rate: tokens for all wikis together; NULL without */
+    int wiki;
+    int running; /* inside crawl_run(): a chunk claimed now joins the run if of w->wiki */
+    long long last_verdict_ms; /* clock_monotonic_ms() of the run's last verdict, or its start */
+    /* A chunk of another wiki, claimed while a run served w->wiki: the run takes no more chunks
+     * and ends with the titles it has (or yields when they stall, worker.c on_tick), and the
+     * next run starts with this one (docs/redis.md, Many wikis). NULL when none. Not among
+     * active. */
+    struct chunk_run *stash;
     struct gzip_writer *gz; /* compresses every record and error line this worker writes */
     long long last_heartbeat, last_reap;
     struct sweep sweep;      /* where this worker's walk of the job indexes is (common/sweep.h) */
@@ -72,8 +85,9 @@ struct worker {
      * vtime is the largest tag of a title that has its result, so a job that arrives starts
      * there and takes turns with the titles still waiting, rather than after them. */
     unsigned long long vtime;
-    int stop_run; /* a callback asked the current crawl run to stop */
-    long handled; /* chunks settled since the start (for --recycle-after) */
+    int stop_run;              /* a callback asked the current crawl run to stop */
+    struct wc_buf with_fields; /* a record and its provenance fields (on_result) */
+    long handled;              /* chunks settled since the start (for --recycle-after) */
 };
 
 /* One open chunk. Owned by the worker from chunk_run_claim() to chunk_run_close(). */
@@ -91,6 +105,9 @@ struct chunk_run {
     size_t first_index;           /* crawl run index of todo[0] */
     unsigned long long first_tag; /* todo[i]'s turn is first_tag + i (worker.vtime) */
     int level;                    /* its job's priority level, 0 high .. QUEUE_PRIORITIES - 1 */
+    int wiki;                     /* its job's wiki: an index of cfg->wikis */
+    unsigned fields;              /* the provenance its job's records carry (lib/provenance.h) */
+    page_touched *touched;        /* with PROVENANCE_TOUCHED: todo[i]'s touched (on_batch) */
     size_t n_left;                /* todo titles without a result yet */
     struct record_batch pending;  /* outcomes not yet written (outcome.c) */
     page_fingerprint *pending_fp; /* the fingerprint of each pending outcome */
@@ -108,6 +125,9 @@ struct chunk_run {
 
 /* Prototypes */
 
+/* The name of the wiki of a chunk (its Redis keys: lib/keys.h). */
+#define RUN_WIKI(run) ((run)->w->cfg->wikis.wiki[(run)->wiki].name)
+
 /* worker.c: refresh the heartbeat (at most every WORKER_HEARTBEAT_MS unless force) and now and
  * then reap silent workers. Returns 0, or WC_EREMOTE when the heartbeat was not written. */
 int worker_heartbeat(struct worker *w, int force);
@@ -115,8 +135,13 @@ int worker_heartbeat(struct worker *w, int force);
 /* chunk_run.c: claim (blocking for at most a second when block) and open chunks until one has
  * titles to fetch. Returns it, already among w->active with its first index and tag, or NULL.
  * With new_job, only a chunk of a job none of the open chunks belongs to, at their best level or
- * higher (common/queue.h, struct queue_ask), and never blocking. */
+ * higher (common/queue.h, struct queue_ask), and never blocking. Inside a run (w->running), one
+ * of another wiki than w->wiki becomes w->stash (NULL is returned). */
 struct chunk_run *chunk_run_claim(struct worker *w, int block, int new_job);
+
+/* chunk_run.c: a new run starts with w->stash: it joins w->active as the run's first chunk
+ * (index 0). Returns it; w->stash is NULL afterwards. */
+struct chunk_run *chunk_run_unstash(struct worker *w);
 
 /* chunk_run.c: Redis refused a command about a chunk we hold (an error reply on a live
  * connection): leave Redis alone for WORKER_REFUSED_BACKOFF_MS, and reconcile (hand our

@@ -277,14 +277,23 @@ def test_schema_file_fields_match_a_real_record(service, redis_server, fakewiki)
     assert [f["nullable"] for f in on_disk["fields"]] == [False] * 7 + [True]
     assert wikicrawl_schema.schema_ddl().split(", ")[3] == "category ARRAY<STRING>"
     assert spark_schema_with_stub_pyspark() == on_disk
+    # with provenance (issue 23): the same 8, then the fields asked, in their fixed order
+    everything = ["touched", "wiki", "wikidata_id", "revision_id"]
+    assert spark_schema_with_stub_pyspark(everything) == wikicrawl_schema.schema_json(everything)
+    assert [f["name"] for f in wikicrawl_schema.schema_json(everything)["fields"][8:]] == \
+        ["wiki", "revision_id", "wikidata_id", "touched"]
 
 
-def spark_schema_with_stub_pyspark():
+def spark_schema_with_stub_pyspark(fields=()):
     """spark_schema() built with a stand-in for pyspark.sql.types that writes jsonValue()."""
 
     class StringType:
         def jsonValue(self):
             return "string"
+
+    class LongType:
+        def jsonValue(self):
+            return "long"
 
     class ArrayType:
         def __init__(self, element, contains_null=True):
@@ -310,14 +319,14 @@ def spark_schema_with_stub_pyspark():
             return {"type": "struct", "fields": [f.jsonValue() for f in self.fields]}
 
     stub = types.ModuleType("pyspark.sql.types")
-    stub.StringType, stub.ArrayType = StringType, ArrayType
+    stub.StringType, stub.ArrayType, stub.LongType = StringType, ArrayType, LongType
     stub.StructField, stub.StructType = StructField, StructType
     saved = {k: sys.modules.get(k) for k in ("pyspark", "pyspark.sql", "pyspark.sql.types")}
     sys.modules.update({"pyspark": types.ModuleType("pyspark"),
                         "pyspark.sql": types.ModuleType("pyspark.sql"),
                         "pyspark.sql.types": stub})
     try:
-        return wikicrawl_schema.spark_schema().jsonValue()
+        return wikicrawl_schema.spark_schema(fields).jsonValue()
     finally:
         for k, v in saved.items():
             if v is None:

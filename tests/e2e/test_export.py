@@ -53,8 +53,9 @@ def check_manifest(svc, job, fetch, per_part):
     assert fetch("_SUCCESS") == b""
     manifest = json.loads(fetch("_manifest.json"))
     assert manifest["job"] == job
+    # the 8, then the provenance the job asked for (issue 23)
     assert manifest["fields"] == ["page_id", "page_title", "page_text", "category", "links",
-                                  "external_links", "sections", "redirects_page"]
+                                  "external_links", "sections", "redirects_page"] + st["fields"]
     objects = {}
     for entry in manifest["parts"] + manifest["errors"]:
         data = objects[entry["name"]] = fetch(entry["name"])
@@ -127,6 +128,24 @@ def test_query_string_form_for_text_uploads(service, redis_server, fakewiki, exp
     job = r.json()["id"]
     svc.wait_done(job)
     check_export(svc, job, os.path.join(export_dir, "p", job), 32768)
+
+
+def test_export_carries_the_fields_and_the_manifest_names_them(service, redis_server, fakewiki,
+                                                               export_dir):
+    wiki = fakewiki("--synthetic", "--wikibase")
+    svc = serve(service, redis_server, wiki, "--export-dir", export_dir)
+    r = svc.submit("\n".join(titles("Lineage", 9)), content_type="text/plain",
+                   params={"export": "dir", "export_prefix": "p", "fields": "wikidata_id,wiki"})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    svc.wait_done(job)
+    st, manifest = check_export(svc, job, os.path.join(export_dir, "p", job), 32768)
+    assert manifest["fields"][8:] == ["wiki", "wikidata_id"]
+    part = os.path.join(export_dir, "p", job, manifest["parts"][0]["name"])
+    records = [json.loads(line) for line in inflated([part]).splitlines()]
+    assert len(records) == 9
+    assert all(list(rec)[8:] == ["wiki", "wikidata_id"] and rec["wiki"] == "default" and
+               rec["wikidata_id"].startswith("Q") for rec in records)
 
 
 def test_bad_prefixes_and_unconfigured_sinks_get_422(service, redis_server, fakewiki, export_dir):

@@ -179,7 +179,7 @@ def test_requests_carry_maxlag_user_agent_and_lean_props(service, redis_server, 
     assert stats["user_agents"] == ["wc-test/1.0 (ops@example.org)"]
     params = stats["last_params"]["Polite"]
     assert params["maxlag"] == "3" and params["redirects"] == "1"
-    assert params["prop"] == "text|categories|links|externallinks|sections|properties"
+    assert params["prop"] == "text|categories|links|externallinks|sections|properties|revid"
     for flag in ("disablelimitreport", "disableeditsection", "disabletoc"):
         assert params[flag] == "1", flag
 

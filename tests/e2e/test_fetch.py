@@ -13,7 +13,8 @@ from conftest import BIN, expected_records
 UA = "wikicrawl-e2e/1.0 (fetch tests; e2e@example.org)"
 # Fast retries so that fault tests take seconds, not minutes.
 FAST = ["--retry-base-ms", "5", "--retry-max-ms", "50"]
-LEAN_PROP = "text|categories|links|externallinks|sections|properties"
+# revid: the provenance fields a job may ask for (issue 23)
+LEAN_PROP = "text|categories|links|externallinks|sections|properties|revid"
 
 
 def run_fetch(wiki_url, titles, *flags, stdin=False, timeout=120):

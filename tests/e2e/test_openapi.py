@@ -477,6 +477,10 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
     assert ready["workers"] == 2
     c.check(http("HEAD", u("/readyz")), "/readyz", 200)
     c.check(http("GET", u("/metrics")), "/metrics", 200)
+    wikis = c.check(http("GET", u("/v1/wikis")), "/v1/wikis", 200)
+    assert wikis == {"wikis": [{"name": "default", "api_url": wiki.url, "rate": 50,
+                                "max_inflight": 16, "default": True}], "total_rate": 0}
+    c.check(http("HEAD", u("/v1/wikis")), "/v1/wikis", 200)
     spec_resp = http("GET", u("/openapi.yaml"))
     c.check(spec_resp, "/openapi.yaml", 200)
     with open(SPEC_PATH, "rb") as f:
@@ -501,6 +505,9 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         ({"titles": ["L1"], "labels": ["x", "y z"], "priority": "high"}, "application/json",
          None),
         ("L2\n", "text/plain", [("label", "x"), ("label", "é"), ("priority", "low")]),
+        ({"titles": ["P1"], "fields": ["touched", "wiki"], "wiki": "default"},
+         "application/json", None),
+        ("P2\n", "text/plain", {"fields": "revision_id,wikidata_id", "wiki": "default"}),
     ]:
         r = post_job(svc, body.encode() if isinstance(body, str) else body, ctype, params)
         accepted = c.check(r, "/v1/jobs", 202)
@@ -627,6 +634,7 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
         ("OPTIONS", "/v1/jobs", "/v1/jobs"),
         ("DELETE", "/healthz", "/healthz"),
         ("POST", "/readyz", "/readyz"),
+        ("POST", "/v1/wikis", "/v1/wikis"),
         ("PUT", "/metrics", "/metrics"),
         ("POST", "/openapi.yaml", "/openapi.yaml"),
     ]:
@@ -669,9 +677,15 @@ def test_contract_of_a_full_service(service, redis_server, fakewiki, contract):
                  '{"chunk_size": 1001, "titles": ["a"]}', "[]", '{"titles": []}',
                  '{"cache": "no", "titles": ["a"]}', '{"titles": ["a"], "cache": 1}',
                  '{"titles": ["a"], "labels": "x"}', '{"labels": [""], "titles": ["a"]}',
-                 '{"titles": ["a"], "priority": "urgent"}', '{"priority": 1, "titles": ["a"]}'):
+                 '{"titles": ["a"], "priority": "urgent"}', '{"priority": 1, "titles": ["a"]}',
+                 '{"titles": ["a"], "wiki": "fr"}', '{"wiki": 1, "titles": ["a"]}',
+                 '{"titles": ["a"], "fields": ["rev"]}', '{"fields": "wiki", "titles": ["a"]}'):
         c.check(post_job(svc, body), "/v1/jobs", 422, "invalid_option")
     c.check(post_job(svc, "\n\n", "text/plain"), "/v1/jobs", 422, "invalid_option")
+    c.check(post_job(svc, "a\n", "text/plain", params={"wiki": "fr"}), "/v1/jobs", 422,
+            "invalid_option")
+    c.check(post_job(svc, "a\n", "text/plain", params={"fields": "wiki,rev"}), "/v1/jobs", 422,
+            "invalid_option")
     # query parameters of the job endpoints
     job_url = u("/v1/jobs/" + first["id"])
     for value in ("61", "-1", "x", "1.5", ""):

@@ -352,14 +352,22 @@ class Page:
                 '</label></span></div>\n<ul>\n' + "".join(items) + "</ul>\n</div>\n")
 
 
+# --text-prefix: words every ordinary article starts with, so that two fake wikis serve different
+# records for the same title (a wiki's name, say).
+TEXT_PREFIX = ""
+# --wikibase: every synthetic article has the page property wikibase_item "Q<its number>", as a
+# wiki with the Wikibase client gives it.
+WIKIBASE = False
+
+
 def build_page(v, page_kb, editsection):
     """Skeleton HTML and lists of an ordinary article (variant v)."""
     p = Page(v, editsection)
     t = p.t
-    p.add('<div class="mw-parser-output"><p><b>%s</b> is a synthetic article served by fakewiki. '
-          'It is about the %s of %s and is numbered %s.%s\n</p><p>%s This paragraph about %s '
-          'links to %s.\n</p>\n'
-          % (t, p.word(0), p.link("Lorem Peninsula"), M_NUM,
+    p.add('<div class="mw-parser-output"><p>%s<b>%s</b> is a synthetic article served by '
+          'fakewiki. It is about the %s of %s and is numbered %s.%s\n</p><p>%s This paragraph '
+          'about %s links to %s.\n</p>\n'
+          % (html.escape(TEXT_PREFIX + " ") if TEXT_PREFIX else "", t, p.word(0), p.link("Lorem Peninsula"), M_NUM,
              p.ref("Generated for <i>%s</i>." % t), p.sentence(1), t, p.link(p.topic(1))))
     p.intro_end = len(p.parts)
     p.heading("History")
@@ -495,6 +503,10 @@ def build_skeleton(disambig, v, page_kb, fv2, ascii_only, params, redirect):
         out["iwlinks"] = []
     if "properties" in props:
         out["properties"] = {} if fv2 else []
+        if WIKIBASE and not disambig:  # the page's Wikidata item: Q and its number (M_NUM)
+            item = "Q" + M_NUM
+            out["properties"] = ({"wikibase_item": item} if fv2
+                                 else [{"name": "wikibase_item", "*": item}])
     return _MARKER_RE.split(dumps({"parse": out}, fv2, ascii_only))
 
 
@@ -1259,12 +1271,18 @@ def parse_args(argv):
     ap.add_argument("--track-titles", type=int, default=100000,
                     help="keep last_params of at most N titles (memory bound for long benchmarks)")
     ap.add_argument("--verbose", action="store_true", help="one line per api.php request on stderr")
+    ap.add_argument("--wikibase", action="store_true",
+                    help="articles carry the page property wikibase_item (Q and their number)")
+    ap.add_argument("--text-prefix", default="",
+                    help="words every synthetic article's text starts with (tell two wikis apart)")
     return ap.parse_args(argv)
 
 
 def main(argv=None):
-    global STATE
+    global STATE, TEXT_PREFIX, WIKIBASE
     args = parse_args(argv)
+    TEXT_PREFIX = args.text_prefix
+    WIKIBASE = args.wikibase
     raw = {k: getattr(args, k) for k in FAULT_DEFAULTS}
     raw.update({k: getattr(args, k) for k in SERVER_DEFAULTS})
     try:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <getopt.h>
@@ -18,7 +19,8 @@
 static const char *const env_used[] = {
     "WIKICRAWL_CONCURRENCY", "WIKICRAWL_MAXLAG",  "WIKICRAWL_LISTEN",
     "WIKICRAWL_REDIS",       "WIKICRAWL_WIKI",    "WIKICRAWL_RETRY_MAX_MS",
-    "WIKICRAWL_CHUNK_SIZE",  "WIKICRAWL_WORKERS", "WIKICRAWL_LOG_LEVEL"};
+    "WIKICRAWL_CHUNK_SIZE",  "WIKICRAWL_WORKERS", "WIKICRAWL_LOG_LEVEL",
+    "WIKICRAWL_WIKIS",       "WIKICRAWL_RATE",    "WIKICRAWL_MAX_INFLIGHT"};
 
 static int clear_env(void **state)
 {
@@ -29,6 +31,53 @@ static int clear_env(void **state)
 }
 
 #define N_ARGS(argv) ((int)(sizeof argv / sizeof argv[0]))
+
+static void wikis_come_from_the_list_a_file_or_wiki_alone(void **state)
+{
+    (void)state;
+    struct wc_config cfg;
+    struct wc_error err = {0};
+    /* --wiki alone: one wiki named default, with the fleet's budget */
+    char *alone[] = {"worker", "--wiki", "http://w.example/api.php", "--rate", "7"};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(alone), alone, &err), 0);
+    assert_int_equal(cfg.wikis.n, 1);
+    assert_string_equal(cfg.wikis.wiki[0].name, "default");
+    assert_string_equal(cfg.wikis.wiki[0].api_url, "http://w.example/api.php");
+    assert_int_equal(cfg.wikis.wiki[0].rate, 7);
+    assert_int_equal(cfg.wikis.wiki[0].inflight, 16);
+    /* the list, from the environment; an entry's own budget wins over the flags' */
+    setenv("WIKICRAWL_WIKIS", "en=https://en.example/api.php,de=https://de.example/api.php;rate=3",
+           1);
+    char *served[] = {"api", "--max-inflight", "4"}; /* the api shows them: GET /v1/wikis */
+    assert_int_equal(config_parse(&cfg, CONFIG_API, N_ARGS(served), served, &err), 0);
+    assert_int_equal(cfg.wikis.n, 2);
+    assert_string_equal(cfg.wikis.wiki[1].name, "de");
+    assert_int_equal(cfg.wikis.wiki[1].rate, 3);
+    assert_int_equal(cfg.wikis.wiki[1].inflight, 4);
+    unsetenv("WIKICRAWL_WIKIS");
+    /* a file of them */
+    char path[] = "/tmp/wc-test-wikis-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# corpus "
+          "wikis\nja=https://ja.example/api.php;inflight=2\n\nfr=https://fr.example/api.php\n",
+          f);
+    fclose(f);
+    char *from_file[] = {"worker", "--wikis", path};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(from_file), from_file, &err), 0);
+    assert_int_equal(cfg.wikis.n, 2);
+    assert_string_equal(cfg.wikis.wiki[0].name, "ja");
+    assert_int_equal(cfg.wikis.wiki[0].inflight, 2);
+    unlink(path);
+    /* a file that is not there, and a bad list: refused with the reason */
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(from_file), from_file, &err),
+                     WC_EINVAL);
+    assert_non_null(strstr(err.message, "--wikis: cannot read"));
+    char *bad[] = {"worker", "--wikis", "EN=https://x/api.php"};
+    assert_int_equal(config_parse(&cfg, CONFIG_WORKER, N_ARGS(bad), bad, &err), WC_EINVAL);
+    assert_non_null(strstr(err.message, "--wikis: "));
+}
 
 static void defaults_depend_on_the_role(void **state)
 {
@@ -244,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(sizes_take_redis_units, clear_env),
         cmocka_unit_test_setup(defaults_depend_on_the_role, clear_env),
+        cmocka_unit_test_setup(wikis_come_from_the_list_a_file_or_wiki_alone, clear_env),
         cmocka_unit_test_setup(the_flag_wins_over_the_environment, clear_env),
         cmocka_unit_test_setup(numbers_out_of_range_or_malformed_are_refused, clear_env),
         cmocka_unit_test_setup(log_levels_are_four_names_in_any_case, clear_env),

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "export_manifest.h"
+#include "provenance.h"
 #include "gzip_member.h"
 #include "record.h"
 #include "record_json.h"
@@ -79,7 +80,7 @@ static void test_manifest(void **state)
     memset(parts[1].sha256, '2', SHA256_HEX_LEN);
     memset(errors[0].sha256, '3', SHA256_HEX_LEN);
     struct wc_buf out = WC_BUF_INIT;
-    assert_int_equal(export_manifest_json(&out, "abc", parts, 2, errors, 1), 0);
+    assert_int_equal(export_manifest_json(&out, "abc", 0, parts, 2, errors, 1), 0);
     json_error_t jerr;
     json_t *m = json_loadb(out.data, out.len, 0, &jerr);
     assert_non_null(m);
@@ -101,6 +102,23 @@ static void test_manifest(void **state)
 }
 
 /* The manifest's field list is the order records are really written in. */
+static void test_fields_add_the_provenance_asked(void **state)
+{
+    (void)state;
+    struct wc_buf out = WC_BUF_INIT;
+    assert_int_equal(
+        export_manifest_json(&out, "abc", PROVENANCE_TOUCHED | PROVENANCE_WIKI, NULL, 0, NULL, 0),
+        0);
+    json_t *m = json_loadb(out.data, out.len, 0, NULL);
+    assert_non_null(m);
+    json_t *fields = json_object_get(m, "fields");
+    assert_int_equal(json_array_size(fields), RECORD_JSON_N_FIELDS + 2);
+    assert_string_equal(json_string_value(json_array_get(fields, 8)), "wiki");
+    assert_string_equal(json_string_value(json_array_get(fields, 9)), "touched");
+    json_decref(m);
+    wc_buf_free(&out);
+}
+
 static void test_fields_match_records(void **state)
 {
     (void)state;
@@ -133,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_part_stored_form),
         cmocka_unit_test(test_manifest),
         cmocka_unit_test(test_fields_match_records),
+        cmocka_unit_test(test_fields_add_the_provenance_asked),
     };
     return cmocka_run_group_tests_name("export_manifest", tests, NULL, NULL);
 }

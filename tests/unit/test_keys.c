@@ -15,16 +15,23 @@ static void builds_the_limiter_keys(void **state)
 {
     (void)state;
     char out[KEYS_MAX];
-    assert_int_equal(keys_limiter(out, sizeof out, KEYS_LIMITER_BUCKET), 25);
+    assert_int_equal(keys_limiter(out, sizeof out, NULL, KEYS_LIMITER_BUCKET), 25);
     assert_string_equal(out, "wikicrawl:{queue}:limiter");
-    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_INFLIGHT) > 0);
+    assert_true(keys_limiter(out, sizeof out, NULL, KEYS_LIMITER_INFLIGHT) > 0);
     assert_string_equal(out, "wikicrawl:{queue}:inflight");
-    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_WAITING) > 0);
+    assert_true(keys_limiter(out, sizeof out, NULL, KEYS_LIMITER_WAITING) > 0);
     assert_string_equal(out, "wikicrawl:{queue}:waiting");
-    assert_true(keys_limiter(out, sizeof out, KEYS_LIMITER_WAITING_UNTIL) > 0);
+    assert_true(keys_limiter(out, sizeof out, NULL, KEYS_LIMITER_WAITING_UNTIL) > 0);
     assert_string_equal(out, "wikicrawl:{queue}:waiting_until");
-    assert_int_equal(keys_limiter(out, sizeof out, KEYS_LIMITER_PARTS), WC_EINVAL);
-    assert_int_equal(keys_limiter(out, 10, KEYS_LIMITER_BUCKET), WC_ELIMIT);
+    assert_int_equal(keys_limiter(out, sizeof out, NULL, KEYS_LIMITER_PARTS), WC_EINVAL);
+    assert_int_equal(keys_limiter(out, 10, NULL, KEYS_LIMITER_BUCKET), WC_ELIMIT);
+    /* "default" keeps the names; another wiki has a budget of its own */
+    assert_true(keys_limiter(out, sizeof out, "default", KEYS_LIMITER_INFLIGHT) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:inflight");
+    assert_true(keys_limiter(out, sizeof out, "de", KEYS_LIMITER_INFLIGHT) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:inflight:de");
+    assert_true(keys_limiter(out, sizeof out, "de", KEYS_LIMITER_WAITING_UNTIL) > 0);
+    assert_string_equal(out, "wikicrawl:{queue}:waiting_until:de");
 }
 
 static void builds_the_export_keys_of_a_job(void **state)
@@ -67,16 +74,21 @@ static void builds_cache_keys_of_any_length(void **state)
 {
     (void)state;
     struct wc_buf key = WC_BUF_INIT;
-    assert_int_equal(keys_cache_title(&key, "Albert Einstein", 15), 0);
+    assert_int_equal(keys_cache_title(&key, NULL, "Albert Einstein", 15), 0);
     assert_string_equal(key.data, "wikicrawl:{cache}:p:Albert Einstein");
     /* Reused: the previous title is gone; only len bytes count; any byte goes. */
-    assert_int_equal(keys_cache_title(&key, "a\0bXYZ", 3), 0);
+    assert_int_equal(keys_cache_title(&key, NULL, "a\0bXYZ", 3), 0);
     assert_int_equal(key.len, 23);
     assert_memory_equal(key.data, "wikicrawl:{cache}:p:a\0b", 23);
     char long_title[4096];
     memset(long_title, 'x', sizeof long_title);
-    assert_int_equal(keys_cache_title(&key, long_title, sizeof long_title), 0);
+    assert_int_equal(keys_cache_title(&key, NULL, long_title, sizeof long_title), 0);
     assert_int_equal(key.len, 20 + sizeof long_title);
+    /* A title of another wiki: "de:Foo" of the default wiki and "Foo" of de differ */
+    assert_int_equal(keys_cache_title(&key, "de", "Foo", 3), 0);
+    assert_string_equal(key.data, "wikicrawl:{cache}:w:de:Foo");
+    assert_int_equal(keys_cache_title(&key, "default", "de:Foo", 6), 0);
+    assert_string_equal(key.data, "wikicrawl:{cache}:p:de:Foo");
     wc_buf_free(&key);
 }
 

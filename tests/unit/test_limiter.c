@@ -138,7 +138,7 @@ static void entries_are_reused_before_the_table_grows(void **state)
 static void no_budget_means_no_redis_and_no_lease(void **state)
 {
     (void)state;
-    struct limiter_options opts = {0, 0, 10000, REUSE_MS, "w"};
+    struct limiter_options opts = {0, 0, 10000, REUSE_MS, "w", NULL};
     struct limiter *l = limiter_new(&opts);
     assert_non_null(l);
     int leases[3] = {7, 7, 7};
@@ -154,7 +154,7 @@ static void no_budget_means_no_redis_and_no_lease(void **state)
 static void a_cap_without_redis_grants_nothing(void **state)
 {
     (void)state;
-    struct limiter_options opts = {0, 4, 10000, REUSE_MS, "w"};
+    struct limiter_options opts = {0, 4, 10000, REUSE_MS, "w", NULL};
     struct limiter *l = limiter_new(&opts);
     assert_non_null(l);
     redisContext *c = redisConnectUnix("/nonexistent/wikicrawl-test.sock");

@@ -52,7 +52,7 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
     stats_count_fetch(&s, 700);   /* 0.7 s: le="1" */
     stats_count_fetch(&s, 60000); /* past every bucket: +Inf only */
     redisContext *c = offline_context();
-    assert_int_equal(stats_append_chunk(c, "K", &s, 1), 20);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 1, "de"), 23);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
     /* One transaction: a scrape sees all of a chunk or none of it. */
@@ -60,6 +60,9 @@ static void sends_a_chunks_counters_with_cumulative_buckets(void **state)
                                   "HINCRBY K pages_ok 3\n"
                                   "HINCRBY K pages_missing 1\n"
                                   "HINCRBY K chunks_done 1\n"
+                                  "HINCRBY K wiki_pages|de|ok 3\n"
+                                  "HINCRBY K wiki_pages|de|missing 1\n"
+                                  "HINCRBY K wiki_requests|de 5\n"
                                   "HINCRBY K requests 5\n"
                                   "HINCRBY K requests_parse 4\n"
                                   "HINCRBY K requests_query 1\n"
@@ -85,11 +88,11 @@ static void sends_nothing_for_zero_counters(void **state)
     (void)state;
     struct stats_chunk s = {0};
     redisContext *c = offline_context();
-    assert_int_equal(stats_append_chunk(c, "K", &s, 0), 0);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 0, "default"), 0);
     assert_int_equal(c->obuf[0], '\0');
     /* A chunk handed back without a fetch: the buckets start where the first fetch falls. */
     stats_count_fetch(&s, 3000);
-    assert_int_equal(stats_append_chunk(c, "K", &s, 0), 7);
+    assert_int_equal(stats_append_chunk(c, "K", &s, 0, "default"), 7);
     struct wc_buf got = WC_BUF_INIT;
     queued_commands(c, &got);
     assert_string_equal(got.data, "MULTI\n"
@@ -208,6 +211,10 @@ static const char empty_exposition[] =
     "longer than --header-timeout-ms.\n"
     "# TYPE wikicrawl_header_timeouts_total counter\n"
     "wikicrawl_header_timeouts_total 0\n"
+    "# HELP wikicrawl_wiki_requests_total HTTP requests to the wiki, retries included, by wiki.\n"
+    "# TYPE wikicrawl_wiki_requests_total counter\n"
+    "# HELP wikicrawl_wiki_pages_total Titles by wiki and outcome.\n"
+    "# TYPE wikicrawl_wiki_pages_total counter\n"
     "# HELP wikicrawl_fetch_seconds Time of the last request of each title, in seconds.\n"
     "# TYPE wikicrawl_fetch_seconds histogram\n"
     "wikicrawl_fetch_seconds_bucket{le=\"0.05\"} 0\n"
@@ -286,13 +293,19 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
         "1",
         "chunks_done",
         "2",
+        "wiki_pages|de|ok",
+        "3",
+        "wiki_requests|de",
+        "4",
+        "wiki_pages|en|missing",
+        "1",
     };
     struct wc_buf out = WC_BUF_INIT;
     assert_int_equal(stats_format(&out, &gauges, kv, sizeof kv / sizeof kv[0]), 0);
     const char *t = out.data;
     /* HELP and TYPE once per family, the family's samples right after them. */
-    assert_int_equal(occurrences(t, "# TYPE "), 23);
-    assert_int_equal(occurrences(t, "# HELP "), 23);
+    assert_int_equal(occurrences(t, "# TYPE "), 25);
+    assert_int_equal(occurrences(t, "# HELP "), 25);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_fetch_seconds histogram\n"), 1);
     assert_int_equal(occurrences(t, "# TYPE wikicrawl_pages_ok_total counter\n"), 1);
     assert_non_null(strstr(t, "# TYPE wikicrawl_pages_ok_total counter\n"
@@ -322,6 +335,14 @@ static void formats_the_hash_in_the_tables_order_whatever_its_order(void **state
                               "wikicrawl_fetch_seconds_count 5\n"));
     assert_true(line_at(t, "# HELP wikicrawl_fetch_seconds ") >
                 line_at(t, "wikicrawl_header_timeouts_total "));
+    /* by wiki: one series per wiki (and outcome) counted, after the plain counters */
+    assert_non_null(strstr(t, "# TYPE wikicrawl_wiki_requests_total counter\n"
+                              "wikicrawl_wiki_requests_total{wiki=\"de\"} 4\n"
+                              "# HELP wikicrawl_wiki_pages_total"));
+    assert_non_null(strstr(t, "# TYPE wikicrawl_wiki_pages_total counter\n"
+                              "wikicrawl_wiki_pages_total{wiki=\"de\",outcome=\"ok\"} 3\n"
+                              "wikicrawl_wiki_pages_total{wiki=\"en\",outcome=\"missing\"} 1\n"
+                              "# HELP wikicrawl_fetch_seconds"));
     wc_buf_free(&out);
 }
 
@@ -344,6 +365,14 @@ static void skips_fields_it_does_not_know(void **state)
         "not a number",
         "pages_invalid",
         "0x10",
+        "wiki_requests|De", /* not a wiki name */
+        "1",
+        "wiki_pages|de|okay", /* not an outcome */
+        "1",
+        "wiki_pages|de", /* no outcome */
+        "1",
+        "wiki_requests|de",
+        "many",
         "odd_one_out", /* a field without its value */
     };
     struct wc_buf out = WC_BUF_INIT;
