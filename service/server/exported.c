@@ -32,14 +32,8 @@ enum MHD_Result respond_exported(struct MHD_Connection *c, const struct job_stat
         wc_buf_printf(&link, "<%s_manifest.json>; rel=\"describedby\"", st->export_location) != 0 ||
         wc_buf_putc(&link, '\0') != 0)
         goto out;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_COPY);
-    if (r == NULL)
-        goto out;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, "Link", link.data);
-    ret = MHD_queue_response(c, MHD_HTTP_GONE, r);
-    MHD_destroy_response(r);
+    const char *headers[] = {"Link", link.data, NULL};
+    ret = respond_json_headers(c, MHD_HTTP_GONE, &body, headers);
 out:
     wc_buf_free(&body);
     wc_buf_free(&message);

@@ -203,20 +203,12 @@ enum MHD_Result jobs_list(struct api_server *srv, struct MHD_Connection *c, stru
     }
     if (rc != 0 || wc_buf_putc(&body, ']') != 0)
         goto out;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_COPY);
-    if (r == NULL)
-        goto out;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (next[0]) {
-        struct wc_buf link = WC_BUF_INIT;
-        MHD_add_response_header(r, "Next-Cursor", next);
-        if (next_link(&link, &q, next) == 0)
-            MHD_add_response_header(r, "Link", link.data);
-        wc_buf_free(&link);
-    }
-    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
+    struct wc_buf link = WC_BUF_INIT;
+    int has_link = next[0] && next_link(&link, &q, next) == 0;
+    const char *headers[] = {"Next-Cursor", next[0] ? next : NULL, "Link",
+                             has_link ? link.data : NULL, NULL};
+    ret = respond_json_headers(c, MHD_HTTP_OK, &body, headers);
+    wc_buf_free(&link);
 out:
     wc_buf_free(&body);
     return ret;

@@ -75,20 +75,39 @@ enum MHD_Result defer_error(struct request *req, unsigned status, const char *co
     return MHD_YES;
 }
 
-/* A JSON body (len bytes, copied or kept as mode says) with one extra header. */
-static enum MHD_Result respond_with_header(struct MHD_Connection *c, unsigned status,
-                                           const char *body, size_t len,
-                                           enum MHD_ResponseMemoryMode mode, const char *header,
-                                           const char *value)
+/* A JSON body (len bytes, copied or kept as mode says) with extra headers: name, value pairs
+ * ending with a NULL name; a pair whose value is NULL is left out. */
+static enum MHD_Result respond_with_headers(struct MHD_Connection *c, unsigned status,
+                                            const char *body, size_t len,
+                                            enum MHD_ResponseMemoryMode mode,
+                                            const char *const *headers)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
     if (r == NULL)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, header, value);
+    for (size_t i = 0; headers[i] != NULL; i += 2)
+        if (headers[i + 1] != NULL)
+            MHD_add_response_header(r, headers[i], headers[i + 1]);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond_with_header(struct MHD_Connection *c, unsigned status,
+                                           const char *body, size_t len,
+                                           enum MHD_ResponseMemoryMode mode, const char *header,
+                                           const char *value)
+{
+    const char *headers[] = {header, value, NULL};
+    return respond_with_headers(c, status, body, len, mode, headers);
+}
+
+enum MHD_Result respond_json_headers(struct MHD_Connection *c, unsigned status,
+                                     const struct wc_buf *body, const char *const *headers)
+{
+    return respond_with_headers(c, status, body->data ? body->data : "", body->len,
+                                MHD_RESPMEM_MUST_COPY, headers);
 }
 
 enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,

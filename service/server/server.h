@@ -97,6 +97,10 @@ enum MHD_Result defer_error(struct request *req, unsigned status, const char *co
                             ...) __attribute__((format(printf, 4, 5)));
 /* 429 too_many_jobs: the API key has live unfinished jobs, max_jobs allowed. */
 enum MHD_Result respond_too_many_jobs(struct MHD_Connection *c, long long live, int max_jobs);
+/* A JSON body (copied) with extra headers: name, value pairs ending with a NULL name; a pair
+ * whose value is NULL is left out (an optional header). */
+enum MHD_Result respond_json_headers(struct MHD_Connection *c, unsigned status,
+                                     const struct wc_buf *body, const char *const *headers);
 /* A constant JSON body with one extra header (Allow, WWW-Authenticate). */
 enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *body,
                                const char *header, const char *value);
