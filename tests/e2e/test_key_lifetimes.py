@@ -216,6 +216,18 @@ def test_idempotency_key_lives_as_long_as_the_results(service, redis_server, fak
     assert again.json()["id"] == job
 
 
+def test_a_refused_body_does_not_claim_its_idempotency_key(service, redis_server, fakewiki):
+    svc = serve(service, redis_server, fakewiki("--synthetic"))
+    headers = {"Idempotency-Key": "refused-first"}
+    # keep=export without an export: known only once the body is read, after the titles
+    r = svc.submit({"titles": ["Refused A"], "keep": "export"}, headers=headers)
+    assert r.status_code == 422 and "needs an export" in r.json()["error"]["message"], r.text
+    assert redis_server.cli("EXISTS", QUEUE + "idem::refused-first") == "0"
+    r = svc.submit({"titles": ["Refused A"]}, headers=headers)
+    assert r.status_code == 202, r.text
+    assert svc.wait_done(r.json()["id"], timeout=120)["pages"] == 1
+
+
 def test_results_download_cut_by_a_purge_is_an_error(service, redis_server, fakewiki):
     wiki = fakewiki("--synthetic", "--page-kb", "40")
     svc = serve(service, redis_server, wiki)
