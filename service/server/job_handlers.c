@@ -108,6 +108,9 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
     case RETRY_NOTHING:
         return respond_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "nothing_to_retry",
                              "no title of job %s failed", id);
+    case RETRY_PRIORITY_DENIED:
+        return respond_error(c, MHD_HTTP_FORBIDDEN, "priority_not_allowed",
+                             PRIORITY_HIGH_DENIED " (job %s is high)", id);
     case WC_EREMOTE:
     case WC_EFULL:
         return respond_redis_down(c, cc, &err); /* 507 when Redis refused with -OOM */
