@@ -216,6 +216,26 @@ def test_idempotency_key_lives_as_long_as_the_results(service, redis_server, fak
     assert again.json()["id"] == job
 
 
+def test_a_page_missing_entries_it_counts_is_cut(service, redis_server, fakewiki):
+    """Entries can leave a stream while a page is read (trimmed once exported): a page must not
+    answer 200 with records missing that its Next-Cursor counts."""
+    svc = serve(service, redis_server, fakewiki("--synthetic"))
+    job = svc.submit(["Hole %d" % i for i in range(300)]).json()["id"]
+    assert svc.wait_done(job, timeout=240)["pages"] == 300
+    stream = "wikicrawl:{%s}:results" % job
+    for ids in (["0-150"], ["0-1"]):  # one in the middle of the page, then its first
+        assert redis_server.cli("XDEL", stream, *ids) == "1"
+        r = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"limit": 200},
+                         stream=True, timeout=60, headers={"Accept-Encoding": "identity"})
+        assert r.status_code == 200
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for _ in r.iter_content(64 * 1024):
+                pass
+    # a page past the holes is whole
+    r = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"cursor": 150}, timeout=60)
+    assert len(r.text.splitlines()) == 150
+
+
 def test_a_refused_body_does_not_claim_its_idempotency_key(service, redis_server, fakewiki):
     svc = serve(service, redis_server, fakewiki("--synthetic"))
     headers = {"Idempotency-Key": "refused-first"}
