@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "export_request.h"
 #include "json_write.h"
+#include "log.h"
 #include "provenance.h"
 #include "num.h"
 #include "queue.h"
@@ -226,13 +227,20 @@ int jobs_cancel(redisContext *c, const char *id, long ttl, char *status_out, siz
         rc = 0;
     }
     freeReplyObject(r);
+    if (rc != 0 || strcmp(status_out, JOB_CANCELLED) != 0)
+        return rc;
+    /* The cancel is done: a key that could not follow the results keeps the TTL its submission
+     * or the sweep last gave it, which is no reason to fail the DELETE (nor to skip the drop). */
+    struct wc_error follow_err = {0};
+    if (jobs_idempotency_follow(c, id, ttl, &follow_err) != 0)
+        log_event(LOG_WARN, "idempotency_follow_failed", "job=%s msg=\"%s\"", id,
+                  follow_err.message);
     /* Its queued chunks leave the rotation now, not as no-op claims one by one. Another slot
      * ({queue}), hence a second script: a failure here leaves only references that settle as
      * no-ops (the chunk bodies are gone). */
-    if (rc == 0 && strcmp(status_out, JOB_CANCELLED) == 0 &&
-        (jobs_idempotency_follow(c, id, ttl, err) != 0 || queue_drop(c, id, err) < 0))
+    if (queue_drop(c, id, err) < 0)
         return WC_EREMOTE;
-    return rc;
+    return 0;
 }
 
 int jobs_idempotency_keep(redisContext *c, const char *idem_key, const char *job_id, long ttl,

@@ -17,8 +17,9 @@
 
 /* Priority levels, in the order a claim serves them (queue_priority_name()). */
 #define QUEUE_PRIORITIES 3
-/* Every QUEUE_AGE_EVERY-th claim serves the lowest level with queued work first: strict priority
- * otherwise, but low work is never starved (docs/redis.md, Fair turns). */
+/* Every QUEUE_AGE_EVERY-th claim serves a level below the best one with queued work first, those
+ * levels in turn: strict priority otherwise, but neither normal nor low work is ever starved
+ * (docs/redis.md, Fair turns). */
 #define QUEUE_AGE_EVERY 10
 /* A claim names at most this many held jobs (struct queue_ask). */
 #define QUEUE_HELD_MAX 16

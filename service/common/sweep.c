@@ -134,9 +134,11 @@ static int job_live(const redisReply *meta)
 
 /* One page of jobmeta (found: field, value...): the jobs' status and Idempotency-Key read in one
  * pipelined round trip, the keys of those still queued or running renewed in a second, the few
- * that are gone or over settled one at a time. Returns the entries dropped, or WC_EREMOTE. */
+ * that are gone or over settled one at a time. A renewal or settling that Redis refuses is counted
+ * in *failed and the page goes on (the entry is looked at again next pass). Returns the entries
+ * dropped, or WC_EREMOTE (the statuses could not be read, or the connection broke). */
 static long long sweep_jobmeta_page(redisContext *c, const redisReply *found, long result_ttl,
-                                    struct wc_error *err)
+                                    size_t *failed, struct wc_error *err)
 {
     size_t n = found->elements / 2;
     redisReply **meta = calloc(n ? n : 1, sizeof *meta);
@@ -184,19 +186,24 @@ static long long sweep_jobmeta_page(redisContext *c, const redisReply *found, lo
         kept++;
     }
     for (size_t k = 0; k < kept; k++) {
-        redisReply *r = rconn_reply(c, rc ? NULL : err);
-        if (r == NULL)
-            rc = WC_EREMOTE;
+        redisReply *r = rconn_reply(c, err);
+        *failed += r == NULL;
         freeReplyObject(r);
-        if (c->err)
+        if (c->err) {
+            rc = WC_EREMOTE;
             goto out;
+        }
     }
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < n && c->err == 0; i++) {
         if (meta[i] == NULL || job_live(meta[i]))
             continue;
-        rc = settle_over(c, entry_id(found, i, 2), err);
-        dropped += rc == 0;
+        if (settle_over(c, entry_id(found, i, 2), err) == 0)
+            dropped++;
+        else
+            ++*failed;
     }
+    if (c->err)
+        rc = WC_EREMOTE;
 out:
     for (size_t i = 0; i < n; i++)
         freeReplyObject(meta[i]);
@@ -215,7 +222,7 @@ static long long sweep_jobmeta(struct sweep *s, redisContext *c, long result_ttl
         redisReply *r = scan(c, "HSCAN", jobmeta, s->jobmeta_cursor, err);
         if (r == NULL)
             return WC_EREMOTE;
-        long long n = sweep_jobmeta_page(c, r->element[1], result_ttl, err);
+        long long n = sweep_jobmeta_page(c, r->element[1], result_ttl, &s->failed, err);
         examined += r->element[1]->elements / 2;
         freeReplyObject(r);
         if (n < 0)
@@ -303,19 +310,25 @@ static long long sweep_owners(struct sweep *s, redisContext *c, struct wc_error 
             s->walking = s->walking == 1 ? 2 : 0;
             finished += s->walking == 0;
         }
-        if (s->walking == 0 && forget_owner(c, s->owner, err) != 0)
-            return WC_EREMOTE;
+        if (s->walking == 0 && forget_owner(c, s->owner, err) != 0) {
+            if (c->err)
+                return WC_EREMOTE;
+            s->failed++; /* the owner stays in the registry until its next walk */
+        }
     }
     return dropped;
 }
 
 long long sweep_step(struct sweep *s, redisContext *c, long result_ttl, struct wc_error *err)
 {
+    s->failed = 0;
+    /* The owners' walk does not depend on jobmeta's: a failed page there is no reason to skip it,
+     * unless the connection is gone. */
     long long from_jobmeta = sweep_jobmeta(s, c, result_ttl, err);
-    if (from_jobmeta < 0)
+    if (from_jobmeta < 0 && c->err)
         return from_jobmeta;
     long long from_owners = sweep_owners(s, c, err);
-    if (from_owners < 0)
-        return from_owners;
+    if (from_jobmeta < 0 || from_owners < 0)
+        return WC_EREMOTE;
     return from_jobmeta + from_owners;
 }

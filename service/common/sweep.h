@@ -30,6 +30,7 @@ struct sweep {
     int has_owner;
     int walking; /* 0: choose the next owner; 1: its index; 2: its set */
     char cursor[SWEEP_CURSOR_MAX];
+    size_t failed; /* entries the last step could not settle (err says why): left for next pass */
 };
 
 /* Prototypes */
@@ -38,9 +39,10 @@ struct sweep {
 void sweep_init(struct sweep *s);
 
 /* One step: up to SWEEP_STEP_ENTRIES entries of jobmeta and as many of the owners' keys looked
- * at. result_ttl (seconds) is what the Idempotency-Key of a job still running is kept at.
- * Returns the number of entries dropped, or WC_EREMOTE (err filled; the walks resume where they
- * were). */
+ * at. result_ttl (seconds) is what the Idempotency-Key of a job still running is kept at. An entry
+ * Redis refuses to settle is counted in s->failed (err holds the last message) and the step goes
+ * on. Returns the number of entries dropped, or WC_EREMOTE (err filled; a walk could not be read
+ * or the connection broke; the walks resume where they were). */
 long long sweep_step(struct sweep *s, redisContext *c, long result_ttl, struct wc_error *err);
 
 #endif

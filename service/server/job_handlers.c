@@ -114,6 +114,9 @@ enum MHD_Result job_retry(struct api_server *srv, struct MHD_Connection *c, stru
             return respond_redis_down(c, cc, &err);
         return respond_exported(c, &st, 1, exported_lines(&st, 1));
     }
+    case RETRY_PRIORITY_DENIED:
+        return respond_error(c, MHD_HTTP_FORBIDDEN, "priority_not_allowed",
+                             PRIORITY_HIGH_DENIED " (job %s is high)", id);
     case WC_EREMOTE:
     case WC_EFULL:
         return respond_redis_down(c, cc, &err); /* 507 when Redis refused with -OOM */

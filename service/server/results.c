@@ -89,12 +89,17 @@ static int stream_fill(struct stream_ctx *s)
             largest = record->len + 1;
     }
     s->count = results_batch_count(s->count, largest);
-    /* Every ordinal up to last was written when the page began (the job's counters said so):
-     * none left means the stream is gone (the job expired or was purged mid-download). The
-     * response is cut without its last chunk, so that every client sees an error, not a page
-     * that merely ends early. */
-    if (s->batch->elements == 0)
+    /* Every ordinal up to last was written when the page began (the job's counters said so), and
+     * ids are ordinals: a batch short of any (none: the job expired or was purged mid-download;
+     * its first ones: trimmed once exported, XTRIM MINID; any other) would skip records that
+     * Next-Cursor counts. The response is cut without its last chunk, so that every client sees
+     * an error, not a page that merely ends early or lacks lines. */
+    if (s->batch->elements != (size_t)(upto - s->done)) {
+        /* None of it is sent: the reader sends what it holds, then asks again and is cut. */
+        freeReplyObject(s->batch);
+        s->batch = NULL;
         return WC_ESTOP;
+    }
     s->done = upto;
     return 0;
 }

@@ -72,13 +72,16 @@ int retry_failed_titles(redisContext *c, const char *id, const struct submit_opt
 
     struct submit_options text = *opts;
     text.format = TITLES_FORMAT_TEXT;
-    /* The new job is the old one's continuation: same labels, same priority (but high only for a
-     * key still allowed it: the keys file may have changed since). */
+    /* The new job is the old one's continuation: same labels, same priority. High only for a key
+     * still allowed it (the keys file may have changed since): refused otherwise, as POST
+     * /v1/jobs refuses it, rather than lowered without the answer saying so. */
     struct job_labels labels = {0};
     if (st.labels[0] && job_labels_parse_json(&labels, st.labels, strlen(st.labels), NULL) == 0)
         text.labels = &labels;
     const char *priority = job_priority_parse(st.priority, strlen(st.priority));
-    if (priority && (strcmp(priority, JOB_PRIORITY_HIGH) != 0 || opts->may_use_high))
+    if (priority && strcmp(priority, JOB_PRIORITY_HIGH) == 0 && !opts->may_use_high)
+        return RETRY_PRIORITY_DENIED;
+    if (priority)
         text.priority = priority;
     struct submission *s = submit_begin(c, &text, err);
     if (s == NULL)

@@ -9,11 +9,12 @@
 
 enum retry_result {
     RETRY_SUBMITTED = 0,
-    RETRY_NO_JOB = 1,   /* no such job (or it expired) */
-    RETRY_NOT_FINISHED, /* still queued or running: its failures are not known yet */
-    RETRY_NOTHING,      /* no title of it failed */
-    RETRY_TOO_MANY,     /* the owner's limit of unfinished jobs is reached (*live: theirs) */
-    RETRY_EXPORTED,     /* keep=export: its error lines left Redis for its export */
+    RETRY_NO_JOB = 1,      /* no such job (or it expired) */
+    RETRY_NOT_FINISHED,    /* still queued or running: its failures are not known yet */
+    RETRY_NOTHING,         /* no title of it failed */
+    RETRY_TOO_MANY,        /* the owner's limit of unfinished jobs is reached (*live: theirs) */
+    RETRY_EXPORTED,        /* keep=export: its error lines left Redis for its export */
+    RETRY_PRIORITY_DENIED, /* a high job, and the key is no longer marked high */
 };
 
 /* Who asks, for the per-key limit of unfinished jobs: the new job counts from its creation. */

@@ -583,53 +583,35 @@ static int claim_idempotency(struct submission *s, char *winner, size_t winner_s
     }
 }
 
-/* Queue the export a job asked for: its fields in the job hash (the exporter reads the folder, the
- * status shows the location), and the job in the set the exporter follows (another slot: the
- * exporter drops an entry whose job is gone). Returns the commands appended (2 unless out of
- * memory). */
-static size_t append_export(struct submission *s)
+/* Where the export a job asked for goes: its folder (the exporter reads it) and the location its
+ * status shows. Written to the job hash by jobs_counted.lua, with the counters, so that a hash
+ * cancelled and purged during the upload is not made again with only these fields. */
+struct export_place {
+    char folder[EXPORT_FOLDER_MAX];
+    char location[sizeof((struct job_status *)0)->export_location];
+};
+
+/* 0, or WC_EINVAL (the prefix was checked, the owner tag and id are hex: not expected). */
+static int export_place_of(const struct submission *s, struct export_place *p)
 {
-    char folder[EXPORT_FOLDER_MAX], location[sizeof((struct job_status *)0)->export_location];
-    if (export_folder(folder, sizeof folder, s->opts.owner, s->export.prefix, s->id) < 0)
-        return 0; /* the prefix was checked, the owner tag and id are hex: not expected */
+    if (export_folder(p->folder, sizeof p->folder, s->opts.owner, s->export.prefix, s->id) < 0)
+        return WC_EINVAL;
     if (s->export.to == EXPORT_SINK_S3)
-        snprintf(location, sizeof location, "s3://%s/%s/",
-                 s->opts.s3_bucket ? s->opts.s3_bucket : "", folder);
+        snprintf(p->location, sizeof p->location, "s3://%s/%s/",
+                 s->opts.s3_bucket ? s->opts.s3_bucket : "", p->folder);
     else
-        snprintf(location, sizeof location, "%s/%s/", s->opts.export_dir ? s->opts.export_dir : "",
-                 folder);
-    const char *hset[] = {"HSET",
-                          s->keys.key[KEYS_JOB],
-                          "export_keep",
-                          s->export.keep_export ? EXPORT_KEEP_EXPORT : EXPORT_KEEP_REDIS,
-                          "export_to",
-                          export_sink_name(s->export.to),
-                          "export_folder",
-                          folder,
-                          "export_location",
-                          location,
-                          "export_state",
-                          JOB_EXPORT_EXPORTING};
-    char exports[KEYS_MAX];
-    keys_queue(exports, sizeof exports, "exports");
-    const char *sadd[] = {"SADD", exports, s->id};
-    size_t n = 0;
-    if (redisAppendCommandArgv(s->redis, 12, hset, NULL) == REDIS_OK)
-        n++;
-    if (redisAppendCommandArgv(s->redis, 3, sadd, NULL) == REDIS_OK)
-        n++;
-    return n;
+        snprintf(p->location, sizeof p->location, "%s/%s/",
+                 s->opts.export_dir ? s->opts.export_dir : "", p->folder);
+    return 0;
 }
 
 /* The job's entry in its owner's index (GET /v1/jobs), written now that the upload is whole so
- * that a failed one is never listed, the owner in the registry the sweep walks, and the export the
- * job asked for. The index is under {queue}, another slot than the job: an entry whose job expires
- * or is purged is pruned by the sweep (common/sweep.h). */
+ * that a failed one is never listed, the owner in the registry the sweep walks, and the job in the
+ * set the exporter follows when it asked for an export (the exporter leaves a job alone until it
+ * is committed, and drops an entry whose job is gone). These are under {queue}, another slot than
+ * the job: an entry whose job expires or is purged is pruned by the sweep (common/sweep.h). */
 static int store_meta(struct submission *s)
 {
-    int bad = export_request_check(&s->export, s->err);
-    if (bad != 0)
-        return bad;
     const char *owner = s->opts.owner ? s->opts.owner : "";
     char index[KEYS_MAX], owners[KEYS_MAX], score[32];
     keys_jobs_index(index, sizeof index, owner);
@@ -638,9 +620,13 @@ static int store_meta(struct submission *s)
     const char *zadd[] = {"ZADD", index, score, s->id};
     const char *sadd[] = {"SADD", owners, owner};
     size_t n_pending = 0, n_expected = 2;
+    char exports[KEYS_MAX];
+    keys_queue(exports, sizeof exports, "exports");
+    const char *exported[] = {"SADD", exports, s->id};
     if (s->export.to != EXPORT_SINK_NONE) {
-        n_expected += 2;
-        n_pending += append_export(s);
+        n_expected++;
+        if (redisAppendCommandArgv(s->redis, 3, exported, NULL) == REDIS_OK)
+            n_pending++;
     }
     if (redisAppendCommandArgv(s->redis, 4, zadd, NULL) == REDIS_OK)
         n_pending++;
@@ -676,6 +662,15 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         rc = wc_error_set(err, WC_EINVAL, "the body holds no titles");
         goto out;
     }
+    /* A body the export check refuses (422) must not claim the Idempotency-Key either. */
+    rc = export_request_check(&s->export, err);
+    if (rc != 0)
+        goto out;
+    struct export_place place = {.folder = ""};
+    if (s->export.to != EXPORT_SINK_NONE && export_place_of(s, &place) != 0) {
+        rc = wc_error_set(err, WC_EINVAL, "no export folder for this job");
+        goto out;
+    }
     if (s->opts.idempotency_key) {
         rc = claim_idempotency(s, out->existing_id, sizeof out->existing_id);
         if (rc != 0)
@@ -708,7 +703,7 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");
         goto out;
     }
-    const char *counted[15] = {titles,
+    const char *counted[27] = {titles,
                                duplicates,
                                chunks,
                                now,
@@ -730,6 +725,18 @@ int submit_finish(struct submission *s, struct submit_summary *out, struct wc_er
     if (s->opts.fields != 0) {
         counted[n_counted++] = "fields";
         counted[n_counted++] = fields.data;
+    }
+    if (s->export.to != EXPORT_SINK_NONE) {
+        counted[n_counted++] = "export_keep";
+        counted[n_counted++] = s->export.keep_export ? EXPORT_KEEP_EXPORT : EXPORT_KEEP_REDIS;
+        counted[n_counted++] = "export_to";
+        counted[n_counted++] = export_sink_name(s->export.to);
+        counted[n_counted++] = "export_folder";
+        counted[n_counted++] = place.folder;
+        counted[n_counted++] = "export_location";
+        counted[n_counted++] = place.location;
+        counted[n_counted++] = "export_state";
+        counted[n_counted++] = JOB_EXPORT_EXPORTING;
     }
     redisReply *r =
         rconn_eval(s->redis, JOBS_SCRIPT_COUNTED, 1, s->keys.ptr, n_counted, counted, NULL, err);

@@ -103,9 +103,14 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
                 log_event(LOG_INFO, "job_done", "job=%s", run->job_id);
                 struct wc_error stats_err = {0};
                 /* Its Idempotency-Key now lives as long as its results. A failure leaves the
-                 * job in jobmeta, where the sweep (common/sweep.h) finds it done. */
-                jobs_idempotency_follow(w->redis, run->job_id, w->cfg->result_ttl, &stats_err);
-                queue_forget(w->redis, run->job_id, &stats_err);
+                 * job in jobmeta, where the sweep (common/sweep.h) finds it done and follows
+                 * again: so it leaves the queue only once the key followed. */
+                if (jobs_idempotency_follow(w->redis, run->job_id, w->cfg->result_ttl,
+                                            &stats_err) == 0)
+                    queue_forget(w->redis, run->job_id, &stats_err);
+                else
+                    log_event(LOG_WARN, "idempotency_follow_failed", "job=%s msg=\"%s\"",
+                              run->job_id, stats_err.message);
                 stats_read_replies(
                     w->redis, stats_append_count(w->redis, w->stats, STATS_JOBS_DONE), &stats_err);
             }

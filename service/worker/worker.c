@@ -74,6 +74,9 @@ int worker_heartbeat(struct worker *w, int force)
         long long dropped = sweep_step(&w->sweep, w->redis, w->cfg->result_ttl, &err);
         if (dropped > 0)
             log_event(LOG_DEBUG, "sweep", "dropped=%lld", dropped);
+        if (dropped < 0 || w->sweep.failed > 0)
+            log_event(LOG_WARN, "sweep_failed", "entries=%zu msg=\"%s\"", w->sweep.failed,
+                      err.message);
     }
     return rc;
 }

@@ -68,6 +68,23 @@ def test_priority_high_only_for_keys_marked_for_it(service, redis_server, tmp_pa
     assert st["priority"] == "high"
 
 
+def test_retry_of_a_high_job_by_a_key_no_longer_marked_is_refused(service, redis_server,
+                                                                   tmp_path):
+    svc = service("api", ["--redis", redis_server.socket, "--api-keys", keys_file(tmp_path)])
+    job = post(svc, {"titles": ["Urgent"], "priority": "high"}, MARKED).json()["id"]
+    # Over, with a failure to retry (no worker needed: the answer comes before the errors are
+    # read).
+    redis_server.cli("HSET", "wikicrawl:{%s}:job" % job, "status", "cancelled", "failed", "1")
+    unmarked = tmp_path / "unmarked"
+    unmarked.write_text("key-a\nkey-b\nkey-marked\n")
+    later = service("api", ["--redis", redis_server.socket, "--api-keys", str(unmarked)])
+    r = requests.post(later.url("/v1/jobs/%s/retry" % job), headers=MARKED, timeout=60)
+    # Not lowered to normal behind the caller's back: refused, as a submission would be.
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "priority_not_allowed"
+    assert "high" in r.json()["error"]["message"]
+
+
 def test_a_keys_file_with_an_unknown_mark_is_refused(tmp_path, redis_server):
     keys = tmp_path / "keys"
     keys.write_text("key-a\nkey-b urgent\n")

@@ -217,6 +217,38 @@ def test_idempotency_key_lives_as_long_as_the_results(service, redis_server, fak
     assert again.json()["id"] == job
 
 
+def test_a_page_missing_entries_it_counts_is_cut(service, redis_server, fakewiki):
+    """Entries can leave a stream while a page is read (trimmed once exported): a page must not
+    answer 200 with records missing that its Next-Cursor counts."""
+    svc = serve(service, redis_server, fakewiki("--synthetic"))
+    job = svc.submit(["Hole %d" % i for i in range(300)]).json()["id"]
+    assert svc.wait_done(job, timeout=240)["pages"] == 300
+    stream = "wikicrawl:{%s}:results" % job
+    for ids in (["0-150"], ["0-1"]):  # one in the middle of the page, then its first
+        assert redis_server.cli("XDEL", stream, *ids) == "1"
+        r = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"limit": 200},
+                         stream=True, timeout=60, headers={"Accept-Encoding": "identity"})
+        assert r.status_code == 200
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for _ in r.iter_content(64 * 1024):
+                pass
+    # a page past the holes is whole
+    r = requests.get(svc.url("/v1/jobs/%s/results" % job), params={"cursor": 150}, timeout=60)
+    assert len(r.text.splitlines()) == 150
+
+
+def test_a_refused_body_does_not_claim_its_idempotency_key(service, redis_server, fakewiki):
+    svc = serve(service, redis_server, fakewiki("--synthetic"))
+    headers = {"Idempotency-Key": "refused-first"}
+    # keep=export without an export: known only once the body is read, after the titles
+    r = svc.submit({"titles": ["Refused A"], "keep": "export"}, headers=headers)
+    assert r.status_code == 422 and "needs an export" in r.json()["error"]["message"], r.text
+    assert redis_server.cli("EXISTS", QUEUE + "idem::refused-first") == "0"
+    r = svc.submit({"titles": ["Refused A"]}, headers=headers)
+    assert r.status_code == 202, r.text
+    assert svc.wait_done(r.json()["id"], timeout=120)["pages"] == 1
+
+
 def test_results_download_cut_by_a_purge_is_an_error(service, redis_server, fakewiki):
     wiki = fakewiki("--synthetic", "--page-kb", "40")
     svc = serve(service, redis_server, wiki)

@@ -77,19 +77,27 @@ def test_a_job_stops_at_the_limit_and_can_be_cancelled_and_purged(service, redis
     # Room for half a job more: the next one stops about halfway.
     limit = used_memory(redis_server) + job_bytes // 2
     redis_server.cli("CONFIG", "SET", "maxmemory", str(limit))
-    job = svc.submit({"chunk_size": CHUNK, "titles": numbered_titles("Stall", N)}).json()["id"]
+    # With an Idempotency-Key: a cancel makes it follow the results, a write that must run at
+    # the limit too.
+    job = svc.submit({"chunk_size": CHUNK, "titles": numbered_titles("Stall", N)},
+                     headers={"Idempotency-Key": "stall-1"}).json()["id"]
     stalled_at = wait_stalled(svc, job, "the job to stop at the limit")
     assert 0 < stalled_at < N
     # stopped by the watermark, or by Redis refusing a record (then kept, not dropped)
     assert "event=claims_stopped" in svc.log() or "event=store_full" in svc.log()
     assert_store_full_answers(svc)
 
+    # Over the limit: Redis now refuses every write that is not marked allow-oom.
     before = used_memory(redis_server)
+    redis_server.cli("CONFIG", "SET", "maxmemory", str(before - (256 << 10)))
+    assert "OOM" in redis_server.cli("SET", "probe", "x")
     r = requests.delete(svc.url("/v1/jobs/" + job), timeout=30)
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    assert "idempotency_follow_failed" not in svc.log()
     r = requests.delete(svc.url("/v1/jobs/" + job), params={"purge": "true"}, timeout=30)
     assert r.status_code == 204, r.text
     assert used_memory(redis_server) < before, "the purge freed nothing"
+    redis_server.cli("CONFIG", "SET", "maxmemory", str(limit))
     # The memory is back under the marks: admission reopens by itself.
     wait_for(lambda: requests.get(svc.url("/readyz"), timeout=10).status_code == 200, 30,
              "/readyz ready again after the purge")

@@ -238,6 +238,22 @@ def test_low_work_is_served_every_nth_claim_however_much_else_is_queued(redis_se
     assert {claim(r).split("/")[0] for _ in range(AGE_EVERY)} == {"l1"}
 
 
+def test_aged_claims_take_turns_over_the_levels_below_the_best(redis_server):
+    """With high saturating and low work queued, normal work must not starve: the aged claims go
+    to normal and low in turn."""
+    r = redis_server
+    push(r, "h1", "high", "", 80)
+    push(r, "n1", "normal", "", 40)
+    push(r, "l1", "low", "", 40)
+    order = [claim(r).split("/")[0] for _ in range(6 * AGE_EVERY)]
+    aged = [(i + 1, job) for i, job in enumerate(order) if job != "h1"]
+    assert aged == [(10, "n1"), (20, "l1"), (30, "n1"), (40, "l1"), (50, "n1"), (60, "l1")]
+    # once normal has nothing queued, low takes every aged claim again
+    drop(r, "n1")
+    order = [claim(r).split("/")[0] for _ in range(2 * AGE_EVERY)]
+    assert [i + 1 for i, job in enumerate(order) if job == "l1"] == [10, 20]
+
+
 def test_hand_back_returns_a_chunk_to_the_head_of_its_job_and_its_turn(redis_server):
     r = redis_server
     push(r, "a1", "normal", "", 2)

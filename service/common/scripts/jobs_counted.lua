@@ -2,7 +2,8 @@
 -- KEYS: job
 -- ARGV: titles duplicates chunks now_ms cache [field value]...
 -- The pairs are written too: labels and priority a body named after the job hash was made, idem
--- (the name of the job's Idempotency-Key). In this step, not before: a hash that expired is not
+-- (the name of the job's Idempotency-Key), the export_* fields of an export the job asked for. In
+-- this step, not before: a hash that expired is not
 -- made again without its TTL.
 -- A job with chunks becomes committing (its chunks are queued next, then jobs_committed.lua);
 -- one without is done (and committed) at once. Only a job still receiving is counted: one whose

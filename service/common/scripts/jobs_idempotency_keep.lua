@@ -1,6 +1,7 @@
 -- jobs_idempotency_keep.lua - an Idempotency-Key lives as long as its job's results
 -- KEYS: idempotency key
 -- ARGV: job_id ttl_s
+-- FLAGS: allow-oom (runs at maxmemory: one bounded key; see docs/redis.md, "Redis full")
 -- Run when the job ends (finish, cancel) with the result TTL, and by the sweep for every job
 -- still queued or running: the key then expires ttl_s after the last call, never before its job's
 -- results. A key that lapsed while its job ran is written again; one that names another job (a

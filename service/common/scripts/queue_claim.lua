@@ -1,17 +1,19 @@
 -- queue_claim.lua - a worker takes the next chunk: turns weighted by titles between owners and jobs
 -- KEYS: processing pending jobmeta turn_titles
 -- ARGV: jobq_prefix turns_prefix quantum age_every [top_level held_job_id...]
--- Levels in strict priority, high, normal, low, except that every age_every-th claim serves the
--- lowest level with queued work first (ageing: low work always gets a share). Within a level,
+-- Levels in strict priority, high, normal, low, except that every age_every-th claim serves a
+-- level below the best one with queued work first, those levels in turn (ageing: normal and low
+-- work always get a share). Within a level,
 -- deficit round robin over owners (API keys; one owner "" without them), then over the owner's
 -- jobs, counted in titles: the owner (and the job) at the head of its rotation keeps its turn
 -- until it has taken `quantum` titles, then goes to the tail with that much taken off. A chunk
 -- costs the titles jobmeta gives for its job (`PRIO:OWNER:TITLES`; the quantum when unknown),
 -- so owners and jobs get equal titles whatever their chunk sizes. turn_titles keeps the titles
 -- taken per owner (field `PRIO:OWNER`) and per job (field: its id) while they have queued work,
--- and the claims since the last aged one (field `#`). An entry whose list is empty (a job
--- cancelled meanwhile) is dropped on the way. The legacy `pending` list (references of no known
--- job: queued before fair turns, or handed back after their job was over) is drained first.
+-- the claims since the last aged one (field `#`) and the level the last aged claim served (field
+-- `#aged`). An entry whose list is empty (a job cancelled meanwhile) is dropped on the way. The
+-- legacy `pending` list (references of no known job: queued before fair turns, or handed back
+-- after their job was over) is drained first.
 -- With top_level, a busy worker asks for a job it does not hold (the held job ids follow) of
 -- level top_level (1 high .. 3 low) or higher, so that a job that just arrived takes turns inside
 -- that worker at once: the first such job in rotation order is served and its titles counted,
@@ -108,18 +110,32 @@ local ref = redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT')
 if ref then return {ref, 2} end
 local order = {1, 2, 3}
 local claims = tonumber(redis.call('HGET', state, '#') or '0') + 1
+local aged = nil
 if claims >= age_every then
-  for i = 3, 1, -1 do
-    if redis.call('EXISTS', ARGV[2] .. levels[i]) == 1 then
-      table.insert(order, 1, table.remove(order, i))
-      break
+  -- The levels with queued work below the best one take the aged claims in turn (normal, low,
+  -- normal...): serving always the lowest would leave normal nothing while high saturates and
+  -- any low job waits. `#aged` is the level the last aged claim served.
+  local queued = {}
+  for i = 1, 3 do
+    if redis.call('EXISTS', ARGV[2] .. levels[i]) == 1 then queued[#queued + 1] = i end
+  end
+  if #queued > 1 then
+    local last = tonumber(redis.call('HGET', state, '#aged') or '0')
+    aged = queued[2]
+    for k = 2, #queued do
+      if queued[k] > last then
+        aged = queued[k]
+        break
+      end
     end
+    table.insert(order, 1, table.remove(order, aged))
   end
 end
 for _, level in ipairs(order) do
   ref = claim_level(levels[level])
   if ref then
     redis.call('HSET', state, '#', claims >= age_every and 0 or claims)
+    if level == aged then redis.call('HSET', state, '#aged', level) end
     return {ref, level}
   end
 end
