@@ -251,13 +251,14 @@ def error_codes_in_file(src):
     """(status constant or None, code) of every error one source file can answer, in the shapes
     the front end uses: respond_error/defer_error(x, STATUS, "code", ...), `status = STATUS, code =
     "code"`, bodies written out whole ("{\\"error\\":{\\"code\\":\\"code\\"..." then
-    respond_static or MHD_queue_response), respond_store_full(x, STATUS), and bare `code = "code"`
-    assignments (status not known from the text: None)."""
+    respond_static, respond_json_headers or MHD_queue_response), respond_store_full(x, STATUS),
+    and bare `code = "code"` assignments (status not known from the text: None)."""
     pairs = set(re.findall(r'(?:respond_error|defer_error)\(\s*\w+,\s*(MHD_HTTP_\w+),\s*"(\w+)"',
                            src))
     pairs |= set(re.findall(r'\bstatus\s*=\s*(MHD_HTTP_\w+)\s*[,;][^";]{0,40}?\bcode\s*=\s*"(\w+)"',
                             src))
-    sends = re.compile(r"(?:respond_static|MHD_queue_response)\(\s*\w+,\s*(MHD_HTTP_\w+)")
+    sends = re.compile(r"(?:respond_static|respond_json_headers|MHD_queue_response)\(\s*\w+,\s*"
+                       r"(MHD_HTTP_\w+)")
     for m in re.finditer(r'\\"code\\":\\"(\w+)\\"', src):
         # a body given inline to respond_static(c, STATUS, "...") or defined before the call
         before = list(sends.finditer(src, max(0, m.start() - 120), m.start()))
