@@ -167,7 +167,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 
 # The front end's request path needs the service's code (not its main).
 build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(LIB_SRC) $(filter-out service/main.c,$(SVC_SRC)) \
-                      $(LUA_GEN)
+                      $(LUA_GEN) $(OPENAPI_GEN)
 	@mkdir -p $(dir $@)
 	clang $(STD) $(WARN) -Wno-missing-prototypes $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ilib -Iservice \
 	    -o $@ $^ $(PKG_LIBS) -lm
