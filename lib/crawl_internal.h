@@ -102,6 +102,7 @@ struct run {
      * title enters the queue once at most (its retries go to the retry heap), so cap entries
      * always do. */
     size_t *parse_queue;
+    unsigned long long *parse_tags; /* parse_queue[i]'s tag (cb->tag_of), read once as it enters */
     size_t pq_head, pq_tail;
     struct crawl_batch *batches; /* slots; a free one has n == 0 */
     size_t n_batch_slots;

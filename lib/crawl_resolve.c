@@ -33,24 +33,28 @@ static int fresh_goes_first(const struct run *r)
     return r->next_fresh < r->offered_end;
 }
 
-/* Take the queued title whose turn comes first (the head when there are no tags), keeping the
- * others in order. */
+/* Queue a title for its parse, with its turn: a title's tag does not change once its chunk is
+ * added, so it is asked for once here, not at every pop. */
+static void enqueue_parse(struct run *r, size_t title)
+{
+    r->parse_tags[r->pq_tail] = r->cb->tag_of ? r->cb->tag_of(r->cb->ctx, title) : 0;
+    r->parse_queue[r->pq_tail++] = title;
+}
+
+/* Take the queued title whose turn comes first (the head when there are no tags: all are 0),
+ * keeping the others in order. */
 static size_t pop_parse(struct run *r)
 {
     size_t pick = r->pq_head;
-    if (r->cb->tag_of != NULL) {
-        unsigned long long least = ULLONG_MAX;
-        for (size_t i = r->pq_head; i < r->pq_tail; i++) {
-            unsigned long long tag = r->cb->tag_of(r->cb->ctx, r->parse_queue[i]);
-            if (tag < least) {
-                least = tag;
-                pick = i;
-            }
-        }
-    }
+    for (size_t i = r->pq_head + 1; i < r->pq_tail; i++)
+        if (r->parse_tags[i] < r->parse_tags[pick])
+            pick = i;
     size_t title = r->parse_queue[pick];
+    size_t before = pick - r->pq_head;
     memmove(r->parse_queue + r->pq_head + 1, r->parse_queue + r->pq_head,
-            (pick - r->pq_head) * sizeof *r->parse_queue);
+            before * sizeof *r->parse_queue);
+    memmove(r->parse_tags + r->pq_head + 1, r->parse_tags + r->pq_head,
+            before * sizeof *r->parse_tags);
     r->pq_head++;
     return title;
 }
@@ -63,6 +67,10 @@ int resolve_reserve(struct run *r, size_t cap)
     if (queue == NULL)
         return WC_ENOMEM;
     r->parse_queue = queue;
+    unsigned long long *tags = realloc(r->parse_tags, cap * sizeof *tags);
+    if (tags == NULL)
+        return WC_ENOMEM;
+    r->parse_tags = tags;
     return 0;
 }
 
@@ -74,9 +82,11 @@ void resolve_free(struct run *r)
     }
     free(r->batches);
     free(r->parse_queue);
+    free(r->parse_tags);
     r->batches = NULL;
     r->n_batch_slots = 0;
     r->parse_queue = NULL;
+    r->parse_tags = NULL;
 }
 
 int *resolve_attempts(struct run *r, size_t batch)
@@ -147,7 +157,7 @@ static size_t cut_batch(struct run *r, int *rc)
             b->titles[b->n] = title;
             b->names[b->n++] = r->titles[title];
         } else {
-            r->parse_queue[r->pq_tail++] = title;
+            enqueue_parse(r, title);
         }
     }
     r->resolving += b->n;
@@ -231,7 +241,7 @@ static int fall_back(struct run *r, size_t batch, long fetch_ms)
         .fell_back = 1,
     };
     for (size_t i = 0; i < b->n; i++)
-        r->parse_queue[r->pq_tail++] = b->titles[i];
+        enqueue_parse(r, b->titles[i]);
     release_batch(r, batch);
     return report(r, &rep);
 }
@@ -281,7 +291,7 @@ static int settle(struct run *r, size_t batch, const struct mwquery_batch *answe
                 rc = crawl_deliver(r, titles[i], res->verdict.outcome, c->payload.data,
                                    c->payload.len, 0, NULL);
         } else {
-            r->parse_queue[r->pq_tail++] = titles[i];
+            enqueue_parse(r, titles[i]);
         }
     }
 out:
