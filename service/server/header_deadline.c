@@ -1,5 +1,6 @@
 /* header_deadline.c - a request's headers in time, or its connection is shut down (see .h) */
 #include "header_deadline.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,13 +16,6 @@ struct header_deadline {
     long long expired;               /* since the last header_deadline_take_expired() */
     int stopping;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Called under the lock. */
 static void unlink_wait(struct header_deadline *hd, struct header_wait *w)
@@ -43,7 +37,7 @@ static void *watch(void *arg)
     struct header_deadline *hd = arg;
     pthread_mutex_lock(&hd->lock);
     while (!hd->stopping) {
-        long long now = now_ms();
+        long long now = clock_monotonic_ms();
         while (hd->head && hd->head->due_ms <= now) {
             struct header_wait *late = hd->head;
             unlink_wait(hd, late);
@@ -105,7 +99,7 @@ void header_deadline_arm(struct header_deadline *hd, struct header_wait *w, int 
     if (w->armed)
         unlink_wait(hd, w);
     /* Read under the lock, so that the queue stays in due order. */
-    w->due_ms = now_ms() + hd->deadline_ms;
+    w->due_ms = clock_monotonic_ms() + hd->deadline_ms;
     w->fd = fd;
     w->armed = 1;
     w->prev = hd->tail;

@@ -1,5 +1,6 @@
 /* mhd_log.c - libmicrohttpd's own messages as log lines, at most one a second */
 #include "server.h"
+#include "clock.h"
 #include "common/log.h"
 
 #include <stdio.h>
@@ -23,9 +24,7 @@ void mhd_log_destroy(struct mhd_log *ml)
 void mhd_log_message(void *cls, const char *fmt, va_list ap)
 {
     struct mhd_log *ml = cls;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = clock_monotonic_ms();
     /* A client can make libmicrohttpd say something about each of its connections ("closed by
      * remote side with incomplete request" for every header deadline): one line a second, with
      * how many were left out, keeps the log from becoming the attack. */
