@@ -186,6 +186,16 @@ int stats_read_replies(redisContext *c, int n, struct wc_error *err)
     return 0;
 }
 
+/* value when it is a number as the exposition writes one, else NULL. */
+static const char *number_or_null(const char *value)
+{
+    char *end = NULL;
+    (void)strtod(value, &end);
+    if (end != value && *end == '\0' && strspn(value, "+-.0123456789eE") == strlen(value))
+        return value;
+    return NULL;
+}
+
 /* The value of field in kv, or "0" when the hash has no such field (never counted yet) or its
  * value is not a number, which would make the whole exposition unreadable. */
 static const char *value_of(const char *const *kv, size_t n_kv, const char *field)
@@ -193,12 +203,8 @@ static const char *value_of(const char *const *kv, size_t n_kv, const char *fiel
     for (size_t i = 0; i + 1 < n_kv; i += 2) {
         if (strcmp(kv[i], field) != 0)
             continue;
-        const char *value = kv[i + 1];
-        char *end = NULL;
-        (void)strtod(value, &end);
-        if (end != value && *end == '\0' && strspn(value, "+-.0123456789eE") == strlen(value))
-            return value;
-        return "0";
+        const char *value = number_or_null(kv[i + 1]);
+        return value ? value : "0";
     }
     return "0";
 }
@@ -238,16 +244,6 @@ static int format_gauges(struct wc_buf *out, const struct stats_gauges *g)
         rc = wc_buf_printf(out, METRIC_PREFIX "redis_memory_limit_bytes %lld\n",
                            g->redis_memory_limit_bytes);
     return rc;
-}
-
-/* The value of a field by wiki, or NULL when it is not a number. */
-static const char *number_or_null(const char *value)
-{
-    char *end = NULL;
-    (void)strtod(value, &end);
-    if (end != value && *end == '\0' && strspn(value, "+-.0123456789eE") == strlen(value))
-        return value;
-    return NULL;
 }
 
 /* wiki_requests|WIKI and wiki_pages|WIKI|OUTCOME as labelled series, in the hash's order. A
