@@ -258,20 +258,24 @@ int jobs_idempotency_keep(redisContext *c, const char *idem_key, const char *job
 
 int jobs_idempotency_follow(redisContext *c, const char *id, long ttl, struct wc_error *err)
 {
-    char idem[KEYS_MAX];
-    int rc = jobs_get_field(c, id, "idem", idem, sizeof idem, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
+    char key[KEYS_MAX], idem[KEYS_MAX] = "";
+    keys_job(key, sizeof key, id, KEYS_JOB);
+    const char *argv[] = {"HMGET", key, "idem", "result_ttl"};
+    redisReply *r = rconn_run(c, 4, argv, NULL, err);
+    if (r == NULL)
+        return WC_EREMOTE;
     /* The job's own result_ttl (the submitting front end's), as the finish and cancel scripts use
      * it; ttl only for a job written before the field existed. */
-    char job_ttl[32];
     long stored = 0;
-    rc = jobs_get_field(c, id, "result_ttl", job_ttl, sizeof job_ttl, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0 && num_parse_long(job_ttl, 1, 1L << 40, &stored) == 0)
-        ttl = stored;
-    return jobs_idempotency_keep(c, idem, id, ttl, err);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+        if (r->element[0]->type == REDIS_REPLY_STRING)
+            snprintf(idem, sizeof idem, "%s", r->element[0]->str);
+        if (r->element[1]->type == REDIS_REPLY_STRING &&
+            num_parse_long(r->element[1]->str, 1, 1L << 40, &stored) == 0)
+            ttl = stored;
+    }
+    freeReplyObject(r);
+    return idem[0] ? jobs_idempotency_keep(c, idem, id, ttl, err) : 0;
 }
 
 int jobs_get_field(redisContext *c, const char *id, const char *field, char *out, size_t size,
