@@ -41,6 +41,12 @@ int provenance_parse_list(const char *s, size_t len, unsigned *set, struct wc_er
     return 0;
 }
 
+unsigned provenance_stored(const char *s, size_t len)
+{
+    unsigned set = 0;
+    return provenance_parse_list(s, len, &set, NULL) == 0 ? set : 0;
+}
+
 int provenance_parse_json(const char *json, size_t len, unsigned *set, struct wc_error *err)
 {
     json_error_t jerr;

@@ -39,6 +39,10 @@ struct provenance {
  * set. 0, or WC_EINVAL with err naming the fields there are. */
 int provenance_parse_list(const char *s, size_t len, unsigned *set, struct wc_error *err);
 
+/* The set of a list the front end stored (provenance_list()'s form), read by the other
+ * processes: one they cannot read is the empty set. */
+unsigned provenance_stored(const char *s, size_t len);
+
 /* The same for json[0..len), a JSON array of strings (a body's "fields" member). */
 int provenance_parse_json(const char *json, size_t len, unsigned *set, struct wc_error *err);
 

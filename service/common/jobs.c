@@ -195,9 +195,7 @@ int jobs_status_json(const struct job_status *s, struct wc_buf *out)
     if (rc == 0)
         rc = json_write_cstring(out, s->wiki[0] ? s->wiki : NULL);
     /* provenance_list()'s form, written by the front end */
-    unsigned fields = 0;
-    if (rc == 0 && provenance_parse_list(s->fields, strlen(s->fields), &fields, NULL) != 0)
-        fields = 0;
+    unsigned fields = provenance_stored(s->fields, strlen(s->fields));
     if (rc == 0)
         rc = wc_buf_puts(out, ",\"fields\":");
     if (rc == 0)

@@ -287,9 +287,7 @@ static int export_finish(struct exporter *ex, struct export_job *j, long long pa
     if (rc == 0)
         rc = read_parts(ex, j, "errors", error_parts, all + parts, err);
     /* the provenance the job's records carry (the front end wrote provenance_list()'s form) */
-    unsigned provenance = 0;
-    if (provenance_parse_list(j->st.fields, strlen(j->st.fields), &provenance, NULL) != 0)
-        provenance = 0;
+    unsigned provenance = provenance_stored(j->st.fields, strlen(j->st.fields));
     if (rc == 0 && export_manifest_json(&manifest, j->st.id, provenance, all, (size_t)parts,
                                         all + parts, (size_t)error_parts) != 0)
         rc = wc_error_set(err, WC_ENOMEM, "out of memory");

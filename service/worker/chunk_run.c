@@ -156,9 +156,8 @@ static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
                       (int)(name->len > 40 ? 40 : name->len), name->str);
     }
     /* written by the front end from provenance_list(): a list it could not read is none */
-    if (fields->type == REDIS_REPLY_STRING &&
-        provenance_parse_list(fields->str, fields->len, &run->fields, NULL) != 0)
-        run->fields = 0;
+    if (fields->type == REDIS_REPLY_STRING)
+        run->fields = provenance_stored(fields->str, fields->len);
     freeReplyObject(r);
     return wiki;
 }
