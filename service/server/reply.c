@@ -125,12 +125,24 @@ enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c, const char 
         MHD_HTTP_HEADER_ALLOW, allow);
 }
 
+#define STORE_FULL_MESSAGE                                                                         \
+    "Redis is full (at its memory limit): no new job is taken until running jobs finish and "      \
+    "finished ones are purged or expire"
+
+enum MHD_Result defer_store_full(struct request *req)
+{
+    wc_buf_reset(&req->deferred_body);
+    error_body(&req->deferred_body, "store_full", STORE_FULL_MESSAGE);
+    req->deferred_status = MHD_HTTP_INSUFFICIENT_STORAGE;
+    req->deferred_retry_after = STORE_FULL_RETRY_AFTER;
+    req->answered = 1;
+    return MHD_YES;
+}
+
 enum MHD_Result respond_store_full(struct MHD_Connection *c, unsigned status)
 {
     struct wc_buf body = WC_BUF_INIT;
-    error_body(&body, "store_full",
-               "Redis is full (at its memory limit): no new job is taken until running jobs "
-               "finish and finished ones are purged or expire");
+    error_body(&body, "store_full", STORE_FULL_MESSAGE);
     enum MHD_Result ret = respond_with_header(c, status, body.data ? body.data : "{}",
                                               body.data ? body.len : 2, MHD_RESPMEM_MUST_COPY,
                                               MHD_HTTP_HEADER_RETRY_AFTER, STORE_FULL_RETRY_AFTER);

@@ -182,10 +182,8 @@ enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
         if (req->deferred_status) {
             unsigned status = req->deferred_status;
             req->deferred_status = 0;
-            if (status == MHD_HTTP_INSUFFICIENT_STORAGE)
-                return respond_store_full(c,
-                                          MHD_HTTP_INSUFFICIENT_STORAGE); /* with its Retry-After */
-            return respond_json(c, status, &req->deferred_body, NULL);
+            const char *headers[] = {MHD_HTTP_HEADER_RETRY_AFTER, req->deferred_retry_after, NULL};
+            return respond_json_headers(c, status, &req->deferred_body, headers);
         }
         return MHD_YES;
     }

@@ -77,6 +77,7 @@ struct request {
      * libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload. */
     unsigned deferred_status;
     struct wc_buf deferred_body;
+    const char *deferred_retry_after; /* its Retry-After (a constant), or NULL */
     long long discarded;
 };
 
@@ -95,6 +96,8 @@ enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const c
  * then answered by on_request(). Marks req answered. */
 enum MHD_Result defer_error(struct request *req, unsigned status, const char *code, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
+/* defer_error() of 507 store_full, with its Retry-After (respond_store_full()'s answer). */
+enum MHD_Result defer_store_full(struct request *req);
 /* 429 too_many_jobs: the API key has live unfinished jobs, max_jobs allowed. */
 enum MHD_Result respond_too_many_jobs(struct MHD_Connection *c, long long live, int max_jobs);
 /* A JSON body (copied) with extra headers: name, value pairs ending with a NULL name; a pair

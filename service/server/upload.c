@@ -33,8 +33,7 @@ static enum MHD_Result upload_error(struct MHD_Connection *c, struct conn_ctx *c
     if (rconn_full(err)) { /* Redis answered -OOM: the job is undone, the link is fine */
         log_event(LOG_WARN, "store_full", "msg=\"%s\"", err->message);
         if (mid_upload)
-            return defer_error(req, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full", "%s",
-                               err->message);
+            return defer_store_full(req);
         req->answered = 1;
         return respond_store_full(c, MHD_HTTP_INSUFFICIENT_STORAGE);
     }
@@ -317,7 +316,7 @@ static int body_refused(struct api_server *srv, struct conn_ctx *cc, struct requ
         defer_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                     "the body is larger than %ld bytes", srv->cfg->max_body_bytes);
     else
-        defer_error(req, MHD_HTTP_INSUFFICIENT_STORAGE, "store_full", "Redis is full");
+        defer_store_full(req);
     return 1;
 }
 
