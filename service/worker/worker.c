@@ -399,28 +399,25 @@ static int reconcile(struct worker *w)
     return worker_heartbeat(w, 1);
 }
 
-/* The crawler of one wiki (made at the start: its connections are kept between runs). NULL when
- * it could not be made (logged). */
-static struct crawler *crawler_of(struct worker *w, int wiki, struct wc_error *err)
+/* The crawler of one wiki, made at the start (its connections are kept between runs). NULL when
+ * libcurl refuses a setting (logged). */
+static struct crawler *crawler_new_for(const struct wc_config *cfg, int wiki, struct wc_error *err)
 {
-    const struct wc_config *cfg = w->cfg;
-    if (w->crawlers[wiki] == NULL) {
-        struct crawl_options opts = {cfg->wikis.wiki[wiki].api_url,
-                                     cfg->user_agent,
-                                     cfg->concurrency,
-                                     cfg->max_attempts,
-                                     cfg->connect_timeout_ms,
-                                     cfg->timeout_ms,
-                                     cfg->retry_base_ms,
-                                     cfg->retry_max_ms,
-                                     cfg->maxlag,
-                                     cfg->resolve_batch};
-        w->crawlers[wiki] = crawl_new(&opts, err);
-        if (w->crawlers[wiki] == NULL)
-            log_event(LOG_ERROR, "crawler_failed", "wiki=%s msg=\"%s\"", cfg->wikis.wiki[wiki].name,
-                      err->message);
-    }
-    return w->crawlers[wiki];
+    struct crawl_options opts = {cfg->wikis.wiki[wiki].api_url,
+                                 cfg->user_agent,
+                                 cfg->concurrency,
+                                 cfg->max_attempts,
+                                 cfg->connect_timeout_ms,
+                                 cfg->timeout_ms,
+                                 cfg->retry_base_ms,
+                                 cfg->retry_max_ms,
+                                 cfg->maxlag,
+                                 cfg->resolve_batch};
+    struct crawler *crawler = crawl_new(&opts, err);
+    if (crawler == NULL)
+        log_event(LOG_ERROR, "crawler_failed", "wiki=%s msg=\"%s\"", cfg->wikis.wiki[wiki].name,
+                  err->message);
+    return crawler;
 }
 
 /* The chunk of another wiki kept for the next run is given back (with the connection's other
@@ -478,7 +475,9 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         w.limiters[i] = limiter_new(&lopts);
         /* Made now, not at the wiki's first job: a setting libcurl refuses stops the worker at
          * once, as it did with one wiki. */
-        ok = ok && w.limiters[i] != NULL && crawler_of(&w, (int)i, &err) != NULL;
+        if (ok && w.limiters[i] != NULL)
+            w.crawlers[i] = crawler_new_for(cfg, (int)i, &err);
+        ok = ok && w.limiters[i] != NULL && w.crawlers[i] != NULL;
     }
     if (ok && cfg->total_rate > 0) {
         /* tokens only (no cap): leases stay the wikis' own */
@@ -546,13 +545,9 @@ int worker_run(const struct wc_config *cfg, volatile sig_atomic_t *stop)
         }
         w.wiki = first->wiki;
         w.last_verdict_ms = clock_monotonic_ms();
-        struct crawler *crawler = crawler_of(&w, w.wiki, &err);
-        int rc = WC_ENOMEM;
-        if (crawler != NULL) {
-            w.running = 1;
-            rc = crawl_run(crawler, first->todo, first->n_todo, &cb, &err);
-            w.running = 0;
-        }
+        w.running = 1;
+        int rc = crawl_run(w.crawlers[w.wiki], first->todo, first->n_todo, &cb, &err);
+        w.running = 0;
         limiter_release_all(w.limiters[w.wiki], w.redis);
         drain_kept_outcomes(&w);
         /* Chunks still open were stopped midway (cancel, stop, Redis): settle or hand back. */

@@ -50,7 +50,7 @@ struct worker {
     char workers[KEYS_MAX];
     char stats[KEYS_MAX];
     redisContext *redis;
-    /* One crawler (made at a run of its wiki's first chunk) and one fleet budget per wiki of
+    /* One crawler (made at the start) and one fleet budget per wiki of
      * cfg->wikis, by index. A crawl run serves one wiki: w->wiki. */
     struct crawler *crawlers[WIKIS_MAX];
     struct limiter *limiters[WIKIS_MAX];
