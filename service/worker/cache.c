@@ -77,14 +77,6 @@ static const redisReply *ref_member(const redisReply *r)
     return value;
 }
 
-int cache_job_uses(struct worker *w, struct chunk_run *run)
-{
-    redisReply *r = redisCommand(w->redis, "HGET %s cache", run->keys.key[KEYS_JOB]);
-    int yes = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, "0") != 0;
-    freeReplyObject(r);
-    return yes;
-}
-
 /* The open chunk of a page and its fingerprint, when the chunk may read the cache. */
 static struct chunk_run *page_run(struct worker *w, const struct crawl_page *page, const char **fp)
 {

@@ -137,13 +137,14 @@ void chunk_run_close(struct worker *w, struct chunk_run *run, enum chunk_end how
 
 /* The index in cfg->wikis of the wiki run's job names: the first for a job that names none (one
  * from before --wikis), -1 for a name this worker does not know. Sets run->fields to the
- * provenance its records carry, and *failed when Redis failed. */
+ * provenance its records carry, run->use_cache to the job's "cache" option, and *failed when
+ * Redis failed. One read of the job hash for all three. */
 static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
 {
     const struct wikis *wikis = &w->cfg->wikis;
-    redisReply *r = redisCommand(w->redis, "HMGET %s wiki fields", run->keys.key[KEYS_JOB]);
+    redisReply *r = redisCommand(w->redis, "HMGET %s wiki fields cache", run->keys.key[KEYS_JOB]);
     int wiki = 0;
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
         *failed = 1;
         freeReplyObject(r);
         return 0;
@@ -158,6 +159,8 @@ static int job_wiki(struct worker *w, struct chunk_run *run, int *failed)
     /* written by the front end from provenance_list(): a list it could not read is none */
     if (fields->type == REDIS_REPLY_STRING)
         run->fields = provenance_stored(fields->str, fields->len);
+    const redisReply *cache = r->element[2];
+    run->use_cache = cache->type == REDIS_REPLY_STRING && strcmp(cache->str, "0") != 0;
     freeReplyObject(r);
     return wiki;
 }
@@ -268,7 +271,7 @@ static struct chunk_run *chunk_open(struct worker *w, const char *ref, size_t re
     run->last_flush = run->last_cancel_check = clock_monotonic_ms();
     /* Only a resolved title can be checked against its cache entry (on_batch). */
     run->use_cache =
-        run->n_todo && w->cfg->cache_ttl > 0 && w->cfg->resolve_batch > 0 && cache_job_uses(w, run);
+        run->use_cache && run->n_todo && w->cfg->cache_ttl > 0 && w->cfg->resolve_batch > 0;
     run->write_cache = w->cfg->cache_ttl > 0;
     /* The cache holds lines of the 8 fields: a job with provenance neither reads nor feeds it. */
     if (run->fields != 0)

@@ -180,9 +180,6 @@ int outcome_flush(struct chunk_run *run);
 /* outcome.c: true while Redis refuses to store outcomes (w->store_retry_at). */
 int outcome_store_refused(const struct worker *w);
 
-/* cache.c: true when the chunk's job asked for the cross-job cache. */
-int cache_job_uses(struct worker *w, struct chunk_run *run);
-
 /* cache.c: answer the batch's pages whose cache entry was made from a page with the same
  * fingerprint (run->fp, set by on_batch), for chunks with use_cache: each hit is buffered as its
  * title's outcome, counted, marked settled in the report, and its chunk closed when it was the
