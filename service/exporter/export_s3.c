@@ -1,5 +1,6 @@
 /* export_s3.c - the export sink "s3": one SigV4-signed PUT per object, with its real SHA-256 */
 #include "export_sink.h"
+#include "common/log.h"
 #include "buf.h"
 #include "s3_answer.h"
 #include "s3_url.h"
@@ -162,6 +163,17 @@ static void s3_free(struct export_sink *base)
 
 struct export_sink *export_s3_sink_new(const struct export_s3_config *cfg)
 {
+    /* A region or bucket no URL can be made of is the operator's mistake: refused here, at the
+     * start, not at every job's first part. */
+    struct wc_buf probe = WC_BUF_INIT;
+    int bad = s3_object_url(&probe, cfg->endpoint, cfg->region, cfg->bucket, "_") != 0;
+    wc_buf_free(&probe);
+    if (bad) {
+        log_event(LOG_ERROR, "s3_config_invalid",
+                  "bucket=\"%s\" region=\"%s\" msg=\"no S3 URL can be made of these\"", cfg->bucket,
+                  cfg->region);
+        return NULL;
+    }
     struct s3_sink *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;

@@ -54,7 +54,8 @@ struct export_s3_config {
  * bytes: S3 stores the whole object or nothing. 5xx answers, 429, timeouts and connection
  * failures are WC_EIO (retried); 403 (refused credentials) and 404 (no such bucket) and other
  * 4xx are WC_EINVAL, with S3's error code in err. The credentials are copied, and never put in
- * an error message. NULL when out of memory. Free with s->free(s). */
+ * an error message. NULL when out of memory, or when the region or bucket can make no URL
+ * (logged). Free with s->free(s). */
 struct export_sink *export_s3_sink_new(const struct export_s3_config *cfg);
 
 #endif
