@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "percent.h"
 #include "sha256.h"
 
 /* Everything but maxlag and the titles; see mwquery.h. */
@@ -43,27 +44,6 @@ const char *mwquery_status_name(enum mwquery_status status)
     return "unresolved";
 }
 
-/* RFC 3986 percent-encoding of everything but the unreserved characters, upper-case hex: the
- * bytes curl_easy_escape() gives, without needing a curl handle in lib/'s pure code. */
-static int put_escaped(struct wc_buf *out, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        int unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            if (wc_buf_putc(out, (char)c) != 0)
-                return WC_ENOMEM;
-        } else {
-            char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            if (wc_buf_append(out, enc, sizeof enc) != 0)
-                return WC_ENOMEM;
-        }
-    }
-    return 0;
-}
-
 static int check_titles(const struct mwquery_request_options *opts, const char *const *titles,
                         size_t n, struct wc_error *err)
 {
@@ -91,7 +71,7 @@ static int append_query(const struct mwquery_request_options *opts, const char *
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && wc_buf_puts(out, "%7C") != 0)
             return WC_ENOMEM;
-        if (put_escaped(out, titles[i]) != 0)
+        if (percent_encode(out, titles[i], "") != 0)
             return WC_ENOMEM;
     }
     return 0;
